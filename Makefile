@@ -1,0 +1,40 @@
+# trustgate: `make run` starts the whole stack, `make test` runs every test.
+# Both install what they need (the Temporal CLI into ./bin) on first use.
+
+SHELL := /bin/bash
+export GOTOOLCHAIN := local
+export GOFLAGS := -buildvcs=false
+
+TEMPORAL_CLI_VERSION := v1.5.1
+BIN := $(CURDIR)/bin
+
+.PHONY: run test vet build tools clean
+
+run: build tools
+	@./bin/trustgate dev
+
+build:
+	@echo "building trustgate"
+	@go build -o bin/trustgate ./cmd/trustgate
+
+tools: bin/temporal
+
+# The Temporal CLI is built from source once (about four minutes on two
+# cores) and kept in ./bin; later runs reuse it.
+bin/temporal:
+	@echo "installing Temporal CLI $(TEMPORAL_CLI_VERSION) into ./bin (first time only, takes a few minutes)"
+	@mkdir -p bin
+	@GOBIN=$(BIN) go install -v github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION) 2>&1 \
+		| awk '{ n++; if (n % 25 == 0) printf "  ... %d packages compiled\n", n } END { print "  done" }'
+	@test -x bin/temporal
+
+vet:
+	go vet ./...
+
+# One PostgreSQL and one Temporal dev server for the whole run; every test
+# package uses them through internal/testenv.
+test: tools vet
+	go run ./internal/testenv/teststack -- go test -count=1 -timeout 20m ./...
+
+clean:
+	rm -rf bin .dev examples/*.zip

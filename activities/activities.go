@@ -1,0 +1,260 @@
+// Package activities holds the side-effecting steps of the submission
+// workflow: scanning a package, loading a developer's standing, evaluating
+// the policy and recording what happened. Each is idempotent, because
+// Temporal may run any of them more than once.
+package activities
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"gocloud.dev/blob"
+
+	"trustgate/internal/blobstore"
+	"trustgate/internal/store"
+	"trustgate/internal/submission"
+	"trustgate/policies"
+	"trustgate/scan"
+)
+
+// Error types no retry can fix; the workflow records them as failed.
+const (
+	ErrTypeMissingPackage = "MissingPackage"
+	ErrTypeMissingRecord  = "MissingRecord"
+)
+
+// MaxPackageBytes bounds what a scan reads from blob storage.
+const MaxPackageBytes = 64 << 20
+
+// Policies gives the engine that decides now. An interface so that a
+// policy activation reaches running workers without restarting them.
+type Policies interface {
+	Current(ctx context.Context) (*policies.Engine, error)
+}
+
+// Activities are the workflow's steps with their dependencies.
+type Activities struct {
+	Store    *store.Store
+	Blobs    *blob.Bucket
+	Policies Policies
+}
+
+// ScanInput names the submission whose package to scan.
+type ScanInput struct {
+	SubmissionID string
+}
+
+// ScanSummary is what the workflow needs to know about a scan; the findings
+// themselves stay in the database.
+type ScanSummary struct {
+	Files         int            `json:"files"`
+	UnpackedBytes int64          `json:"unpacked_bytes"`
+	Findings      int            `json:"findings"`
+	BySeverity    map[string]int `json:"by_severity"`
+}
+
+// ScanPackage unpacks the submission's package safely, runs every rule and
+// stores the findings, replacing those of an earlier run.
+func (a *Activities) ScanPackage(ctx context.Context, in ScanInput) (ScanSummary, error) {
+	sub, app, err := a.load(ctx, in.SubmissionID)
+	if err != nil {
+		return ScanSummary{}, err
+	}
+	data, err := blobstore.ReadPackage(ctx, a.Blobs, sub.PackageSHA256, MaxPackageBytes)
+	if err != nil {
+		return ScanSummary{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("package of %s cannot be read", sub.ID), ErrTypeMissingPackage, err)
+	}
+	report, err := scan.Scan(ctx, bytes.NewReader(data), int64(len(data)), scan.Options{
+		Platform: scan.Platform(app.Platform),
+		Domains:  app.Domains,
+	})
+	if err != nil {
+		return ScanSummary{}, fmt.Errorf("scan %s: %w", sub.ID, err)
+	}
+	rows := make([]store.Finding, 0, len(report.Findings))
+	sum := ScanSummary{Files: report.Files, UnpackedBytes: report.UnpackedBytes, BySeverity: map[string]int{}}
+	for _, f := range report.Findings {
+		rows = append(rows, store.Finding{
+			Fingerprint: f.Fingerprint, RuleID: f.RuleID, Severity: string(f.Severity),
+			File: f.File, Line: f.Line, Column: f.Column, Snippet: f.Snippet,
+			Message: f.Message, Remediation: f.Remediation,
+		})
+		sum.BySeverity[string(f.Severity)]++
+	}
+	sum.Findings = len(rows)
+	if err := a.Store.SaveFindings(ctx, sub.ID, rows); err != nil {
+		return ScanSummary{}, err
+	}
+	activity.GetLogger(ctx).Info("scanned package", "submission_id", sub.ID, "findings", sum.Findings)
+	return sum, nil
+}
+
+// ProfileInput names the submission whose developer to load.
+type ProfileInput struct {
+	SubmissionID string
+}
+
+// Profile is the snapshot of submission, app and developer that goes into
+// the decision: taken once, so a retry of Decide sees the same facts.
+type Profile struct {
+	Submission policies.SubmissionInput `json:"submission"`
+	App        policies.AppInput        `json:"app"`
+	Developer  policies.DeveloperInput  `json:"developer"`
+	History    policies.HistoryInput    `json:"history"`
+}
+
+// LoadDeveloper takes the snapshot of the developer's standing and history.
+func (a *Activities) LoadDeveloper(ctx context.Context, in ProfileInput) (Profile, error) {
+	sub, app, err := a.load(ctx, in.SubmissionID)
+	if err != nil {
+		return Profile{}, err
+	}
+	dev, err := a.Store.GetDeveloper(ctx, sub.DeveloperID)
+	if err != nil {
+		return Profile{}, a.permanent(err)
+	}
+	hist, err := a.Store.DeveloperHistory(ctx, dev.ID, time.Now())
+	if err != nil {
+		return Profile{}, err
+	}
+	p := Profile{
+		Submission: policies.SubmissionInput{
+			ID: sub.ID, AppID: sub.AppID, Version: sub.Version, Platform: app.Platform,
+			PackageSHA256: sub.PackageSHA256, PackageBytes: sub.PackageBytes,
+		},
+		App: policies.AppInput{
+			ID: app.ID, Name: app.Name, Category: app.Category, Platform: app.Platform,
+			Status: app.Status, LiveVersion: deref(app.LiveVersion),
+		},
+		Developer: policies.DeveloperInput{
+			ID: dev.ID, OrgID: dev.OrgID, Kind: dev.Kind,
+			RealName: policies.RealNameInput{
+				Status: dev.RealNameStatus, VerifiedAt: dev.RealNameVerifiedAt, ExpiresAt: dev.RealNameExpiresAt,
+			},
+			CreditScore: dev.CreditScore, Qualifications: dev.Qualifications,
+			RiskFlags: dev.RiskFlags, Blacklisted: dev.Blacklisted,
+		},
+		History: policies.HistoryInput{
+			Rejections90d: hist.Rejections90d, Approvals365d: hist.Approvals365d, LiveApps: hist.LiveApps,
+		},
+	}
+	return p, nil
+}
+
+// DecideInput is what the policy decides on. Now comes from the workflow,
+// so the decision is reproducible from the decision log.
+type DecideInput struct {
+	SubmissionID string    `json:"submission_id"`
+	Attempt      int       `json:"attempt"`
+	Profile      Profile   `json:"profile"`
+	Now          time.Time `json:"now"`
+}
+
+// Verdict is the policy's decision and the bundle that made it.
+type Verdict struct {
+	policies.Decision
+	PolicyVersion string `json:"policy_version"`
+	PolicyHash    string `json:"policy_hash"`
+}
+
+// Decide evaluates the active policy on the profile and the stored findings
+// and appends input and output to the decision log. The engine fails closed:
+// an evaluation error becomes a review, never an approval.
+func (a *Activities) Decide(ctx context.Context, in DecideInput) (Verdict, error) {
+	findings, err := a.Store.Findings(ctx, in.SubmissionID)
+	if err != nil {
+		return Verdict{}, err
+	}
+	engine, err := a.Policies.Current(ctx)
+	if err != nil {
+		return Verdict{}, fmt.Errorf("load active policy: %w", err)
+	}
+	input := policies.Input{
+		Submission: in.Profile.Submission, App: in.Profile.App, Developer: in.Profile.Developer,
+		History: in.Profile.History, Now: in.Now,
+		Findings: make([]policies.FindingInput, 0, len(findings)), Waivers: []policies.WaiverInput{},
+	}
+	for _, f := range findings {
+		input.Findings = append(input.Findings, policies.FindingInput{
+			RuleID: f.RuleID, Severity: f.Severity, File: f.File, Line: f.Line, Message: f.Message,
+		})
+	}
+	decision := engine.Decide(ctx, input)
+	v := Verdict{Decision: decision, PolicyVersion: engine.Version(), PolicyHash: engine.Hash()}
+	if err := a.Store.RecordDecision(ctx, in.SubmissionID, in.Attempt, v.PolicyVersion, v.PolicyHash, input, decision); err != nil {
+		return Verdict{}, err
+	}
+	return v, nil
+}
+
+// AdvanceInput moves a submission to a state; Seq is the workflow's step
+// number, which makes the write idempotent.
+type AdvanceInput struct {
+	SubmissionID string           `json:"submission_id"`
+	Seq          int              `json:"seq"`
+	To           submission.State `json:"to"`
+	Detail       map[string]any   `json:"detail,omitempty"`
+	Verdict      *Verdict         `json:"verdict,omitempty"`
+	Failure      string           `json:"failure,omitempty"`
+}
+
+// Advance records a state change in the read model and the timeline.
+func (a *Activities) Advance(ctx context.Context, in AdvanceInput) error {
+	step := store.Step{SubmissionID: in.SubmissionID, Seq: in.Seq, To: in.To, Detail: in.Detail, Failure: in.Failure}
+	if v := in.Verdict; v != nil {
+		reasons, err := marshalReasons(v.Reasons)
+		if err != nil {
+			return temporal.NewNonRetryableApplicationError("encode reasons", "BadVerdict", err)
+		}
+		step.Outcome, step.Reasons = v.Outcome, reasons
+		step.PolicyVersion, step.PolicyHash = v.PolicyVersion, v.PolicyHash
+	}
+	err := a.Store.Advance(ctx, step)
+	if errors.Is(err, store.ErrConflict) {
+		// Another actor (a withdrawal) moved the submission first; retrying
+		// cannot change that, and the workflow must hear it.
+		return temporal.NewNonRetryableApplicationError(err.Error(), "StateConflict", err)
+	}
+	return a.permanent(err)
+}
+
+func (a *Activities) load(ctx context.Context, id string) (store.Submission, store.App, error) {
+	sub, err := a.Store.GetSubmission(ctx, id)
+	if err != nil {
+		return store.Submission{}, store.App{}, a.permanent(err)
+	}
+	app, err := a.Store.GetApp(ctx, sub.AppID)
+	if err != nil {
+		return store.Submission{}, store.App{}, a.permanent(err)
+	}
+	return sub, app, nil
+}
+
+// permanent turns "the row is not there" into an error no retry can fix;
+// anything else (a database hiccup) stays retryable.
+func (a *Activities) permanent(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeMissingRecord, err)
+	}
+	return err
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// FixedPolicy always decides with one engine: the bundle shipped in the
+// binary, until policy versions live in the database.
+type FixedPolicy struct{ Engine *policies.Engine }
+
+// Current returns the engine.
+func (f FixedPolicy) Current(context.Context) (*policies.Engine, error) { return f.Engine, nil }

@@ -1,0 +1,388 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"trustgate/internal/blobstore"
+	"trustgate/internal/config"
+	"trustgate/internal/pkgzip"
+	"trustgate/internal/store"
+	"trustgate/internal/testenv"
+	"trustgate/policies"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// stack is the whole application wired as `trustgate dev` wires it, on the
+// shared PostgreSQL and Temporal, with its own database and task queue.
+type stack struct {
+	url   string
+	demo  demoData
+	store *store.Store
+}
+
+func startStack(t *testing.T, maxPackage int64) *stack {
+	t.Helper()
+	ctx := context.Background()
+	db := testenv.NewDB(t)
+	blobs, err := blobstore.Open(ctx, "file://"+filepath.ToSlash(t.TempDir()))
+	require.NoError(t, err)
+	t.Cleanup(func() { blobs.Close() })
+	engine, err := policies.NewDefault()
+	require.NoError(t, err)
+	s := &services{
+		cfg:   config.Config{TemporalTaskQueue: testenv.TaskQueue(t), TemporalNamespace: "default", MaxPackageBytes: maxPackage},
+		store: db.Store, temporal: testenv.Temporal(t), blobs: blobs, policy: engine,
+	}
+	w := s.newWorker()
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+	srv := httptest.NewServer(s.newServer().Handler())
+	t.Cleanup(srv.Close)
+	demo, err := seedDemo(ctx, db.Store, t.TempDir())
+	require.NoError(t, err)
+	return &stack{url: srv.URL, demo: demo, store: db.Store}
+}
+
+func (s *stack) appOf(owner string) string {
+	for _, a := range s.demo.apps {
+		if a.owner == owner {
+			return a.id
+		}
+	}
+	panic("no demo app of " + owner)
+}
+
+// call sends a request with a token and decodes the JSON answer.
+func (s *stack) call(t *testing.T, method, path, token string, body io.Reader, header http.Header, out any) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, s.url+path, body)
+	require.NoError(t, err)
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	if out != nil {
+		require.NoError(t, json.Unmarshal(raw, out), "answer: %s", raw)
+	}
+	return resp
+}
+
+func examplePackage(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := pkgzip.Dir(filepath.Join("..", "..", "examples", name))
+	require.NoError(t, err)
+	return b
+}
+
+// upload posts a package as multipart, as `trustgate submit` does.
+func (s *stack) upload(t *testing.T, token, appID, version string, pkg []byte, key string) (*http.Response, map[string]any) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	require.NoError(t, mw.WriteField("app_id", appID))
+	require.NoError(t, mw.WriteField("version", version))
+	part, err := mw.CreateFormFile("package", "app.zip")
+	require.NoError(t, err)
+	_, err = part.Write(pkg)
+	require.NoError(t, err)
+	require.NoError(t, mw.Close())
+	h := http.Header{"Content-Type": {mw.FormDataContentType()}}
+	if key != "" {
+		h.Set("Idempotency-Key", key)
+	}
+	var out map[string]any
+	resp := s.call(t, "POST", "/v1/submissions", token, &body, h, &out)
+	return resp, out
+}
+
+// settle polls a submission until its state is final.
+func (s *stack) settle(t *testing.T, token, id string) submissionAnswer {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var sub submissionAnswer
+		resp := s.call(t, "GET", "/v1/submissions/"+id, token, nil, nil, &sub)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		if sub.State.Final() {
+			return sub
+		}
+		require.True(t, time.Now().Before(deadline), "submission %s still %s after 60s", id, sub.State)
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func codes(sub submissionAnswer) []string {
+	var out []string
+	for _, r := range sub.Decision.Reasons {
+		out = append(out, r.Code)
+	}
+	return out
+}
+
+func timelineStates(sub submissionAnswer) []string {
+	var out []string
+	for _, e := range sub.Timeline {
+		out = append(out, string(e.State))
+	}
+	return out
+}
+
+func TestSubmissionsEndToEnd(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	lin, zhao := s.demo.tokens["lin-verified"], s.demo.tokens["zhao-unverified"]
+
+	t.Run("a verified high-credit developer's valid package is approved and goes live", func(t *testing.T) {
+		t.Parallel()
+		var app store.App
+		resp := s.call(t, "POST", "/v1/apps", lin, strings.NewReader(
+			`{"name":"Lin Weather","category":"tools","platform":"wechat","domains":["api.lin-weather.example"]}`),
+			http.Header{"Content-Type": {"application/json"}}, &app)
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+
+		resp, created := s.upload(t, lin, app.ID, "1.2.0", examplePackage(t, "hello-wechat"), "")
+		require.Equal(t, http.StatusAccepted, resp.StatusCode)
+		require.Equal(t, "/v1/submissions/"+created["id"].(string), resp.Header.Get("Location"))
+		require.Equal(t, "received", created["state"])
+
+		sub := s.settle(t, lin, created["id"].(string))
+		require.Equal(t, "approved", string(sub.State))
+		require.Equal(t, "approve", sub.Decision.Outcome)
+		require.NotNil(t, sub.PolicyVersion)
+		require.Equal(t, []string{"received", "scanning", "evaluating", "approved"}, timelineStates(sub))
+
+		var apps struct{ Items []store.App }
+		s.call(t, "GET", "/v1/apps", lin, nil, nil, &apps)
+		live := map[string]string{}
+		for _, a := range apps.Items {
+			if a.LiveVersion != nil {
+				live[a.ID] = *a.LiveVersion
+			}
+		}
+		require.Equal(t, "1.2.0", live[app.ID], "the approved version is the app's live version")
+	})
+
+	t.Run("an unverified developer is rejected with the real-name reason", func(t *testing.T) {
+		t.Parallel()
+		resp, created := s.upload(t, zhao, s.appOf("zhao-unverified"), "1.0.0", examplePackage(t, "hello-wechat"), "")
+		require.Equal(t, http.StatusAccepted, resp.StatusCode)
+		sub := s.settle(t, zhao, created["id"].(string))
+		require.Equal(t, "rejected", string(sub.State))
+		require.Contains(t, codes(sub), "REALNAME_REQUIRED")
+	})
+
+	t.Run("a package with a page missing is rejected with a manifest reason naming the file", func(t *testing.T) {
+		t.Parallel()
+		resp, created := s.upload(t, lin, s.appOf("lin-verified"), "2.0.0", examplePackage(t, "missing-page"), "")
+		require.Equal(t, http.StatusAccepted, resp.StatusCode)
+		sub := s.settle(t, lin, created["id"].(string))
+		require.Equal(t, "rejected", string(sub.State))
+		var manifest []string
+		for _, r := range sub.Decision.Reasons {
+			if strings.HasPrefix(r.Code, "MAN-") {
+				manifest = append(manifest, fmt.Sprint(r.Evidence["file"]))
+			}
+		}
+		require.NotEmpty(t, manifest, "reasons: %v", codes(sub))
+		require.Contains(t, strings.Join(manifest, " "), "pages/missing/missing")
+		var files []string
+		for _, f := range sub.Findings {
+			files = append(files, f.File)
+		}
+		require.Contains(t, strings.Join(files, " "), "pages/missing/missing")
+	})
+
+	t.Run("a blacklisted developer is rejected", func(t *testing.T) {
+		t.Parallel()
+		tok := s.demo.tokens["shadow-blacklisted"]
+		_, created := s.upload(t, tok, s.appOf("shadow-blacklisted"), "1.0.0", examplePackage(t, "hello-wechat"), "")
+		sub := s.settle(t, tok, created["id"].(string))
+		require.Equal(t, "rejected", string(sub.State))
+		require.Contains(t, codes(sub), "DEVELOPER_BLACKLISTED")
+	})
+}
+
+func TestIdempotentUpload(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	lin, app := s.demo.tokens["lin-verified"], s.appOf("lin-verified")
+	pkg := examplePackage(t, "hello-wechat")
+
+	r1, first := s.upload(t, lin, app, "3.0.0", pkg, "retry-1")
+	r2, second := s.upload(t, lin, app, "3.0.0", pkg, "retry-1")
+	require.Equal(t, http.StatusAccepted, r1.StatusCode)
+	require.Equal(t, http.StatusAccepted, r2.StatusCode)
+	require.Equal(t, first["id"], second["id"], "a retry returns the same submission")
+	require.Equal(t, r1.Header.Get("Location"), r2.Header.Get("Location"))
+
+	r3, problem := s.upload(t, lin, app, "3.0.0", examplePackage(t, "hello-alipay"), "retry-1")
+	require.Equal(t, http.StatusUnprocessableEntity, r3.StatusCode)
+	require.Equal(t, "application/problem+json", r3.Header.Get("Content-Type"))
+	require.Equal(t, "/problems/idempotency-key-reused", problem["type"])
+
+	var list struct{ Items []map[string]any }
+	s.call(t, "GET", "/v1/submissions?app_id="+app, lin, nil, nil, &list)
+	require.Len(t, list.Items, 1, "one submission for all three requests")
+}
+
+func TestAccessIsCheckedPerObject(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	lin, zhao := s.demo.tokens["lin-verified"], s.demo.tokens["zhao-unverified"]
+	_, created := s.upload(t, lin, s.appOf("lin-verified"), "1.0.0", examplePackage(t, "hello-wechat"), "")
+	id := created["id"].(string)
+
+	cases := []struct {
+		name, method, path, token string
+		want                      int
+	}{
+		{"another developer's submission is not found", "GET", "/v1/submissions/" + id, zhao, http.StatusNotFound},
+		{"the owner reads their submission", "GET", "/v1/submissions/" + id, lin, http.StatusOK},
+		{"a reviewer reads any submission", "GET", "/v1/submissions/" + id, s.demo.tokens["reviewer"], http.StatusOK},
+		{"the identity provider does not read submissions", "GET", "/v1/submissions/" + id, s.demo.tokens["identity"], http.StatusForbidden},
+		{"no token is unauthorized", "GET", "/v1/submissions/" + id, "", http.StatusUnauthorized},
+		{"an unknown token is unauthorized", "GET", "/v1/me", "tg_not-a-token", http.StatusUnauthorized},
+		{"a reviewer cannot upload", "POST", "/v1/submissions", s.demo.tokens["reviewer"], http.StatusForbidden},
+		{"a developer cannot decide", "POST", "/v1/submissions/" + id + "/decision", lin, http.StatusForbidden},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp := s.call(t, c.method, c.path, c.token, nil, nil, nil)
+			require.Equal(t, c.want, resp.StatusCode)
+			if c.want >= 400 {
+				require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
+			}
+		})
+	}
+
+	var list struct{ Items []map[string]any }
+	s.call(t, "GET", "/v1/submissions", zhao, nil, nil, &list)
+	require.Empty(t, list.Items, "a developer lists only their own submissions")
+
+	var me meAnswer
+	s.call(t, "GET", "/v1/me", zhao, nil, nil, &me)
+	require.Equal(t, "developer", me.Role)
+	require.Equal(t, "none", me.Developer.RealNameStatus)
+	require.Equal(t, "individual", me.Developer.Kind)
+}
+
+type meAnswer struct {
+	Role      string
+	Subject   string
+	Developer store.Developer
+}
+
+func TestOversizedUploadIsRefusedBeforeReading(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 1<<20)
+	lin := s.demo.tokens["lin-verified"]
+	// Content-Length says 100 MB; the body never comes. The answer must not
+	// wait for it.
+	req, err := http.NewRequest("POST", s.url+"/v1/submissions", io.LimitReader(neverEnding{}, 100<<20))
+	require.NoError(t, err)
+	req.ContentLength = 100 << 20
+	req.Header.Set("Authorization", "Bearer "+lin)
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+
+	big := bytes.Repeat([]byte("x"), 2<<20)
+	r, problem := s.upload(t, lin, s.appOf("lin-verified"), "9.0.0", big, "")
+	require.Equal(t, http.StatusRequestEntityTooLarge, r.StatusCode)
+	require.Equal(t, "/problems/too-large", problem["type"])
+}
+
+type neverEnding struct{}
+
+func (neverEnding) Read(p []byte) (int, error) { return len(p), nil }
+
+func TestReviewerDecidesThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	ctx := context.Background()
+	verified := time.Now().AddDate(-1, 0, 0)
+	dev, err := s.store.UpsertDeveloper(ctx, store.Developer{Name: "flagged", Kind: "enterprise", RealNameStatus: "verified",
+		RealNameVerifiedAt: &verified, CreditScore: 800, RiskFlags: []string{"chargebacks"}})
+	require.NoError(t, err)
+	app, err := s.store.CreateApp(ctx, store.App{DeveloperID: dev.ID, Name: "Flagged Shop", Category: "shopping", Platform: "wechat"})
+	require.NoError(t, err)
+	tok, err := s.store.CreateToken(ctx, store.Token{Role: "developer", Subject: "flagged", DeveloperID: &dev.ID})
+	require.NoError(t, err)
+
+	_, created := s.upload(t, tok, app.ID, "1.0.0", examplePackage(t, "hello-wechat"), "")
+	id := created["id"].(string)
+	require.Eventually(t, func() bool {
+		var sub submissionAnswer
+		s.call(t, "GET", "/v1/submissions/"+id, tok, nil, nil, &sub)
+		return sub.State == "in_review"
+	}, 30*time.Second, 100*time.Millisecond)
+
+	decision := func(outcome string) (*http.Response, map[string]any) {
+		var out map[string]any
+		resp := s.call(t, "POST", "/v1/submissions/"+id+"/decision", s.demo.tokens["reviewer"],
+			strings.NewReader(`{"outcome":"`+outcome+`","comment":"looked at the chargeback history"}`),
+			http.Header{"Content-Type": {"application/json"}}, &out)
+		return resp, out
+	}
+	resp, problem := decision("maybe")
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, "%v", problem)
+	resp, _ = decision("approve")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	sub := s.settle(t, tok, id)
+	require.Equal(t, "approved", string(sub.State))
+	require.Equal(t, []string{"received", "scanning", "evaluating", "in_review", "approved"}, timelineStates(sub))
+	resp, _ = decision("approve")
+	require.Equal(t, http.StatusConflict, resp.StatusCode, "a decided submission takes no more decisions")
+}
+
+func TestSubmitCommandWaitsForTheOutcome(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	zipPath := filepath.Join(t.TempDir(), "hello.zip")
+	require.NoError(t, writeFile(zipPath, examplePackage(t, "hello-wechat")))
+	var out bytes.Buffer
+	err := runSubmit(context.Background(), []string{"--server", s.url, "--token", s.demo.tokens["lin-verified"],
+		"--app", s.appOf("lin-verified"), "--version", "4.0.0", "--wait", zipPath}, &out)
+	require.NoError(t, err, out.String())
+	require.Contains(t, out.String(), "state: approved")
+
+	out.Reset()
+	err = runSubmit(context.Background(), []string{"--server", s.url, "--token", s.demo.tokens["zhao-unverified"],
+		"--app", s.appOf("zhao-unverified"), "--version", "4.0.0", "--wait", zipPath}, &out)
+	var ee *exitError
+	require.ErrorAs(t, err, &ee)
+	require.Equal(t, exitRejected, ee.code, "a rejection exits 3 so CI pipelines can branch")
+	require.Contains(t, out.String(), "REALNAME_REQUIRED")
+
+	id := strings.Fields(strings.SplitN(out.String(), "\n", 2)[0])[1]
+	out.Reset()
+	require.NoError(t, runStatus(context.Background(), []string{"--server", s.url, "--token", s.demo.tokens["zhao-unverified"], id}, &out))
+	require.Contains(t, out.String(), "state: rejected")
+}
+
+func writeFile(path string, b []byte) error { return os.WriteFile(path, b, 0o644) }

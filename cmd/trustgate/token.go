@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"trustgate/internal/store"
+	"trustgate/server"
+)
+
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+func runToken(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return &exitError{code: 2, msg: "usage: trustgate token create --role ROLE --subject NAME [--developer ID] [--conflict ORG_ID] [--expires 30d]"}
+	}
+	fs := newFlags("token create", "token create --role ROLE --subject NAME [--developer ID] [--conflict ORG_ID] [--expires 30d]")
+	role := fs.String("role", "", "one of "+strings.Join(server.Roles, ", "))
+	subject := fs.String("subject", "", "who the token is for")
+	developer := fs.String("developer", "", "developer ID (developer tokens only)")
+	expires := fs.String("expires", "", "lifetime such as 30d or 12h; empty never expires")
+	var conflicts stringList
+	fs.Var(&conflicts, "conflict", "organisation this staff token must not review (repeatable)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if !slices.Contains(server.Roles, *role) || *subject == "" {
+		return &exitError{code: 2, msg: "token create needs --role (" + strings.Join(server.Roles, ", ") + ") and --subject"}
+	}
+	if (*role == server.RoleDeveloper) != (*developer != "") {
+		return &exitError{code: 2, msg: "--developer is required for, and only for, developer tokens"}
+	}
+	t := store.Token{Role: *role, Subject: *subject, ConflictOrgs: conflicts}
+	if *developer != "" {
+		t.DeveloperID = developer
+	}
+	if *expires != "" {
+		d, err := parseLifetime(*expires)
+		if err != nil {
+			return &exitError{code: 2, msg: err.Error()}
+		}
+		at := time.Now().Add(d)
+		t.ExpiresAt = &at
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	secret, err := st.CreateToken(ctx, t)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, secret)
+	return nil
+}
+
+// parseLifetime reads Go durations plus a day suffix ("30d").
+func parseLifetime(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("--expires: %q is not a number of days", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("--expires: %q is not a lifetime such as 30d or 12h", s)
+	}
+	return d, nil
+}

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"gocloud.dev/blob"
+
+	"trustgate/activities"
+	"trustgate/internal/blobstore"
+	"trustgate/internal/config"
+	"trustgate/internal/store"
+	"trustgate/policies"
+	"trustgate/server"
+	"trustgate/workflows"
+)
+
+// services are the connections every long-running command needs.
+type services struct {
+	cfg      config.Config
+	store    *store.Store
+	temporal client.Client
+	blobs    *blob.Bucket
+	policy   *policies.Engine
+}
+
+func openServices(ctx context.Context, cfg config.Config) (*services, error) {
+	if cfg.DatabaseURL == "" {
+		return nil, errors.New("DATABASE_URL is not set (trustgate dev starts a local database)")
+	}
+	if cfg.TemporalAddress == "" {
+		cfg.TemporalAddress = "127.0.0.1:7233"
+	}
+	s := &services{cfg: cfg}
+	var err error
+	if s.store, err = store.Open(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	if s.temporal, err = dialTemporal(ctx, cfg); err != nil {
+		s.close()
+		return nil, err
+	}
+	if s.blobs, err = blobstore.Open(ctx, cfg.BlobURL); err != nil {
+		s.close()
+		return nil, err
+	}
+	if s.policy, err = policies.NewDefault(); err != nil {
+		s.close()
+		return nil, fmt.Errorf("load default policy: %w", err)
+	}
+	return s, nil
+}
+
+func (s *services) close() {
+	if s.blobs != nil {
+		s.blobs.Close()
+	}
+	if s.temporal != nil {
+		s.temporal.Close()
+	}
+	if s.store != nil {
+		s.store.Close()
+	}
+}
+
+// dialTemporal connects, retrying for a while: a dev server or cluster that
+// is still starting is not an error yet.
+func dialTemporal(ctx context.Context, cfg config.Config) (client.Client, error) {
+	opts := client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    tlog.NewStructuredLogger(slog.Default().With("component", "temporal")),
+	}
+	if cfg.TemporalTLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TemporalTLSCert, cfg.TemporalTLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("load Temporal client certificate: %w", err)
+		}
+		opts.ConnectionOptions.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		c, err := client.DialContext(ctx, opts)
+		if err == nil {
+			return c, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// newWorker registers the submission workflow and its activities.
+func (s *services) newWorker() worker.Worker {
+	w := worker.New(s.temporal, s.cfg.TemporalTaskQueue, worker.Options{})
+	w.RegisterWorkflow(workflows.SubmissionWorkflow)
+	w.RegisterActivity(&activities.Activities{
+		Store: s.store, Blobs: s.blobs, Policies: activities.FixedPolicy{Engine: s.policy},
+	})
+	return w
+}
+
+func (s *services) newServer() *server.Server {
+	return &server.Server{
+		Store: s.store, Temporal: s.temporal, Blobs: s.blobs, TaskQueue: s.cfg.TemporalTaskQueue,
+		TemporalUIURL: s.cfg.TemporalUIURL, Namespace: s.cfg.TemporalNamespace,
+		MaxPackageBytes: s.cfg.MaxPackageBytes,
+	}
+}
+
+// serveHTTP serves until ctx ends, then drains for up to ten seconds.
+func serveHTTP(ctx context.Context, addr string, h http.Handler) error {
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
+}
+
+func runServe(ctx context.Context, args []string, _ io.Writer) error {
+	if err := newFlags("serve", "serve").Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	s, err := openServices(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	slog.Info("serving API and console", "addr", cfg.HTTPAddr)
+	return serveHTTP(ctx, cfg.HTTPAddr, s.newServer().Handler())
+}
+
+func runWorker(ctx context.Context, args []string, _ io.Writer) error {
+	if err := newFlags("worker", "worker").Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	s, err := openServices(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	w := s.newWorker()
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	slog.Info("worker running", "task_queue", cfg.TemporalTaskQueue)
+	<-ctx.Done()
+	w.Stop()
+	return nil
+}
+
+func runMigrate(ctx context.Context, args []string, stdout io.Writer) error {
+	if err := newFlags("migrate", "migrate").Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	if cfg.OwnerURL() == "" {
+		return errors.New("set DATABASE_OWNER_URL (or DATABASE_URL) to migrate")
+	}
+	if err := store.Migrate(ctx, cfg.OwnerURL(), appRoleFor(cfg)); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "migrations applied")
+	return nil
+}
+
+// appRoleFor is the role to grant after migrating: none when the
+// application connects as the owner itself.
+func appRoleFor(cfg config.Config) string {
+	if cfg.DatabaseOwnerURL == "" || cfg.DatabaseOwnerURL == cfg.DatabaseURL {
+		return ""
+	}
+	return cfg.DatabaseAppRole
+}

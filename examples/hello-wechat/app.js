@@ -1,0 +1,5 @@
+App({
+  onLaunch() {
+    console.log('hello from a trustgate example');
+  },
+});

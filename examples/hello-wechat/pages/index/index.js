@@ -1,0 +1,6 @@
+Page({
+  data: { greeting: 'Hello' },
+  onTap() {
+    wx.navigateTo({ url: '/pages/about/about' });
+  },
+});

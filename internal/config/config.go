@@ -1,0 +1,117 @@
+// Package config reads trustgate's settings from the environment, in one
+// struct with documented defaults. The README's configuration table lists
+// the same variables; TestREADMEListsEveryVariable keeps the two in step.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Config is every setting of every trustgate command.
+type Config struct {
+	HTTPAddr          string // TRUSTGATE_HTTP_ADDR
+	DatabaseURL       string // DATABASE_URL: the application role
+	DatabaseOwnerURL  string // DATABASE_OWNER_URL: the owner role that migrates
+	DatabaseAppRole   string // DATABASE_APP_ROLE: granted row privileges after migrating
+	TemporalAddress   string // TEMPORAL_ADDRESS
+	TemporalNamespace string // TEMPORAL_NAMESPACE
+	TemporalTaskQueue string // TEMPORAL_TASK_QUEUE
+	TemporalTLSCert   string // TEMPORAL_TLS_CERT
+	TemporalTLSKey    string // TEMPORAL_TLS_KEY
+	TemporalUIURL     string // TEMPORAL_UI_URL: links from submissions to their workflow
+	BlobURL           string // BLOB_URL
+	MaxPackageBytes   int64  // TRUSTGATE_MAX_PACKAGE_BYTES
+	DevDir            string // TRUSTGATE_DEV_DIR
+	PostgresPort      int    // TRUSTGATE_PG_PORT: the local cluster of `trustgate dev`
+	TemporalPort      int    // TEMPORAL_PORT: the dev server of `trustgate dev`
+	TemporalUIPort    int    // TEMPORAL_UI_PORT
+	LogLevel          slog.Level
+}
+
+// Var documents one environment variable.
+type Var struct {
+	Name, Default, Meaning string
+}
+
+// Vars lists every variable trustgate reads, with its default and meaning.
+var Vars = []Var{
+	{"TRUSTGATE_HTTP_ADDR", ":8080", "where the API and console listen"},
+	{"DATABASE_URL", "the local cluster of `trustgate dev`", "PostgreSQL URL of the application role (no superuser, owns no table)"},
+	{"DATABASE_OWNER_URL", "DATABASE_URL", "PostgreSQL URL of the role that owns the schema and runs migrations"},
+	{"DATABASE_APP_ROLE", "trustgate_app", "role granted row privileges after migrating (empty: grant nothing)"},
+	{"TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port; `trustgate dev` starts a dev server when unset"},
+	{"TEMPORAL_NAMESPACE", "default", "Temporal namespace"},
+	{"TEMPORAL_TASK_QUEUE", "trustgate-submissions", "task queue of workflows and activities"},
+	{"TEMPORAL_TLS_CERT", "", "client certificate file for mTLS to Temporal (with TEMPORAL_TLS_KEY)"},
+	{"TEMPORAL_TLS_KEY", "", "client key file for mTLS to Temporal"},
+	{"TEMPORAL_UI_URL", "http://127.0.0.1:8233", "Temporal web UI, for links to a submission's workflow"},
+	{"BLOB_URL", "file://.dev/blobs", "gocloud bucket URL for packages (file://, s3://, ...)"},
+	{"TRUSTGATE_MAX_PACKAGE_BYTES", "33554432", "largest upload accepted, in bytes (32 MiB)"},
+	{"TRUSTGATE_DEV_DIR", ".dev", "where `trustgate dev` keeps its data"},
+	{"TRUSTGATE_PG_PORT", "55432", "port of the local PostgreSQL of `trustgate dev`"},
+	{"TEMPORAL_PORT", "7233", "port of the Temporal dev server of `trustgate dev`"},
+	{"TEMPORAL_UI_PORT", "8233", "port of the Temporal web UI of `trustgate dev`"},
+	{"LOG_LEVEL", "info", "debug, info, warn or error"},
+}
+
+// FromEnv reads the configuration; a malformed value is an error naming it.
+func FromEnv() (Config, error) {
+	get := func(name string) string {
+		if v, ok := os.LookupEnv(name); ok {
+			return v
+		}
+		for _, v := range Vars {
+			if v.Name == name {
+				return v.Default
+			}
+		}
+		return ""
+	}
+	c := Config{
+		HTTPAddr:          get("TRUSTGATE_HTTP_ADDR"),
+		DatabaseURL:       os.Getenv("DATABASE_URL"),
+		DatabaseOwnerURL:  os.Getenv("DATABASE_OWNER_URL"),
+		DatabaseAppRole:   get("DATABASE_APP_ROLE"),
+		TemporalAddress:   os.Getenv("TEMPORAL_ADDRESS"),
+		TemporalNamespace: get("TEMPORAL_NAMESPACE"),
+		TemporalTaskQueue: get("TEMPORAL_TASK_QUEUE"),
+		TemporalTLSCert:   os.Getenv("TEMPORAL_TLS_CERT"),
+		TemporalTLSKey:    os.Getenv("TEMPORAL_TLS_KEY"),
+		TemporalUIURL:     get("TEMPORAL_UI_URL"),
+		BlobURL:           get("BLOB_URL"),
+		DevDir:            get("TRUSTGATE_DEV_DIR"),
+	}
+	var err error
+	if c.MaxPackageBytes, err = strconv.ParseInt(get("TRUSTGATE_MAX_PACKAGE_BYTES"), 10, 64); err != nil || c.MaxPackageBytes <= 0 {
+		return c, fmt.Errorf("TRUSTGATE_MAX_PACKAGE_BYTES: want a positive number of bytes, got %q", get("TRUSTGATE_MAX_PACKAGE_BYTES"))
+	}
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"TRUSTGATE_PG_PORT", &c.PostgresPort}, {"TEMPORAL_PORT", &c.TemporalPort}, {"TEMPORAL_UI_PORT", &c.TemporalUIPort}} {
+		n, err := strconv.Atoi(get(p.name))
+		if err != nil || n <= 0 || n > 65535 {
+			return c, fmt.Errorf("%s: want a port number, got %q", p.name, get(p.name))
+		}
+		*p.dst = n
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(strings.ToUpper(get("LOG_LEVEL")))); err != nil {
+		return c, fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	if (c.TemporalTLSCert == "") != (c.TemporalTLSKey == "") {
+		return c, fmt.Errorf("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together")
+	}
+	return c, nil
+}
+
+// OwnerURL is the URL migrations run with.
+func (c Config) OwnerURL() string {
+	if c.DatabaseOwnerURL != "" {
+		return c.DatabaseOwnerURL
+	}
+	return c.DatabaseURL
+}

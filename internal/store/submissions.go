@@ -1,0 +1,229 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"trustgate/internal/submission"
+)
+
+// ErrKeyReused means an idempotency key came back with a different request.
+var ErrKeyReused = errors.New("idempotency key reused for a different request")
+
+// Submission is one uploaded version of an app and where it stands.
+type Submission struct {
+	ID            string           `json:"id"`
+	AppID         string           `json:"app_id"`
+	DeveloperID   string           `json:"developer_id"`
+	Version       string           `json:"version"`
+	Notes         string           `json:"notes"`
+	PackageSHA256 string           `json:"package_sha256"`
+	PackageBytes  int64            `json:"package_bytes"`
+	State         submission.State `json:"state"`
+	Outcome       *string          `json:"outcome"`
+	Reasons       json.RawMessage  `json:"reasons"`
+	PolicyVersion *string          `json:"policy_version"`
+	PolicyHash    *string          `json:"policy_hash"`
+	Failure       *string          `json:"failure,omitempty"`
+	CreatedAt     time.Time        `json:"created_at"`
+	UpdatedAt     time.Time        `json:"updated_at"`
+	DecidedAt     *time.Time       `json:"decided_at"`
+}
+
+// Event is one entry of a submission's timeline.
+type Event struct {
+	Seq    int              `json:"seq"`
+	State  submission.State `json:"state"`
+	Detail json.RawMessage  `json:"detail"`
+	At     time.Time        `json:"at"`
+}
+
+// Finding is a stored scan finding.
+type Finding struct {
+	Fingerprint string `json:"fingerprint"`
+	RuleID      string `json:"rule_id"`
+	Severity    string `json:"severity"`
+	File        string `json:"file"`
+	Line        int    `json:"line"`
+	Column      int    `json:"column"`
+	Snippet     string `json:"snippet"`
+	Message     string `json:"message"`
+	Remediation string `json:"remediation"`
+}
+
+const submissionColumns = `id, app_id, developer_id, version, notes, package_sha256, package_bytes,
+	state, outcome, reasons, policy_version, policy_hash, failure, created_at, updated_at, decided_at`
+
+func scanSubmission(row pgx.Row) (Submission, error) {
+	var s Submission
+	err := row.Scan(&s.ID, &s.AppID, &s.DeveloperID, &s.Version, &s.Notes, &s.PackageSHA256,
+		&s.PackageBytes, &s.State, &s.Outcome, &s.Reasons, &s.PolicyVersion, &s.PolicyHash,
+		&s.Failure, &s.CreatedAt, &s.UpdatedAt, &s.DecidedAt)
+	return s, err
+}
+
+// NewSubmission is what intake knows about an upload.
+type NewSubmission struct {
+	AppID, DeveloperID, Version, Notes string
+	PackageSHA256                      string
+	PackageBytes                       int64
+	// IdempotencyKey, when set, makes a retry return the first submission.
+	// RequestHash tells a retry from a different request under the same key.
+	IdempotencyKey, RequestHash string
+}
+
+// IdempotencyWindow is how long an idempotency key is remembered.
+const IdempotencyWindow = 24 * time.Hour
+
+var errKeyTaken = errors.New("idempotency key taken")
+
+// CreateSubmission stores a new submission in state received with its first
+// timeline entry. With an idempotency key seen in the last 24 h it returns
+// the submission created then (created = false), or ErrKeyReused when the
+// request differs; concurrent retries with one key create one submission.
+func (s *Store) CreateSubmission(ctx context.Context, n NewSubmission) (sub Submission, created bool, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		if n.IdempotencyKey != "" {
+			if _, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE developer_id = $1 AND key = $2
+				AND created_at <= now() - $3::interval`, n.DeveloperID, n.IdempotencyKey, IdempotencyWindow.String()); err != nil {
+				return fmt.Errorf("expire idempotency key: %w", err)
+			}
+		}
+		var err error
+		sub, err = scanSubmission(tx.QueryRow(ctx, `
+			INSERT INTO submissions (id, app_id, developer_id, version, notes, package_sha256, package_bytes)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+submissionColumns,
+			NewID("sub_"), n.AppID, n.DeveloperID, n.Version, n.Notes, n.PackageSHA256, n.PackageBytes))
+		if err != nil {
+			return fmt.Errorf("insert submission: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO submission_events (submission_id, seq, state, at)
+			VALUES ($1, 0, 'received', $2)`, sub.ID, sub.CreatedAt); err != nil {
+			return fmt.Errorf("insert first timeline entry: %w", err)
+		}
+		if n.IdempotencyKey == "" {
+			return nil
+		}
+		// ON CONFLICT waits for a concurrent holder of the key to commit,
+		// so exactly one of racing retries keeps its submission.
+		tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (developer_id, key, request_hash, submission_id)
+			VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, n.DeveloperID, n.IdempotencyKey, n.RequestHash, sub.ID)
+		if err != nil {
+			return fmt.Errorf("insert idempotency key: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return errKeyTaken
+		}
+		return nil
+	})
+	if err == nil {
+		return sub, true, nil
+	}
+	if !errors.Is(err, errKeyTaken) {
+		return Submission{}, false, fmt.Errorf("create submission: %w", err)
+	}
+	var hash, id string
+	if err := s.pool.QueryRow(ctx, `SELECT request_hash, submission_id FROM idempotency_keys
+		WHERE developer_id = $1 AND key = $2`, n.DeveloperID, n.IdempotencyKey).Scan(&hash, &id); err != nil {
+		return Submission{}, false, fmt.Errorf("read idempotency key: %w", err)
+	}
+	if hash != n.RequestHash {
+		return Submission{}, false, fmt.Errorf("create submission: %w", ErrKeyReused)
+	}
+	sub, err = s.GetSubmission(ctx, id)
+	return sub, false, err
+}
+
+// GetSubmission returns one submission.
+func (s *Store) GetSubmission(ctx context.Context, id string) (Submission, error) {
+	sub, err := scanSubmission(s.pool.QueryRow(ctx, `SELECT `+submissionColumns+` FROM submissions WHERE id = $1`, id))
+	if err != nil {
+		return Submission{}, notFound(err, "get submission "+id)
+	}
+	return sub, nil
+}
+
+// SubmissionFilter selects submissions for a list; empty fields match all.
+type SubmissionFilter struct {
+	DeveloperID, AppID string
+	State              submission.State
+	After              string // cursor: the last ID of the previous page
+	Limit              int
+}
+
+// ListSubmissions returns submissions newest first.
+func (s *Store) ListSubmissions(ctx context.Context, f SubmissionFilter) ([]Submission, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+submissionColumns+` FROM submissions
+		WHERE ($1 = '' OR developer_id = $1) AND ($2 = '' OR app_id = $2) AND ($3 = '' OR state = $3)
+			AND ($4 = '' OR id < $4)
+		ORDER BY id DESC LIMIT $5`, f.DeveloperID, f.AppID, string(f.State), f.After, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("list submissions: %w", err)
+	}
+	subs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Submission, error) { return scanSubmission(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list submissions: %w", err)
+	}
+	return subs, nil
+}
+
+// Timeline returns a submission's state changes in order.
+func (s *Store) Timeline(ctx context.Context, id string) ([]Event, error) {
+	rows, err := s.pool.Query(ctx, `SELECT seq, state, detail, at FROM submission_events
+		WHERE submission_id = $1 ORDER BY seq`, id)
+	if err != nil {
+		return nil, fmt.Errorf("timeline of %s: %w", id, err)
+	}
+	events, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Event])
+	if err != nil {
+		return nil, fmt.Errorf("timeline of %s: %w", id, err)
+	}
+	return events, nil
+}
+
+// Findings returns a submission's findings, most severe first.
+func (s *Store) Findings(ctx context.Context, id string) ([]Finding, error) {
+	rows, err := s.pool.Query(ctx, `SELECT fingerprint, rule_id, severity, file, line, col, snippet, message, remediation
+		FROM findings WHERE submission_id = $1
+		ORDER BY array_position(ARRAY['critical','high','medium','low','info'], severity), file, line, col, rule_id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("findings of %s: %w", id, err)
+	}
+	findings, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Finding])
+	if err != nil {
+		return nil, fmt.Errorf("findings of %s: %w", id, err)
+	}
+	return findings, nil
+}
+
+// SaveFindings replaces a submission's findings with the given set, so a
+// scan that runs twice leaves exactly the findings of one run.
+func (s *Store) SaveFindings(ctx context.Context, id string, findings []Finding) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM findings WHERE submission_id = $1`, id); err != nil {
+			return fmt.Errorf("clear findings of %s: %w", id, err)
+		}
+		rows := make([][]any, 0, len(findings))
+		seen := make(map[string]bool, len(findings))
+		for _, f := range findings {
+			if seen[f.Fingerprint] {
+				continue // one row per fingerprint, by definition of the fingerprint
+			}
+			seen[f.Fingerprint] = true
+			rows = append(rows, []any{id, f.Fingerprint, f.RuleID, f.Severity, f.File, f.Line, f.Column,
+				f.Snippet, f.Message, f.Remediation})
+		}
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"findings"},
+			[]string{"submission_id", "fingerprint", "rule_id", "severity", "file", "line", "col", "snippet", "message", "remediation"},
+			pgx.CopyFromRows(rows))
+		if err != nil {
+			return fmt.Errorf("store findings of %s: %w", id, err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,126 @@
+package policies
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Input is everything a decision may look at: a snapshot taken by the caller,
+// so that the same Input always gives the same Decision and can be replayed
+// from the decision log. docs/policy-input.md describes each field.
+type Input struct {
+	Submission SubmissionInput `json:"submission"`
+	App        AppInput        `json:"app"`
+	Developer  DeveloperInput  `json:"developer"`
+	Findings   []FindingInput  `json:"findings"`
+	History    HistoryInput    `json:"history"`
+	Waivers    []WaiverInput   `json:"waivers"`
+	// Now is the decision's clock; policies never read the real one.
+	Now time.Time `json:"now"`
+}
+
+// SubmissionInput is the uploaded version being decided on.
+type SubmissionInput struct {
+	ID            string `json:"id"`
+	AppID         string `json:"app_id"`
+	Version       string `json:"version"`
+	Platform      string `json:"platform"`
+	PackageSHA256 string `json:"package_sha256"`
+	PackageBytes  int64  `json:"package_bytes"`
+}
+
+// AppInput is the app the submission belongs to.
+type AppInput struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Category    string `json:"category"`
+	Platform    string `json:"platform"`
+	Status      string `json:"status"`
+	LiveVersion string `json:"live_version"`
+}
+
+// Developer kinds.
+const (
+	KindIndividual = "individual"
+	KindEnterprise = "enterprise"
+)
+
+// DeveloperInput is the developer's trust profile at decision time.
+type DeveloperInput struct {
+	ID             string        `json:"id"`
+	OrgID          string        `json:"org_id"`
+	Kind           string        `json:"kind"`
+	RealName       RealNameInput `json:"real_name"`
+	CreditScore    int           `json:"credit_score"`
+	Qualifications []string      `json:"qualifications"`
+	RiskFlags      []string      `json:"risk_flags"`
+	Blacklisted    bool          `json:"blacklisted"`
+}
+
+// Real-name verification states.
+const (
+	RealNameVerified = "verified"
+	RealNamePending  = "pending"
+	RealNameNone     = "none"
+	RealNameRejected = "rejected"
+	RealNameExpired  = "expired"
+)
+
+// RealNameInput is the developer's real-name verification. A nil ExpiresAt
+// means the verification does not expire.
+type RealNameInput struct {
+	Status     string     `json:"status"`
+	VerifiedAt *time.Time `json:"verified_at"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+}
+
+// FindingInput is one static-scan finding. Line is 0 for findings about the
+// package or a whole file.
+type FindingInput struct {
+	RuleID   string `json:"rule_id"`
+	Severity string `json:"severity"`
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Message  string `json:"message"`
+}
+
+// HistoryInput is the developer's track record.
+type HistoryInput struct {
+	Rejections90d int `json:"rejections_90d"`
+	Approvals365d int `json:"approvals_365d"`
+	LiveApps      int `json:"live_apps"`
+}
+
+// WaiverInput exempts one app from one rule until ExpiresAt.
+type WaiverInput struct {
+	RuleID    string    `json:"rule_id"`
+	AppID     string    `json:"app_id"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// MarshalJSON writes empty lists as [] rather than null, so that a policy can
+// iterate them without guarding, and the decision log shows the same shape
+// whether or not the caller allocated the slice.
+func (in Input) MarshalJSON() ([]byte, error) {
+	type plain Input
+	out := plain(in)
+	out.Findings = nonNil(out.Findings)
+	out.Waivers = nonNil(out.Waivers)
+	return json.Marshal(out)
+}
+
+// MarshalJSON: see Input.MarshalJSON.
+func (d DeveloperInput) MarshalJSON() ([]byte, error) {
+	type plain DeveloperInput
+	out := plain(d)
+	out.Qualifications = nonNil(out.Qualifications)
+	out.RiskFlags = nonNil(out.RiskFlags)
+	return json.Marshal(out)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

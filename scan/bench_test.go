@@ -1,0 +1,62 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// generatedPackage builds a valid WeChat package of about 2 MB unpacked:
+// a main package and sub-packages of pages whose scripts are varied enough
+// to compress like real code rather than like a bomb.
+func generatedPackage(tb testing.TB) []byte {
+	tb.Helper()
+	rng := rand.New(rand.NewPCG(1, 2))
+	words := strings.Fields("const let var function return if else for while this data setData wx request url success fail page onLoad onShow item index list value key")
+	script := func(n int) string {
+		var sb strings.Builder
+		for sb.Len() < n {
+			fmt.Fprintf(&sb, "%s %s%d = %s(%d);\n", words[rng.IntN(len(words))], words[rng.IntN(len(words))], rng.IntN(1000), words[rng.IntN(len(words))], rng.IntN(1<<16))
+		}
+		return sb.String()
+	}
+	files := map[string]string{
+		"project.config.json": `{"compileType":"miniprogram"}`,
+		"app.js":              script(4 << 10),
+	}
+	var pages, subs []string
+	for i := range 20 {
+		page := fmt.Sprintf("pages/p%d/p%d", i, i)
+		pages = append(pages, fmt.Sprintf("%q", page))
+		files[page+".js"] = script(40 << 10)
+		files[page+".wxml"] = strings.Repeat(fmt.Sprintf("<view class=\"row-%d\">{{item.name}}</view>\n", i), 100)
+	}
+	for s := range 4 {
+		var sp []string
+		for i := range 6 {
+			page := fmt.Sprintf("pages/s%d/s%d", i, i)
+			sp = append(sp, fmt.Sprintf("%q", page))
+			files[fmt.Sprintf("sub%d/%s.js", s, page)] = script(40 << 10)
+			files[fmt.Sprintf("sub%d/%s.wxml", s, page)] = "<view>{{text}}</view>"
+		}
+		subs = append(subs, fmt.Sprintf(`{"root":"sub%d","pages":[%s]}`, s, strings.Join(sp, ",")))
+	}
+	files["app.json"] = fmt.Sprintf(`{"pages":[%s],"subpackages":[%s]}`, strings.Join(pages, ","), strings.Join(subs, ","))
+	return zipFiles(tb, files)
+}
+
+func BenchmarkScan(b *testing.B) {
+	data := generatedPackage(b)
+	rep := scanBytes(b, data, PlatformWeChat)
+	requireAcceptable(b, rep)
+	b.SetBytes(rep.UnpackedBytes)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Scan(context.Background(), bytes.NewReader(data), int64(len(data)), Options{Platform: PlatformWeChat}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,146 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// Options configure one scan.
+type Options struct {
+	// Platform the package is submitted for. An unknown value is a PKG
+	// finding, not an error, and the layout decides how the rest is checked.
+	Platform Platform
+	// Limits override DefaultLimits(Platform) field by field.
+	Limits Limits
+	// Domains are the request and web-view domains registered for the app.
+	// The platforms keep them outside the package; CODE rules will use them.
+	Domains []string
+}
+
+// checks run in order once the archive is read and the layout is known. A
+// new rule family adds its function here.
+var checks = []func(*state){
+	checkPlatform,
+	checkFileTypes,
+	checkSizes,
+	checkManifest,
+}
+
+// state is everything the checks share about one package.
+type state struct {
+	opts     Options
+	platform Platform // effective: the submitted one if known, else detected
+	detected Platform
+	limits   Limits
+	arch     *archive
+	base     string // folder holding the project files: "" or "name/"
+	root     string // folder holding app.json: base plus miniprogramRoot
+	app      *manifest
+	findings []Finding
+	perRule  map[string]int
+}
+
+// maxPerRule caps the findings one rule reports in a package. Past a hundred
+// missing pages a developer learns nothing more, and the cap keeps a hostile
+// manifest declaring a million pages from costing a million findings.
+const maxPerRule = 100
+
+func (s *state) add(r Rule, h hit) {
+	if s.perRule == nil {
+		s.perRule = map[string]int{}
+	}
+	s.perRule[r.ID]++
+	switch n := s.perRule[r.ID]; {
+	case n <= maxPerRule:
+		s.findings = append(s.findings, r.finding(h))
+	case n == maxPerRule+1:
+		s.findings = append(s.findings, r.finding(hit{
+			detail: fmt.Sprintf("more than %d findings of this rule; the rest are not listed", maxPerRule),
+			match:  "overflow",
+		}))
+	}
+}
+
+// Scan reads the zip of a mini-program of the given size from r and reports
+// what the rules find. It returns an error only when the context ends or r
+// fails; a broken or hostile archive is reported as findings.
+func Scan(ctx context.Context, r io.ReaderAt, size int64, opts Options) (Report, error) {
+	if err := ctx.Err(); err != nil {
+		return Report{}, fmt.Errorf("scan package: %w", err)
+	}
+	if r == nil || size < 0 {
+		return Report{}, errors.New("scan package: no reader or negative size")
+	}
+	arch, findings, err := readArchive(ctx, r, size, opts.Limits.withDefaults(opts.Platform))
+	if err != nil {
+		return Report{}, fmt.Errorf("scan package: %w", err)
+	}
+	s := &state{opts: opts, arch: arch, findings: findings, platform: opts.Platform}
+	if !arch.truncated {
+		s.locate()
+		s.limits = opts.Limits.withDefaults(s.platform)
+		s.loadManifest()
+		for _, check := range checks {
+			check(s)
+		}
+	} else if !opts.Platform.known() {
+		s.add(rulePkgPlatform, hit{detail: fmt.Sprintf("unknown platform %q", opts.Platform)})
+	}
+	return s.report(), nil
+}
+
+// ScanFile scans the zip at path.
+func ScanFile(ctx context.Context, path string, opts Options) (Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Report{}, fmt.Errorf("open package: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return Report{}, fmt.Errorf("stat package: %w", err)
+	}
+	return Scan(ctx, f, info.Size(), opts)
+}
+
+// report sorts and deduplicates the findings so that the same bytes always
+// give the same report.
+func (s *state) report() Report {
+	fs := s.findings
+	sort.Slice(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		if a.RuleID != b.RuleID {
+			return a.RuleID < b.RuleID
+		}
+		return a.Fingerprint < b.Fingerprint
+	})
+	out := make([]Finding, 0, len(fs))
+	for i, f := range fs {
+		if i > 0 && f.Fingerprint == fs[i-1].Fingerprint {
+			continue
+		}
+		out = append(out, f)
+	}
+	files := 0
+	if s.arch != nil {
+		files = len(s.arch.files)
+	}
+	var unpacked int64
+	if s.arch != nil {
+		unpacked = s.arch.unpacked
+	}
+	return Report{Platform: s.platform, Files: files, UnpackedBytes: unpacked, Findings: out}
+}

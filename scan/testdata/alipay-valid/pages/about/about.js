@@ -1,0 +1,3 @@
+Page({
+  data: { version: '1.0.0' }
+})

@@ -1,0 +1,6 @@
+Page({
+  data: { title: 'Hello' },
+  onTapAbout() {
+    my.navigateTo({ url: '/pages/about/about' })
+  }
+})

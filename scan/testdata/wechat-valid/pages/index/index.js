@@ -1,0 +1,6 @@
+Page({
+  data: { greeting: 'Hello' },
+  goToLogs() {
+    wx.navigateTo({ url: '/pages/logs/logs' })
+  }
+})

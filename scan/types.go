@@ -1,0 +1,72 @@
+package scan
+
+// Severity ranks how bad a finding is. Policies compare severities, so the
+// order lives in one place: severityRank.
+type Severity string
+
+// Severities, from least to most severe.
+const (
+	SeverityInfo     Severity = "info"
+	SeverityLow      Severity = "low"
+	SeverityMedium   Severity = "medium"
+	SeverityHigh     Severity = "high"
+	SeverityCritical Severity = "critical"
+)
+
+var severityRank = map[Severity]int{
+	SeverityInfo:     1,
+	SeverityLow:      2,
+	SeverityMedium:   3,
+	SeverityHigh:     4,
+	SeverityCritical: 5,
+}
+
+// Platform is the mini-program platform a package is submitted for.
+type Platform string
+
+// Supported platforms.
+const (
+	PlatformWeChat Platform = "wechat"
+	PlatformAlipay Platform = "alipay"
+)
+
+func (p Platform) known() bool { return p == PlatformWeChat || p == PlatformAlipay }
+
+// Finding is one rule violation. For findings about a declaration that points
+// at a missing file (MAN rules), File is the missing file and Line/Column
+// point at the declaration inside the manifest, because that is where the
+// developer has to look to fix either side.
+type Finding struct {
+	RuleID      string   `json:"rule_id"`
+	Severity    Severity `json:"severity"`
+	File        string   `json:"file,omitempty"`
+	Line        int      `json:"line,omitempty"`
+	Column      int      `json:"column,omitempty"`
+	Snippet     string   `json:"snippet,omitempty"`
+	Message     string   `json:"message"`
+	Remediation string   `json:"remediation"`
+	// Fingerprint is a stable hash of the rule ID, location and what was
+	// matched: the same bytes always give the same fingerprints, so findings
+	// can be stored idempotently and compared across resubmissions.
+	Fingerprint string `json:"fingerprint"`
+}
+
+// Report is the result of scanning one package.
+type Report struct {
+	Platform      Platform  `json:"platform"`
+	Files         int       `json:"files"`
+	UnpackedBytes int64     `json:"unpacked_bytes"`
+	Findings      []Finding `json:"findings"`
+}
+
+// Worst returns the highest severity among the findings, or "" if there are
+// none.
+func (r Report) Worst() Severity {
+	var worst Severity
+	for _, f := range r.Findings {
+		if severityRank[f.Severity] > severityRank[worst] {
+			worst = f.Severity
+		}
+	}
+	return worst
+}

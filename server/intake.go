@@ -1,0 +1,197 @@
+package server
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"trustgate/internal/blobstore"
+	"trustgate/internal/store"
+	"trustgate/workflows"
+)
+
+// multipartSlack is room for the form's other fields and boundaries on top
+// of the package itself.
+const multipartSlack = 64 << 10
+
+var versionPattern = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$`)
+
+// upload is a package received to a temporary file, with its hash.
+type upload struct {
+	appID, version, notes string
+	file                  *os.File
+	sha256                string
+	size                  int64
+}
+
+func (u *upload) close() {
+	if u.file != nil {
+		u.file.Close()
+		os.Remove(u.file.Name())
+	}
+}
+
+// createSubmission is intake: bound the body before reading it, stream the
+// package to disk while hashing it, store it by SHA-256, create the row and
+// start the workflow (workflow ID = submission ID).
+func (s *Server) createSubmission(c *gin.Context) {
+	ctx := c.Request.Context()
+	limit := s.MaxPackageBytes + multipartSlack
+	if c.Request.ContentLength > limit {
+		fail(c, problemErr("too-large", fmt.Sprintf("packages are limited to %d bytes", s.MaxPackageBytes)))
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	up, err := s.readUpload(c)
+	defer up.close()
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	dev := *caller(c).DeveloperID
+	app, err := s.Store.GetApp(ctx, up.appID)
+	if err != nil || app.DeveloperID != dev {
+		fail(c, invalid("app_id", "no such app of yours"))
+		return
+	}
+	if _, err := up.file.Seek(0, io.SeekStart); err != nil {
+		fail(c, fmt.Errorf("rewind upload: %w", err))
+		return
+	}
+	if err := blobstore.PutPackage(ctx, s.Blobs, up.sha256, up.file); err != nil {
+		fail(c, err)
+		return
+	}
+	key := c.GetHeader("Idempotency-Key")
+	if len(key) > 200 {
+		fail(c, invalid("Idempotency-Key", "at most 200 characters"))
+		return
+	}
+	reqHash := sha256.Sum256([]byte(up.appID + "\n" + up.version + "\n" + up.notes + "\n" + up.sha256))
+	sub, _, err := s.Store.CreateSubmission(ctx, store.NewSubmission{
+		AppID: app.ID, DeveloperID: dev, Version: up.version, Notes: up.notes,
+		PackageSHA256: up.sha256, PackageBytes: up.size,
+		IdempotencyKey: key, RequestHash: hex.EncodeToString(reqHash[:]),
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	// Started on every answer, also a retry: if the first attempt stored the
+	// row but could not reach Temporal, the retry starts the workflow, and
+	// starting one that runs already returns that run.
+	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: sub.ID, TaskQueue: s.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, workflows.SubmissionWorkflow, workflows.SubmissionInput{SubmissionID: sub.ID})
+	if err != nil && !isAlreadyStarted(err) {
+		fail(c, problemErr("unavailable", "the submission is stored but its review could not start; retry with the same Idempotency-Key"))
+		return
+	}
+	c.Header("Location", "/v1/submissions/"+sub.ID)
+	c.JSON(http.StatusAccepted, gin.H{"id": sub.ID, "state": sub.State})
+}
+
+// readUpload streams the multipart form. Fields are bounded; the package
+// goes to a temporary file, never whole into memory.
+func (s *Server) readUpload(c *gin.Context) (*upload, error) {
+	up := &upload{}
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return up, invalid("body", "send multipart/form-data with package, app_id and version")
+	}
+	mr, err := c.Request.MultipartReader()
+	if err != nil {
+		return up, invalid("body", "not a multipart form: "+err.Error())
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return up, uploadError(err)
+		}
+		switch part.FormName() {
+		case "package":
+			if up.file != nil {
+				return up, invalid("package", "send one package")
+			}
+			if err := s.receivePackage(part, up); err != nil {
+				return up, err
+			}
+		case "app_id", "version", "notes":
+			b, err := io.ReadAll(io.LimitReader(part, 4097))
+			if err != nil {
+				return up, uploadError(err)
+			}
+			if len(b) > 4096 {
+				return up, invalid(part.FormName(), "at most 4096 bytes")
+			}
+			v := strings.TrimSpace(string(b))
+			switch part.FormName() {
+			case "app_id":
+				up.appID = v
+			case "version":
+				up.version = v
+			case "notes":
+				up.notes = v
+			}
+		default:
+			return up, invalid(part.FormName(), "unknown field")
+		}
+	}
+	switch {
+	case up.file == nil || up.size == 0:
+		return up, invalid("package", "a non-empty zip file is required")
+	case up.appID == "":
+		return up, invalid("app_id", "required")
+	case !versionPattern.MatchString(up.version):
+		return up, invalid("version", "1 to 64 letters, digits and . + _ - (such as 1.4.0)")
+	}
+	return up, nil
+}
+
+func (s *Server) receivePackage(part io.Reader, up *upload) error {
+	f, err := os.CreateTemp("", "trustgate-upload-*.zip")
+	if err != nil {
+		return fmt.Errorf("buffer upload: %w", err)
+	}
+	up.file = f
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(part, s.MaxPackageBytes+1))
+	if err != nil {
+		return uploadError(err)
+	}
+	if n > s.MaxPackageBytes {
+		return problemErr("too-large", fmt.Sprintf("packages are limited to %d bytes", s.MaxPackageBytes))
+	}
+	up.size, up.sha256 = n, hex.EncodeToString(h.Sum(nil))
+	return nil
+}
+
+func uploadError(err error) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return problemErr("too-large", "request body too large")
+	}
+	return invalid("body", "could not read the upload: "+err.Error())
+}
+
+func isAlreadyStarted(err error) bool {
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	return errors.As(err, &started)
+}

@@ -1,0 +1,102 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/temporal"
+
+	"trustgate/internal/store"
+)
+
+// Problem is an RFC 9457 problem document. Type is stable per kind of error:
+// clients switch on it, never on Title or Detail.
+type Problem struct {
+	Type     string       `json:"type"`
+	Title    string       `json:"title"`
+	Status   int          `json:"status"`
+	Detail   string       `json:"detail,omitempty"`
+	Instance string       `json:"instance,omitempty"`
+	Errors   []FieldError `json:"errors,omitempty"`
+}
+
+// FieldError names the field a validation error is about.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// apiError is an error that already knows its answer.
+type apiError struct {
+	status int
+	kind   string
+	detail string
+	fields []FieldError
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("%s: %s", e.kind, e.detail) }
+
+// The kinds of error, each with its status and title.
+var kinds = map[string]struct {
+	status int
+	title  string
+}{
+	"unauthorized":           {http.StatusUnauthorized, "Missing or invalid token"},
+	"forbidden":              {http.StatusForbidden, "Not allowed"},
+	"not-found":              {http.StatusNotFound, "Not found"},
+	"conflict":               {http.StatusConflict, "Conflict with the current state"},
+	"too-large":              {http.StatusRequestEntityTooLarge, "Request too large"},
+	"validation":             {http.StatusUnprocessableEntity, "Invalid request"},
+	"idempotency-key-reused": {http.StatusUnprocessableEntity, "Idempotency key reused for a different request"},
+	"unavailable":            {http.StatusServiceUnavailable, "Service unavailable"},
+	"internal":               {http.StatusInternalServerError, "Internal error"},
+}
+
+func problemErr(kind, detail string) *apiError {
+	return &apiError{status: kinds[kind].status, kind: kind, detail: detail}
+}
+
+func invalid(field, msg string) *apiError {
+	return &apiError{status: http.StatusUnprocessableEntity, kind: "validation",
+		detail: field + ": " + msg, fields: []FieldError{{Field: field, Message: msg}}}
+}
+
+// fail answers with the problem document for err. It is the one place that
+// maps errors to answers; handlers never write error JSON themselves.
+func fail(c *gin.Context, err error) {
+	var ae *apiError
+	var appErr *temporal.ApplicationError
+	switch {
+	case errors.As(err, &ae):
+	case errors.Is(err, store.ErrNotFound):
+		ae = problemErr("not-found", "no such object, or not yours")
+	case errors.Is(err, store.ErrConflict):
+		ae = problemErr("conflict", err.Error())
+	case errors.Is(err, store.ErrKeyReused):
+		ae = problemErr("idempotency-key-reused", "this Idempotency-Key was used for a different request in the last 24 hours")
+	case errors.As(err, &appErr) && appErr.Type() == "NotAllowed":
+		ae = problemErr("forbidden", appErr.Message())
+	case errors.As(err, &appErr) && appErr.Type() == "BadDecision":
+		ae = problemErr("validation", appErr.Message())
+	case errors.As(err, &appErr) && appErr.Type() == "Decided":
+		ae = problemErr("conflict", appErr.Message())
+	case errors.Is(err, context.DeadlineExceeded):
+		ae = problemErr("unavailable", "a dependency did not answer in time; retry later")
+	default:
+		slog.ErrorContext(c.Request.Context(), "request failed", "error", err, "path", c.FullPath(),
+			"request_id", c.GetString(requestIDKey))
+		ae = problemErr("internal", "something went wrong on our side; the request ID names it in our logs")
+	}
+	if ae.status == http.StatusServiceUnavailable {
+		c.Header("Retry-After", "5")
+	}
+	c.Header("Content-Type", "application/problem+json")
+	c.AbortWithStatusJSON(ae.status, Problem{
+		Type: "/problems/" + ae.kind, Title: kinds[ae.kind].title, Status: ae.status,
+		Detail: ae.detail, Instance: c.Request.URL.Path, Errors: ae.fields,
+	})
+}

@@ -1,0 +1,114 @@
+// Package server is trustgate's HTTP face: the /v1 JSON API with its
+// authentication and error mapping, health and metrics endpoints, and the
+// web console. Handlers are thin: bind, check, call one function, render.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
+	"gocloud.dev/blob"
+
+	"trustgate/internal/store"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	Store           *store.Store
+	Temporal        client.Client
+	Blobs           *blob.Bucket
+	TaskQueue       string
+	TemporalUIURL   string
+	Namespace       string
+	MaxPackageBytes int64
+}
+
+// route is one entry of the route table: who may call what. Routes with no
+// roles are public.
+type route struct {
+	method, path string
+	roles        []string
+	handle       func(*Server, *gin.Context)
+}
+
+var everyone = Roles
+
+// routes is the one table of every route and the roles it admits; the
+// router is built from it and the authorization test walks it.
+var routes = []route{
+	{"GET", "/healthz", nil, (*Server).healthz},
+	{"GET", "/readyz", nil, (*Server).readyz},
+	{"GET", "/v1/me", everyone, (*Server).me},
+	{"POST", "/v1/apps", []string{RoleDeveloper}, (*Server).createApp},
+	{"GET", "/v1/apps", []string{RoleDeveloper}, (*Server).listApps},
+	{"POST", "/v1/submissions", []string{RoleDeveloper}, (*Server).createSubmission},
+	{"GET", "/v1/submissions", append([]string{RoleDeveloper}, staff...), (*Server).listSubmissions},
+	{"GET", "/v1/submissions/:id", append([]string{RoleDeveloper}, staff...), (*Server).getSubmission},
+	{"POST", "/v1/submissions/:id/decision", []string{RoleReviewer, RoleSeniorReviewer}, (*Server).decide},
+}
+
+// Handler builds the router from the route table.
+func (s *Server) Handler() http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.Recovery(), requestID(), accessLog())
+	r.NoRoute(func(c *gin.Context) { fail(c, problemErr("not-found", "no such route")) })
+	r.HandleMethodNotAllowed = true
+	r.NoMethod(func(c *gin.Context) {
+		c.Header("Content-Type", "application/problem+json")
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, Problem{Type: "/problems/method-not-allowed",
+			Title: "Method not allowed", Status: http.StatusMethodNotAllowed, Instance: c.Request.URL.Path})
+	})
+	for _, rt := range routes {
+		h := rt.handle
+		handlers := []gin.HandlerFunc{}
+		if rt.roles != nil {
+			handlers = append(handlers, s.authenticate(rt.roles))
+		}
+		handlers = append(handlers, func(c *gin.Context) { h(s, c) })
+		r.Handle(rt.method, rt.path, handlers...)
+	}
+	s.console(r)
+	return r
+}
+
+func requestID() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader("X-Request-ID")
+		if id == "" || len(id) > 64 {
+			id = store.NewSecret(8)
+		}
+		c.Set(requestIDKey, id)
+		c.Header("X-Request-ID", id)
+		c.Next()
+	}
+}
+
+func accessLog() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		// The route pattern, never the raw query: tokens or keys must not
+		// reach the log by accident.
+		slog.Info("http", "method", c.Request.Method, "route", c.FullPath(), "status", c.Writer.Status(),
+			"ms", time.Since(start).Milliseconds(), "request_id", c.GetString(requestIDKey))
+	}
+}
+
+func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+
+func (s *Server) readyz(c *gin.Context) {
+	ctx := c.Request.Context()
+	if err := s.Store.Ping(ctx); err != nil {
+		fail(c, problemErr("unavailable", "database unreachable"))
+		return
+	}
+	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		fail(c, problemErr("unavailable", "temporal unreachable"))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
