@@ -42,6 +42,15 @@ type archive struct {
 func readArchive(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*archive, []Finding, error) {
 	a := &archive{byPath: map[string]*entry{}}
 	ra := &boundedReaderAt{r: r, size: size}
+	records, err := countDirectoryRecords(ctx, ra, size, lim.MaxEntries)
+	if err != nil {
+		return nil, nil, fmt.Errorf("count zip entries: %w", err)
+	}
+	if records > lim.MaxEntries {
+		a.truncated = true
+		f := rulePkgTooManyEntries.finding(hit{detail: fmt.Sprintf("more than %d entries", lim.MaxEntries)})
+		return a, []Finding{f}, nil
+	}
 	zr, err := zip.NewReader(ra, size)
 	if ra.err != nil {
 		return nil, nil, fmt.Errorf("read zip directory: %w", ra.err)
@@ -66,6 +75,33 @@ func readArchive(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*a
 	}
 	rd.fileFolderClashes()
 	return a, rd.findings, nil
+}
+
+// countDirectoryRecords counts central directory signatures in the whole
+// archive, stopping past limit. zip.NewReader keeps every record it finds in
+// memory, trusting no count it could check, so a small archive of bare
+// records would cost gigabytes; every record it can parse starts with this
+// signature, so the count is an upper bound taken in constant memory.
+func countDirectoryRecords(ctx context.Context, ra *boundedReaderAt, size int64, limit int) (int, error) {
+	sig := []byte("PK\x01\x02")
+	buf := make([]byte, 256<<10)
+	count := 0
+	for off := int64(0); off < size; {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		n, err := ra.ReadAt(buf, off)
+		if ra.err != nil {
+			return 0, ra.err
+		}
+		count += bytes.Count(buf[:n], sig)
+		if count > limit || err != nil || int64(n) < int64(len(buf)) {
+			return count, nil
+		}
+		// Step back so a signature across the chunk boundary is seen once.
+		off += int64(n) - int64(len(sig)-1)
+	}
+	return count, nil
 }
 
 // fileFolderClashes reports a file whose name is also a folder of another

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"encoding/binary"
 	"hash/crc32"
 	"runtime"
 	"testing"
@@ -90,6 +91,37 @@ func TestZipBombIsRefusedFastInBoundedMemory(t *testing.T) {
 			require.LessOrEqual(t, rep.UnpackedBytes, int64(16<<20)+1)
 		})
 	}
+}
+
+// TestBareDirectoryRecordsAreRefusedInBoundedMemory builds the listing
+// bomb: half a million central directory records and no data. Parsed, each
+// record becomes a few hundred bytes of zip.File.
+func TestBareDirectoryRecordsAreRefusedInBoundedMemory(t *testing.T) {
+	const records = 500_000
+	var b bytes.Buffer
+	rec := make([]byte, 46)
+	binary.LittleEndian.PutUint32(rec, 0x02014b50)
+	binary.LittleEndian.PutUint16(rec[28:], 1) // name length
+	for range records {
+		b.Write(rec)
+		b.WriteByte('a')
+	}
+	dirSize := b.Len()
+	end := make([]byte, 22)
+	binary.LittleEndian.PutUint32(end, 0x06054b50)
+	binary.LittleEndian.PutUint16(end[8:], uint16(records%65536))
+	binary.LittleEndian.PutUint16(end[10:], uint16(records%65536))
+	binary.LittleEndian.PutUint32(end[12:], uint32(dirSize))
+	b.Write(end)
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	rep := scanBytes(t, b.Bytes(), PlatformWeChat)
+	runtime.ReadMemStats(&after)
+
+	requireFinding(t, rep, "PKG-006", "")
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(10<<20), "the listing is refused before it is parsed")
 }
 
 func TestManySmallBombsHitTheArchiveLimit(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -82,80 +83,86 @@ func escapePointer(s string) string {
 	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
 }
 
-// at returns the 1-based line and byte column of the key of ptr if it has
-// one, else of its value; 0, 0 when ptr is not in the document.
-func (idx *jsonIndex) at(raw []byte, ptr string) (line, col int) {
-	if idx == nil {
-		return 0, 0
+// at returns the offset of the key of ptr if it has one, else of its value;
+// false when ptr is not in the document.
+func (idx *jsonIndex) at(ptr string) (int, bool) {
+	if off, ok := idx.keys[ptr]; ok {
+		return off, true
 	}
-	off, ok := idx.keys[ptr]
-	if !ok {
-		off, ok = idx.values[ptr]
-	}
-	if !ok {
-		return 0, 0
-	}
-	return offsetPosition(raw, int64(off))
+	off, ok := idx.values[ptr]
+	return off, ok
 }
 
 // valueAt is like at but prefers the value, for findings about what a
 // member says rather than that it exists.
-func (idx *jsonIndex) valueAt(raw []byte, ptr string) (line, col int) {
-	if idx == nil {
-		return 0, 0
-	}
+func (idx *jsonIndex) valueAt(ptr string) (int, bool) {
 	if off, ok := idx.values[ptr]; ok {
-		return offsetPosition(raw, int64(off))
+		return off, true
 	}
-	return idx.at(raw, ptr)
+	return idx.at(ptr)
 }
 
-// offsetPosition turns a byte offset into a 1-based line and byte column.
-// Columns count bytes, as Go and most editors' "go to" do for UTF-8.
-func offsetPosition(raw []byte, off int64) (line, col int) {
+// text is a file with its line starts, so that turning an offset into a
+// position costs a binary search however many findings point into it.
+type text struct {
+	raw   []byte
+	lines []int // offset where each line starts
+}
+
+func newText(raw []byte) *text {
+	t := &text{raw: raw, lines: []int{0}}
+	for i, c := range raw {
+		if c == '\n' {
+			t.lines = append(t.lines, i+1)
+		}
+	}
+	return t
+}
+
+// position turns a byte offset into a 1-based line and byte column. Columns
+// count bytes, as Go and most editors' "go to" do for UTF-8.
+func (t *text) position(off int) (line, col int) {
 	if off < 0 {
 		return 0, 0
 	}
-	if off > int64(len(raw)) {
-		off = int64(len(raw))
-	}
-	before := raw[:off]
-	line = bytes.Count(before, []byte("\n")) + 1
-	col = int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
-	return line, col
+	off = min(off, len(t.raw))
+	i := sort.SearchInts(t.lines, off+1) - 1
+	return i + 1, off - t.lines[i] + 1
 }
 
-// lineAt returns the 1-based line of raw, trimmed, for a snippet.
-func lineAt(raw []byte, line int) string {
-	if line <= 0 {
+// line returns the 1-based line, trimmed and bounded, for a snippet.
+func (t *text) line(n int) string {
+	if n <= 0 || n > len(t.lines) {
 		return ""
 	}
-	for i := 1; i < line; i++ {
-		nl := bytes.IndexByte(raw, '\n')
-		if nl < 0 {
-			return ""
-		}
-		raw = raw[nl+1:]
+	end := len(t.raw)
+	if n < len(t.lines) {
+		end = t.lines[n] - 1
 	}
-	if nl := bytes.IndexByte(raw, '\n'); nl >= 0 {
-		raw = raw[:nl]
-	}
+	raw := t.raw[t.lines[n-1]:end]
 	if len(raw) > 4*maxSnippet {
 		raw = raw[:4*maxSnippet]
 	}
 	return strings.TrimSpace(string(raw))
 }
 
+// errorHit places a JSON decoding error of the file e.
+func errorHit(e *entry, raw []byte, err error) hit {
+	t := newText(raw)
+	line, col := t.position(jsonErrorOffset(err))
+	return hit{file: e.name, line: line, column: col, snippet: t.line(line), detail: err.Error(), match: "invalid"}
+}
+
 // jsonErrorOffset is where a decoding error happened, or -1 if unknown. A
 // syntax error's offset is just past the offending byte, so step back to it.
-func jsonErrorOffset(err error) int64 {
+func jsonErrorOffset(err error) int {
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) {
-		return max(syn.Offset-1, 0)
+		return int(max(syn.Offset-1, 0))
 	}
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {
-		return typ.Offset
+		return int(typ.Offset)
 	}
 	return -1
 }

@@ -73,12 +73,9 @@ func (s *state) codeRoot(e *entry) string {
 		s.add(ruleManProjectConfig, hit{file: e.name, detail: fmt.Sprintf("larger than %d bytes, not parsed", maxManifestBytes)})
 		return ""
 	}
-	if err := json.Unmarshal(withoutBOM(e.data), &cfg); err != nil {
-		line, col := offsetPosition(e.data, jsonErrorOffset(err))
-		s.add(ruleManProjectConfig, hit{
-			file: e.name, line: line, column: col, snippet: lineAt(e.data, line),
-			detail: err.Error(), match: "syntax",
-		})
+	raw := withoutBOM(e.data)
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		s.add(ruleManProjectConfig, errorHit(e, raw, err))
 		return ""
 	}
 	rel := strings.TrimSpace(cfg.MiniprogramRoot)

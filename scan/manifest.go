@@ -83,7 +83,7 @@ type permissionScope struct {
 // manifest is a parsed app.json with what is needed to point into it.
 type manifest struct {
 	entry *entry
-	raw   []byte
+	text  *text
 	idx   *jsonIndex
 	app   appJSON
 }
@@ -134,14 +134,10 @@ func (s *state) loadManifest() {
 	raw := withoutBOM(e.data)
 	var app appJSON
 	if err := json.Unmarshal(raw, &app); err != nil {
-		line, col := offsetPosition(raw, jsonErrorOffset(err))
-		s.add(ruleManInvalid, hit{
-			file: e.name, line: line, column: col, snippet: lineAt(raw, line),
-			detail: err.Error(), match: "invalid",
-		})
+		s.add(ruleManInvalid, errorHit(e, raw, err))
 		return
 	}
-	s.app = &manifest{entry: e, raw: raw, idx: indexJSON(raw), app: app}
+	s.app = &manifest{entry: e, text: newText(raw), idx: indexJSON(raw), app: app}
 }
 
 // checkManifest checks what app.json declares against the files present.
@@ -242,9 +238,12 @@ func checkPermissions(s *state) {
 // addAt reports a finding in app.json at the declaration ptr names.
 func (s *state) addAt(r Rule, ptr, match, detail string) {
 	m := s.app
-	line, col := m.idx.at(m.raw, ptr)
+	line, col := 0, 0
+	if off, ok := m.idx.at(ptr); ok {
+		line, col = m.text.position(off)
+	}
 	s.add(r, hit{
-		file: m.entry.name, line: line, column: col, snippet: lineAt(m.raw, line),
+		file: m.entry.name, line: line, column: col, snippet: m.text.line(line),
 		detail: detail, match: ptr + "=" + match,
 	})
 }
@@ -254,9 +253,12 @@ func (s *state) addAt(r Rule, ptr, match, detail string) {
 // fixes if the file is not meant to exist.
 func (s *state) addMissing(r Rule, ptr, file, declared string) {
 	m := s.app
-	line, col := m.idx.valueAt(m.raw, ptr)
+	line, col := 0, 0
+	if off, ok := m.idx.valueAt(ptr); ok {
+		line, col = m.text.position(off)
+	}
 	s.add(r, hit{
-		file: file, line: line, column: col, snippet: lineAt(m.raw, line),
+		file: file, line: line, column: col, snippet: m.text.line(line),
 		detail: fmt.Sprintf("%s (declared as %q in %s)", file, declared, m.entry.name),
 		match:  ptr + "=" + declared,
 	})

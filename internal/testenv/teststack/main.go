@@ -28,12 +28,21 @@ func main() {
 		os.Exit(2)
 	}
 	start := time.Now()
-	s, err := testenv.Start(context.Background(), os.Stderr)
+	// The servers' own output goes to a file: test output stays readable,
+	// and the file is there when a server misbehaves.
+	logFile, err := os.CreateTemp("", "trustgate-teststack-*.log")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "teststack:", err)
 		os.Exit(1)
 	}
-	fmt.Fprintf(os.Stderr, "teststack: PostgreSQL and Temporal up in %s\n", time.Since(start).Round(time.Millisecond))
+	defer logFile.Close()
+	s, err := testenv.Start(context.Background(), logFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "teststack:", err)
+		os.Exit(1)
+	}
+	fmt.Fprintf(os.Stderr, "teststack: PostgreSQL and Temporal up in %s (their logs: %s)\n",
+		time.Since(start).Round(time.Millisecond), logFile.Name())
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = append(os.Environ(), s.Env()...)

@@ -1,0 +1,207 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"trustgate/internal/store"
+	"trustgate/internal/submission"
+	"trustgate/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// fixture is a developer with an app in a fresh database.
+type fixture struct {
+	db  *testenv.DB
+	dev store.Developer
+	app store.App
+}
+
+func newFixture(t *testing.T) fixture {
+	t.Helper()
+	ctx := context.Background()
+	db := testenv.NewDB(t)
+	dev, err := db.Store.UpsertDeveloper(ctx, store.Developer{Name: "dev", Kind: "individual", RealNameStatus: "verified", CreditScore: 750})
+	require.NoError(t, err)
+	app, err := db.Store.CreateApp(ctx, store.App{DeveloperID: dev.ID, Name: "App", Category: "tools", Platform: "wechat"})
+	require.NoError(t, err)
+	return fixture{db: db, dev: dev, app: app}
+}
+
+func (f fixture) submit(t *testing.T, version, key, hash string) (store.Submission, bool) {
+	t.Helper()
+	sub, created, err := f.db.Store.CreateSubmission(context.Background(), store.NewSubmission{
+		AppID: f.app.ID, DeveloperID: f.dev.ID, Version: version,
+		PackageSHA256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", PackageBytes: 10,
+		IdempotencyKey: key, RequestHash: hash,
+	})
+	require.NoError(t, err)
+	return sub, created
+}
+
+func TestApplicationRoleOwnsNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testenv.NewDB(t)
+	conn, err := pgx.Connect(ctx, db.AppURL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	var super bool
+	require.NoError(t, conn.QueryRow(ctx, `SELECT rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&super))
+	require.False(t, super, "the application role must not be a superuser")
+	var owned int
+	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user`).Scan(&owned))
+	require.Zero(t, owned, "the application role must own no table")
+	_, err = conn.Exec(ctx, `DROP TABLE submissions`)
+	require.Error(t, err, "the application role cannot change the schema")
+	_, err = conn.Exec(ctx, `SELECT count(*) FROM submissions`)
+	require.NoError(t, err, "but it can read its rows")
+}
+
+func TestAdvanceFollowsTheStateTable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	sub, _ := f.submit(t, "1.0.0", "", "")
+	st := f.db.Store
+
+	require.NoError(t, st.Advance(ctx, store.Step{SubmissionID: sub.ID, Seq: 1, To: submission.Scanning}))
+	require.NoError(t, st.Advance(ctx, store.Step{SubmissionID: sub.ID, Seq: 1, To: submission.Scanning}), "a retried step is harmless")
+	err := st.Advance(ctx, store.Step{SubmissionID: sub.ID, Seq: 2, To: submission.Approved})
+	require.ErrorIs(t, err, store.ErrConflict, "scanning cannot jump to approved")
+	require.NoError(t, st.Advance(ctx, store.Step{SubmissionID: sub.ID, Seq: 2, To: submission.Evaluating}))
+	require.NoError(t, st.Advance(ctx, store.Step{SubmissionID: sub.ID, Seq: 3, To: submission.Approved,
+		Outcome: "approve", Reasons: []byte(`[]`), PolicyVersion: "v1", PolicyHash: "abc"}))
+
+	events, err := st.Timeline(ctx, sub.ID)
+	require.NoError(t, err)
+	var states []submission.State
+	for _, e := range events {
+		states = append(states, e.State)
+	}
+	require.Equal(t, []submission.State{submission.Received, submission.Scanning, submission.Evaluating, submission.Approved}, states)
+
+	got, err := st.GetSubmission(ctx, sub.ID)
+	require.NoError(t, err)
+	require.Equal(t, "v1", *got.PolicyVersion)
+	require.NotNil(t, got.DecidedAt)
+	app, err := st.GetApp(ctx, f.app.ID)
+	require.NoError(t, err)
+	require.Equal(t, "1.0.0", *app.LiveVersion, "approval makes the version live")
+	require.Equal(t, "live", app.Status)
+
+	err = st.Advance(ctx, store.Step{SubmissionID: "sub_missing", Seq: 1, To: submission.Scanning})
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+func TestSavingFindingsTwiceKeepsOneSet(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	sub, _ := f.submit(t, "1.0.0", "", "")
+	findings := []store.Finding{
+		{Fingerprint: "a", RuleID: "MAN-003", Severity: "critical", File: "pages/x/x.wxml", Message: "missing"},
+		{Fingerprint: "b", RuleID: "PKG-010", Severity: "high", Message: "too big"},
+	}
+	for range 2 {
+		require.NoError(t, f.db.Store.SaveFindings(ctx, sub.ID, findings))
+	}
+	got, err := f.db.Store.Findings(ctx, sub.ID)
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	require.Equal(t, "critical", got[0].Severity, "most severe first")
+}
+
+func TestIdempotencyKeyRacesMakeOneSubmission(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	var wg sync.WaitGroup
+	ids := make([]string, 10)
+	created := make([]bool, 10)
+	for i := range ids {
+		wg.Go(func() {
+			sub, ok := f.submit(t, "1.0.0", "key-1", "hash-1")
+			ids[i], created[i] = sub.ID, ok
+		})
+	}
+	wg.Wait()
+	firsts := 0
+	for i := range ids {
+		require.Equal(t, ids[0], ids[i])
+		if created[i] {
+			firsts++
+		}
+	}
+	require.Equal(t, 1, firsts, "exactly one request created the submission")
+
+	_, _, err := f.db.Store.CreateSubmission(context.Background(), store.NewSubmission{
+		AppID: f.app.ID, DeveloperID: f.dev.ID, Version: "1.0.0",
+		PackageSHA256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", PackageBytes: 10,
+		IdempotencyKey: "key-1", RequestHash: "another-request",
+	})
+	require.ErrorIs(t, err, store.ErrKeyReused)
+
+	subs, err := f.db.Store.ListSubmissions(context.Background(), store.SubmissionFilter{DeveloperID: f.dev.ID, Limit: 50})
+	require.NoError(t, err)
+	require.Len(t, subs, 1)
+}
+
+func TestListsPageNewestFirst(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	var want []string
+	for _, v := range []string{"1", "2", "3", "4", "5"} {
+		sub, _ := f.submit(t, v, "", "")
+		want = append([]string{sub.ID}, want...)
+	}
+	var got []string
+	after := ""
+	for {
+		page, err := f.db.Store.ListSubmissions(ctx, store.SubmissionFilter{DeveloperID: f.dev.ID, After: after, Limit: 2})
+		require.NoError(t, err)
+		for _, s := range page {
+			got = append(got, s.ID)
+		}
+		if len(page) < 2 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	require.Equal(t, want, got)
+
+	rejected, err := f.db.Store.ListSubmissions(ctx, store.SubmissionFilter{DeveloperID: f.dev.ID, State: submission.Rejected, Limit: 10})
+	require.NoError(t, err)
+	require.Empty(t, rejected)
+}
+
+func TestTokensAreStoredHashedAndExpire(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	secret, err := f.db.Store.CreateToken(ctx, store.Token{Role: "developer", Subject: "dev", DeveloperID: &f.dev.ID})
+	require.NoError(t, err)
+	tok, err := f.db.Store.LookupToken(ctx, secret)
+	require.NoError(t, err)
+	require.Equal(t, f.dev.ID, *tok.DeveloperID)
+
+	past := time.Now().Add(-time.Minute)
+	old, err := f.db.Store.CreateToken(ctx, store.Token{Role: "reviewer", Subject: "r", ExpiresAt: &past})
+	require.NoError(t, err)
+	_, err = f.db.Store.LookupToken(ctx, old)
+	require.True(t, errors.Is(err, store.ErrNotFound), "an expired token no longer works")
+
+	conn, err := pgx.Connect(ctx, f.db.OwnerURL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	var n int
+	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM tokens WHERE position($1::bytea in hash) > 0`, []byte(secret)).Scan(&n))
+	require.Zero(t, n, "the secret itself is not stored")
+}
