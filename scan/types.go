@@ -53,10 +53,16 @@ type Finding struct {
 
 // Report is the result of scanning one package.
 type Report struct {
-	Platform      Platform  `json:"platform"`
-	Files         int       `json:"files"`
-	UnpackedBytes int64     `json:"unpacked_bytes"`
-	Findings      []Finding `json:"findings"`
+	// Platform is the one the package was checked as: the submitted one if
+	// known, else the one its layout shows ("" if neither).
+	Platform Platform `json:"platform"`
+	// Files counts the regular-file entries with acceptable names.
+	Files int `json:"files"`
+	// UnpackedBytes counts the bytes actually decompressed, not the sizes
+	// the archive declares.
+	UnpackedBytes int64 `json:"unpacked_bytes"`
+	// Findings are sorted by file, line, column and rule ID; never nil.
+	Findings []Finding `json:"findings"`
 }
 
 // Worst returns the highest severity among the findings, or "" if there are
