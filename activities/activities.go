@@ -258,3 +258,16 @@ type FixedPolicy struct{ Engine *policies.Engine }
 
 // Current returns the engine.
 func (f FixedPolicy) Current(context.Context) (*policies.Engine, error) { return f.Engine, nil }
+
+// NoteInput adds a timeline entry that changes no state.
+type NoteInput struct {
+	SubmissionID string         `json:"submission_id"`
+	Seq          int            `json:"seq"`
+	Detail       map[string]any `json:"detail"`
+}
+
+// Note records an event of the review (an escalation, a claim expiring) on
+// the submission's timeline.
+func (a *Activities) Note(ctx context.Context, in NoteInput) error {
+	return a.Store.Note(ctx, in.SubmissionID, in.Seq, in.Detail)
+}

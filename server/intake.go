@@ -96,7 +96,7 @@ func (s *Server) createSubmission(c *gin.Context) {
 		ID: sub.ID, TaskQueue: s.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, workflows.SubmissionWorkflow, workflows.SubmissionInput{SubmissionID: sub.ID})
+	}, workflows.SubmissionWorkflow, workflows.SubmissionInput{SubmissionID: sub.ID, Review: s.Review})
 	if err != nil && !isAlreadyStarted(err) {
 		fail(c, problemErr("unavailable", "the submission is stored but its review could not start; retry with the same Idempotency-Key"))
 		return

@@ -13,6 +13,7 @@ import (
 	"gocloud.dev/blob"
 
 	"trustgate/internal/store"
+	"trustgate/workflows"
 )
 
 // Server holds what the handlers need.
@@ -24,6 +25,9 @@ type Server struct {
 	TemporalUIURL   string
 	Namespace       string
 	MaxPackageBytes int64
+	// Review is the review process's clocks and rates, given to every
+	// submission workflow this server starts.
+	Review workflows.ReviewConfig
 }
 
 // route is one entry of the route table: who may call what. Routes with no
@@ -34,7 +38,10 @@ type route struct {
 	handle       func(*Server, *gin.Context)
 }
 
-var everyone = Roles
+var (
+	everyone  = Roles
+	reviewers = []string{RoleReviewer, RoleSeniorReviewer}
+)
 
 // routes is the one table of every route and the roles it admits; the
 // router is built from it and the authorization test walks it.
@@ -47,7 +54,14 @@ var routes = []route{
 	{"POST", "/v1/submissions", []string{RoleDeveloper}, (*Server).createSubmission},
 	{"GET", "/v1/submissions", append([]string{RoleDeveloper}, staff...), (*Server).listSubmissions},
 	{"GET", "/v1/submissions/:id", append([]string{RoleDeveloper}, staff...), (*Server).getSubmission},
-	{"POST", "/v1/submissions/:id/decision", []string{RoleReviewer, RoleSeniorReviewer}, (*Server).decide},
+	{"POST", "/v1/submissions/:id/withdraw", []string{RoleDeveloper}, (*Server).withdraw},
+	{"POST", "/v1/submissions/:id/appeal", []string{RoleDeveloper}, (*Server).appeal},
+	{"GET", "/v1/submissions/:id/findings", append([]string{RoleDeveloper}, staff...), (*Server).listFindings},
+	{"GET", "/v1/review-tasks", reviewers, (*Server).listTasks},
+	{"POST", "/v1/review-tasks/:id/claim", reviewers, (*Server).claimTask},
+	{"POST", "/v1/review-tasks/:id/release", reviewers, (*Server).releaseTask},
+	{"POST", "/v1/review-tasks/:id/decision", reviewers, (*Server).decideTask},
+	{"GET", "/v1/reason-codes", everyone, (*Server).reasonCodes},
 }
 
 // Handler builds the router from the route table.

@@ -2,17 +2,15 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/sdk/client"
 
 	"trustgate/internal/store"
 	"trustgate/internal/submission"
-	"trustgate/workflows"
 )
 
 // submissionView is a submission as the API shows it: the row, the
@@ -34,7 +32,12 @@ type submissionView struct {
 	DecidedAt     *string          `json:"decided_at"`
 	Timeline      []store.Event    `json:"timeline,omitempty"`
 	Findings      []store.Finding  `json:"findings,omitempty"`
-	WorkflowURL   string           `json:"workflow_url,omitempty"`
+	// While in review: open tasks ahead in its queue, and when a decision
+	// can be expected at that queue's pace.
+	QueuePosition       *int         `json:"queue_position,omitempty"`
+	EstimatedDecisionAt *time.Time   `json:"estimated_decision_at,omitempty"`
+	Tasks               []store.Task `json:"tasks,omitempty"`
+	WorkflowURL         string       `json:"workflow_url,omitempty"`
 }
 
 type decisionView struct {
@@ -73,13 +76,21 @@ func (s *Server) loadVisible(c *gin.Context) (store.Submission, error) {
 }
 
 func (s *Server) getSubmission(c *gin.Context) {
-	ctx := c.Request.Context()
 	sub, err := s.loadVisible(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
+	s.renderSubmission(c, sub)
+}
+
+// renderSubmission answers with a submission in full: timeline, findings,
+// where it stands in its review queue, and for staff its review tasks and
+// a link to its workflow.
+func (s *Server) renderSubmission(c *gin.Context, sub store.Submission) {
+	ctx := c.Request.Context()
 	v := s.view(sub)
+	var err error
 	if v.Timeline, err = s.Store.Timeline(ctx, sub.ID); err != nil {
 		fail(c, err)
 		return
@@ -88,9 +99,27 @@ func (s *Server) getSubmission(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if s.TemporalUIURL != "" && caller(c).Role != RoleDeveloper {
-		v.WorkflowURL = fmt.Sprintf("%s/namespaces/%s/workflows/%s", s.TemporalUIURL,
-			url.PathEscape(s.Namespace), url.PathEscape(sub.ID))
+	if sub.State == submission.InReview || sub.State == submission.Appealed {
+		q, ok, err := s.Store.EstimateQueue(ctx, sub.ID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if ok {
+			pos := q.Position
+			at := time.Now().Add(time.Duration(float64(pos+1) / q.DecisionsPerHr * float64(time.Hour))).UTC()
+			v.QueuePosition, v.EstimatedDecisionAt = &pos, &at
+		}
+	}
+	if caller(c).Role != RoleDeveloper {
+		if v.Tasks, err = s.Store.TasksOf(ctx, sub.ID); err != nil {
+			fail(c, err)
+			return
+		}
+		if s.TemporalUIURL != "" {
+			v.WorkflowURL = fmt.Sprintf("%s/namespaces/%s/workflows/%s", s.TemporalUIURL,
+				url.PathEscape(s.Namespace), url.PathEscape(sub.ID))
+		}
 	}
 	c.JSON(http.StatusOK, v)
 }
@@ -119,52 +148,4 @@ func (s *Server) listSubmissions(c *gin.Context) {
 		views[i] = s.view(sub)
 	}
 	c.JSON(http.StatusOK, listOf(views, limit, func(v submissionView) string { return v.ID }))
-}
-
-type decisionRequest struct {
-	Outcome string   `json:"outcome"`
-	Codes   []string `json:"codes"`
-	Comment string   `json:"comment"`
-}
-
-// decide passes a reviewer's decision to the submission's workflow as an
-// Update; the workflow's validator decides whether it counts.
-func (s *Server) decide(c *gin.Context) {
-	var req decisionRequest
-	if err := bindJSON(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	if len(req.Comment) > 4000 || len(req.Codes) > 20 {
-		fail(c, invalid("comment", "at most 4000 characters and 20 codes"))
-		return
-	}
-	sub, err := s.loadVisible(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if sub.State != submission.InReview {
-		fail(c, problemErr("conflict", "the submission is "+string(sub.State)+", not in review"))
-		return
-	}
-	tok := caller(c)
-	handle, err := s.Temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
-		WorkflowID: sub.ID, UpdateName: workflows.UpdateDecide, UpdateID: c.GetHeader("Idempotency-Key"),
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{workflows.ReviewDecision{Reviewer: tok.Subject, Role: tok.Role, ConflictOrgs: tok.ConflictOrgs,
-			Outcome: req.Outcome, Codes: req.Codes, Comment: req.Comment}},
-	})
-	var status workflows.ReviewStatus
-	if err == nil {
-		err = handle.Get(c.Request.Context(), &status)
-	}
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			err = problemErr("conflict", "the submission is no longer in review")
-		}
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, status)
 }

@@ -1,11 +1,11 @@
 package workflows
 
 import (
-	"errors"
 	"fmt"
 	"slices"
+	"sort"
+	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"trustgate/activities"
@@ -13,123 +13,184 @@ import (
 	"trustgate/policies"
 )
 
-// UpdateDecide is the Update through which a reviewer decides a submission
-// in review. Its validator sees only workflow state, so a refused decision
-// changes nothing and never reaches the history.
-const UpdateDecide = "decide"
-
-// ReviewDecision is one reviewer's decision, as the API passes it on.
-type ReviewDecision struct {
-	Reviewer     string   `json:"reviewer"`
-	Role         string   `json:"role"`
-	ConflictOrgs []string `json:"conflict_orgs,omitempty"`
-	Outcome      string   `json:"outcome"`
-	Codes        []string `json:"codes,omitempty"`
-	Comment      string   `json:"comment"`
-}
-
-// ReviewStatus answers a decision: where the review stands after it.
-type ReviewStatus struct {
-	Approvals         []string `json:"approvals"`
-	ApprovalsRequired int      `json:"approvals_required"`
-	Done              bool     `json:"done"`
-}
-
-// Errors a validator refuses with; the API maps them to answers.
-var (
-	ErrNotAllowed  = errors.New("not allowed to decide this submission")
-	ErrBadDecision = errors.New("invalid decision")
-	ErrDecided     = errors.New("already decided")
+// Task states.
+const (
+	taskOpen      = "open"
+	taskClaimed   = "claimed"
+	taskDecided   = "decided"
+	taskExpired   = "expired"
+	taskCancelled = "cancelled"
 )
 
-// refusal gives a validator's error a stable type that survives the trip
-// through Temporal, so the API can answer 403, 409 or 422.
-func refusal(err error) error {
-	for _, k := range []struct {
-		err  error
-		kind string
-	}{{ErrNotAllowed, "NotAllowed"}, {ErrBadDecision, "BadDecision"}, {ErrDecided, "Decided"}} {
-		if errors.Is(err, k.err) {
-			return temporal.NewApplicationError(err.Error(), k.kind)
+// newTask opens a task for the policy's review request.
+func (s *process) newTask(ctx workflow.Context, kind string, v activities.Verdict) *activities.Task {
+	s.taskSeq++
+	queue := v.Queue
+	if queue != "senior" {
+		queue = "standard"
+	}
+	sla := time.Duration(max(v.SLAHours, 1)) * time.Hour
+	priority := v.Priority
+	if priority != "high" && priority != "low" {
+		priority = "normal"
+	}
+	return &activities.Task{
+		ID: fmt.Sprintf("task_%s_%d", s.id[len("sub_"):], s.taskSeq), SubmissionID: s.id, Kind: kind,
+		Queue: queue, State: taskOpen, Priority: priority, DueAt: workflow.Now(ctx).Add(sla).UTC(),
+		Reasons: v.Reasons, Approvals: []string{}, ApprovalsRequired: max(v.ApprovalsRequired, 1), DevOrg: s.devOrg,
+	}
+}
+
+// save writes a task snapshot to the read model. Its version comes from a
+// counter that only grows, so the newest snapshot wins whatever order the
+// activities run in.
+func (s *process) save(ctx workflow.Context, t *activities.Task) workflow.Future {
+	s.version++
+	t.Version = s.version
+	return workflow.ExecuteActivity(ctx, a.SaveTask, *t)
+}
+
+func (s *process) taskIDs() []string {
+	ids := make([]string, 0, len(s.tasks))
+	for id := range s.tasks {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids) // map order is random; workflow code must not be
+	return ids
+}
+
+// runReview puts a task in its queue and waits until reviewers have decided
+// it (enough distinct approvals, or one rejection) or the developer has
+// withdrawn. A task not decided by its deadline goes to the senior queue.
+func (s *process) runReview(ctx workflow.Context, t *activities.Task) (activities.Verdict, error) {
+	s.tasks[t.ID] = t
+	if err := s.save(ctx, t).Get(ctx, nil); err != nil {
+		return activities.Verdict{}, fmt.Errorf("open task %s: %w", t.ID, err)
+	}
+	if t.Kind == "review" {
+		detail := map[string]any{"task_id": t.ID, "queue": t.Queue, "approvals_required": t.ApprovalsRequired, "due_at": t.DueAt}
+		if err := s.advance(ctx, submission.InReview, detail); err != nil {
+			return activities.Verdict{}, err
 		}
 	}
-	return err
-}
-
-// review is the state of the human review the workflow owns.
-type review struct {
-	queue     string
-	required  int
-	devOrg    string
-	approvals []string
-	rejection *ReviewDecision
-}
-
-func (r *review) done() bool { return r.rejection != nil || len(r.approvals) >= r.required }
-
-func (r *review) validate(d ReviewDecision) error {
-	switch {
-	case r.done():
-		return ErrDecided
-	case d.Reviewer == "":
-		return fmt.Errorf("%w: reviewer missing", ErrBadDecision)
-	case d.Role != "reviewer" && d.Role != "senior_reviewer":
-		return fmt.Errorf("%w: role %s does not review", ErrNotAllowed, d.Role)
-	case r.queue == "senior" && d.Role != "senior_reviewer":
-		return fmt.Errorf("%w: the senior queue needs a senior reviewer", ErrNotAllowed)
-	case slices.Contains(d.ConflictOrgs, r.devOrg):
-		return fmt.Errorf("%w: conflict of interest with organisation %s", ErrNotAllowed, r.devOrg)
-	case slices.Contains(r.approvals, d.Reviewer):
-		return fmt.Errorf("%w: four eyes: a second approval must come from another reviewer", ErrNotAllowed)
-	case d.Outcome == policies.OutcomeReject && len(d.Codes) == 0:
-		return fmt.Errorf("%w: a rejection needs at least one reason code", ErrBadDecision)
-	case d.Outcome != policies.OutcomeApprove && d.Outcome != policies.OutcomeReject:
-		return fmt.Errorf("%w: outcome must be approve or reject", ErrBadDecision)
+	workflow.Go(ctx, func(ctx workflow.Context) { s.watchDeadline(ctx, t) })
+	if err := workflow.Await(ctx, func() bool { return t.State == taskDecided || t.State == taskExpired || s.withdrawn }); err != nil {
+		return activities.Verdict{}, fmt.Errorf("await review of %s: %w", t.ID, err)
 	}
-	return nil
-}
-
-// runReview puts the submission in review and waits until reviewers have
-// decided it: enough distinct approvals, or one rejection.
-func (s *process) runReview(ctx workflow.Context, v activities.Verdict) (activities.Verdict, error) {
-	required := max(v.ApprovalsRequired, 1)
-	r := &review{queue: v.Queue, required: required, devOrg: s.devOrg}
-	// The handler is registered before the state is published, so a reviewer
-	// who sees "in_review" can always decide.
-	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateDecide,
-		func(ctx workflow.Context, d ReviewDecision) (ReviewStatus, error) {
-			// State changes before any blocking call: concurrent Updates
-			// validate against what earlier ones have set.
-			if d.Outcome == policies.OutcomeReject {
-				r.rejection = &d
-			} else {
-				r.approvals = append(r.approvals, d.Reviewer)
-			}
-			return ReviewStatus{Approvals: slices.Clone(r.approvals), ApprovalsRequired: r.required, Done: r.done()}, nil
-		},
-		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, d ReviewDecision) error {
-			return refusal(r.validate(d))
-		}},
-	)
-	if err != nil {
-		return v, fmt.Errorf("register review handler: %w", err)
+	if t.State == taskExpired {
+		return activities.Verdict{}, s.save(ctx, t).Get(ctx, nil)
 	}
-	detail := map[string]any{"queue": v.Queue, "approvals_required": required, "sla_hours": v.SLAHours}
-	if err := s.advance(ctx, submission.InReview, detail); err != nil {
-		return v, err
-	}
-	if err := workflow.Await(ctx, r.done); err != nil {
-		return v, fmt.Errorf("await review: %w", err)
-	}
-	if r.rejection != nil {
-		v.Outcome = policies.OutcomeReject
-		v.Reasons = make([]policies.Reason, 0, len(r.rejection.Codes))
-		for _, c := range r.rejection.Codes {
-			v.Reasons = append(v.Reasons, policies.Reason{Code: c, Message: r.rejection.Comment,
-				Evidence: map[string]any{"reviewer": r.rejection.Reviewer}})
+	v := activities.Verdict{Decision: policies.Decision{Outcome: t.Outcome, Reasons: []policies.Reason{}}}
+	if t.Outcome == policies.OutcomeReject {
+		for _, c := range t.ReasonCodes {
+			v.Reasons = append(v.Reasons, policies.Reason{Code: c, Message: t.Comment,
+				Evidence: map[string]any{"task_id": t.ID, "reviewer": t.DecidedBy}})
 		}
-		return v, nil
 	}
-	v.Outcome, v.Reasons = policies.OutcomeApprove, []policies.Reason{}
 	return v, nil
+}
+
+// watchDeadline escalates a task that is still undecided at its deadline to
+// the senior queue, once, with a timeline entry and a metric.
+func (s *process) watchDeadline(ctx workflow.Context, t *activities.Task) {
+	if err := workflow.Sleep(ctx, t.DueAt.Sub(workflow.Now(ctx))); err != nil {
+		return
+	}
+	if t.State != taskOpen && t.State != taskClaimed || t.Escalated {
+		return
+	}
+	if t.Kind == "qa" {
+		// A QA look is a sample, not a gate: one nobody took in time lapses
+		// (the main flow, waking on it, records it).
+		t.State, t.Assignee, t.ClaimExpiresAt = taskExpired, "", nil
+		s.claimGen[t.ID]++
+		return
+	}
+	t.Escalated, t.Queue = true, "senior"
+	t.DueAt = workflow.Now(ctx).Add(24 * time.Hour).UTC()
+	if t.State == taskClaimed {
+		// The holder may not be a senior reviewer; the senior queue starts afresh.
+		t.State, t.Assignee, t.ClaimExpiresAt = taskOpen, "", nil
+		s.claimGen[t.ID]++
+	}
+	workflow.GetMetricsHandler(ctx).Counter("trustgate_review_sla_escalations").Inc(1)
+	_ = s.save(ctx, t).Get(ctx, nil)
+	if err := s.note(ctx, map[string]any{"event": "escalated", "task_id": t.ID, "queue": "senior"}); err != nil {
+		workflow.GetLogger(ctx).Warn("escalation note not recorded", "task_id", t.ID, "error", err)
+	}
+}
+
+// watchClaim returns a claimed task to its queue when the claim times out
+// without a decision; a newer claim (generation) supersedes this watch.
+func (s *process) watchClaim(ctx workflow.Context, t *activities.Task, gen int) {
+	if err := workflow.Sleep(ctx, s.cfg.ClaimTimeout); err != nil {
+		return
+	}
+	if s.claimGen[t.ID] != gen || t.State != taskClaimed {
+		return
+	}
+	holder := t.Assignee
+	t.State, t.Assignee, t.ClaimExpiresAt = taskOpen, "", nil
+	_ = s.save(ctx, t).Get(ctx, nil)
+	_ = s.note(ctx, map[string]any{"event": "claim_expired", "task_id": t.ID, "reviewer": holder})
+}
+
+// claim gives the task to a reviewer. The state changes before the first
+// blocking call, so concurrent claims validate against it: one wins.
+func (s *process) claim(ctx workflow.Context, r ClaimRequest) (activities.Task, error) {
+	ctx = workflow.WithActivityOptions(ctx, stepOptions)
+	t := s.tasks[r.TaskID]
+	if t.State == taskClaimed && t.Assignee == r.Name {
+		return *t, nil // the holder claiming again
+	}
+	s.claimGen[t.ID]++
+	gen := s.claimGen[t.ID]
+	expires := workflow.Now(ctx).Add(s.cfg.ClaimTimeout).UTC()
+	t.State, t.Assignee, t.ClaimExpiresAt = taskClaimed, r.Name, &expires
+	// The watch outlives this Update, so it runs on the workflow's own
+	// context, not the handler's.
+	workflow.Go(s.ctx, func(ctx workflow.Context) { s.watchClaim(ctx, t, gen) })
+	err := s.save(ctx, t).Get(ctx, nil)
+	return *t, err
+}
+
+func (s *process) release(ctx workflow.Context, r ReleaseRequest) (activities.Task, error) {
+	ctx = workflow.WithActivityOptions(ctx, stepOptions)
+	t := s.tasks[r.TaskID]
+	s.claimGen[t.ID]++
+	t.State, t.Assignee, t.ClaimExpiresAt = taskOpen, "", nil
+	err := s.save(ctx, t).Get(ctx, nil)
+	return *t, err
+}
+
+// decideTask applies a reviewer's decision. An approval short of the
+// required number puts the task back in the queue for a second reviewer.
+// The answer waits until the submission's state shows the decision.
+func (s *process) decideTask(ctx workflow.Context, r DecisionRequest) (DecisionResult, error) {
+	ctx = workflow.WithActivityOptions(ctx, stepOptions)
+	t := s.tasks[r.TaskID]
+	s.claimGen[t.ID]++
+	if !slices.Contains(s.deciders, r.Name) {
+		s.deciders = append(s.deciders, r.Name)
+	}
+	now := workflow.Now(ctx).UTC()
+	if r.Outcome == policies.OutcomeApprove {
+		t.Approvals = append(t.Approvals, r.Name)
+	}
+	finishes := s.finishes
+	if r.Outcome == policies.OutcomeReject || len(t.Approvals) >= t.ApprovalsRequired {
+		t.State, t.Outcome, t.DecidedBy, t.DecidedAt = taskDecided, r.Outcome, r.Name, &now
+		t.Comment, t.ReasonCodes = r.Comment, r.ReasonCodes
+	} else {
+		t.State, t.Assignee, t.ClaimExpiresAt = taskOpen, "", nil
+	}
+	if err := s.save(ctx, t).Get(ctx, nil); err != nil {
+		return DecisionResult{}, err
+	}
+	if t.State == taskDecided && t.Kind != "qa" {
+		if err := workflow.Await(ctx, func() bool { return s.finishes > finishes }); err != nil {
+			return DecisionResult{}, err
+		}
+	}
+	return DecisionResult{Task: *t, State: s.state}, nil
 }

@@ -5,6 +5,7 @@ package workflows
 
 import (
 	"fmt"
+	"hash/fnv"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -22,9 +23,27 @@ const TaskQueue = "trustgate-submissions"
 // their Go functions, and the worker registers the real struct.
 var a *activities.Activities
 
+// ReviewConfig holds the review process's clocks and rates. It travels in
+// the workflow input, so a running submission keeps the rules it began with.
+type ReviewConfig struct {
+	ClaimTimeout time.Duration `json:"claim_timeout"`
+	AppealWindow time.Duration `json:"appeal_window"`
+	QASampleRate float64       `json:"qa_sample_rate"`
+	QADue        time.Duration `json:"qa_due"`
+}
+
+// DefaultReviewConfig is what production starts submissions with.
+var DefaultReviewConfig = ReviewConfig{
+	ClaimTimeout: 30 * time.Minute,
+	AppealWindow: 14 * 24 * time.Hour,
+	QASampleRate: 0.05,
+	QADue:        72 * time.Hour,
+}
+
 // SubmissionInput starts the workflow; the workflow ID is the submission ID.
 type SubmissionInput struct {
-	SubmissionID string `json:"submission_id"`
+	SubmissionID string       `json:"submission_id"`
+	Review       ReviewConfig `json:"review"`
 }
 
 // SubmissionResult is how a submission ended.
@@ -35,12 +54,26 @@ type SubmissionResult struct {
 }
 
 // SubmissionWorkflow takes one uploaded version from intake to a final
-// decision: scan, load the developer, let the policy decide, and ask people
-// when the policy says so.
+// decision: scan, load the developer, let the policy decide, ask people
+// when the policy says so, and hear an appeal of a rejection. The developer
+// may withdraw at any point before the decision.
 func SubmissionWorkflow(ctx workflow.Context, in SubmissionInput) (SubmissionResult, error) {
-	s := &process{id: in.SubmissionID}
+	s := newProcess(in)
+	if err := s.registerHandlers(ctx); err != nil {
+		return SubmissionResult{}, err
+	}
 	ctx = workflow.WithActivityOptions(ctx, stepOptions)
+	s.ctx = ctx
+	result, err := s.run(ctx)
+	// A handler still writing (a decision's task snapshot) must finish
+	// before the workflow does, or its write is lost with it.
+	if werr := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); werr != nil && err == nil {
+		err = werr
+	}
+	return result, err
+}
 
+func (s *process) run(ctx workflow.Context) (SubmissionResult, error) {
 	if err := s.advance(ctx, submission.Scanning, nil); err != nil {
 		return s.fail(ctx, err)
 	}
@@ -48,6 +81,9 @@ func SubmissionWorkflow(ctx workflow.Context, in SubmissionInput) (SubmissionRes
 	scanCtx := workflow.WithActivityOptions(ctx, scanOptions)
 	if err := workflow.ExecuteActivity(scanCtx, a.ScanPackage, activities.ScanInput{SubmissionID: s.id}).Get(ctx, &scanned); err != nil {
 		return s.fail(ctx, err)
+	}
+	if s.withdrawn {
+		return s.recordWithdrawal(ctx)
 	}
 
 	if err := s.advance(ctx, submission.Evaluating, map[string]any{"findings": scanned.BySeverity}); err != nil {
@@ -62,13 +98,32 @@ func SubmissionWorkflow(ctx workflow.Context, in SubmissionInput) (SubmissionRes
 	if err != nil {
 		return s.fail(ctx, err)
 	}
+	if s.withdrawn {
+		return s.recordWithdrawal(ctx)
+	}
 
-	if verdict.Outcome == policies.OutcomeReview {
-		if verdict, err = s.runReview(ctx, verdict); err != nil {
+	automatic := verdict.Outcome != policies.OutcomeReview
+	if !automatic {
+		verdict, err = s.runReview(ctx, s.newTask(ctx, "review", verdict))
+		if err != nil {
 			return s.fail(ctx, err)
 		}
+		if s.withdrawn {
+			return s.recordWithdrawal(ctx)
+		}
 	}
-	return s.finish(ctx, verdict)
+	result, err := s.finish(ctx, verdict)
+	if err != nil {
+		return result, err
+	}
+
+	switch {
+	case result.State == submission.Rejected:
+		return s.hearAppeal(ctx, verdict, result)
+	case automatic && s.sampledForQA():
+		return result, s.runQA(ctx, verdict)
+	}
+	return result, nil
 }
 
 var stepOptions = workflow.ActivityOptions{
@@ -89,56 +144,61 @@ var scanOptions = func() workflow.ActivityOptions {
 	return o
 }()
 
-// process is the workflow's own bookkeeping: the submission and how many
-// steps it has taken, which numbers the timeline entries.
-type process struct {
-	id      string
-	devOrg  string
-	seq     int
-	decides int
-}
-
-func (s *process) advance(ctx workflow.Context, to submission.State, detail map[string]any) error {
-	s.seq++
-	in := activities.AdvanceInput{SubmissionID: s.id, Seq: s.seq, To: to, Detail: detail}
-	if err := workflow.ExecuteActivity(ctx, a.Advance, in).Get(ctx, nil); err != nil {
-		return fmt.Errorf("move %s to %s: %w", s.id, to, err)
+// hearAppeal keeps a rejection open for the appeal window. An appeal goes
+// to a senior task that nobody who decided before may take; its decision
+// is final and replaces the first.
+func (s *process) hearAppeal(ctx workflow.Context, first activities.Verdict, result SubmissionResult) (SubmissionResult, error) {
+	s.rejectedAt = workflow.Now(ctx)
+	appealed, err := workflow.AwaitWithTimeout(ctx, s.cfg.AppealWindow, func() bool { return s.appealText != "" })
+	if err != nil || !appealed {
+		return result, err
 	}
-	return nil
-}
-
-func (s *process) decide(ctx workflow.Context, profile activities.Profile) (activities.Verdict, error) {
-	s.decides++
-	in := activities.DecideInput{SubmissionID: s.id, Attempt: s.decides, Profile: profile, Now: workflow.Now(ctx).UTC()}
-	var v activities.Verdict
-	err := workflow.ExecuteActivity(ctx, a.Decide, in).Get(ctx, &v)
-	return v, err
-}
-
-// finish records the final decision with its reasons; an approval makes the
-// version live in the same write.
-func (s *process) finish(ctx workflow.Context, v activities.Verdict) (SubmissionResult, error) {
-	to := submission.Rejected
-	if v.Outcome == policies.OutcomeApprove {
-		to = submission.Approved
-	}
-	s.seq++
-	in := activities.AdvanceInput{SubmissionID: s.id, Seq: s.seq, To: to, Verdict: &v,
-		Detail: map[string]any{"outcome": v.Outcome, "policy_version": v.PolicyVersion}}
-	if err := workflow.ExecuteActivity(ctx, a.Advance, in).Get(ctx, nil); err != nil {
+	if err := s.advance(ctx, submission.Appealed, map[string]any{"appeal": s.appealText}); err != nil {
 		return s.fail(ctx, err)
 	}
-	return SubmissionResult{State: to, Outcome: v.Outcome, Reasons: v.Reasons}, nil
+	t := s.newTask(ctx, "appeal", first)
+	t.Queue, t.ApprovalsRequired, t.Excluded = "senior", 1, append([]string(nil), s.deciders...)
+	// The appeal is answered once its task is in the senior queue.
+	s.tasks[t.ID] = t
+	if err := s.save(ctx, t).Get(ctx, nil); err != nil {
+		return s.fail(ctx, err)
+	}
+	s.appealRecorded = true
+	verdict, err := s.runReview(ctx, t)
+	if err != nil {
+		return s.fail(ctx, err)
+	}
+	if s.withdrawn {
+		return s.recordWithdrawal(ctx)
+	}
+	return s.finish(ctx, verdict)
 }
 
-// fail records our own fault so an operator sees it; the workflow then ends
-// with the error, so the Temporal UI shows it too.
-func (s *process) fail(ctx workflow.Context, cause error) (SubmissionResult, error) {
-	workflow.GetLogger(ctx).Error("submission failed", "submission_id", s.id, "error", cause)
-	s.seq++
-	in := activities.AdvanceInput{SubmissionID: s.id, Seq: s.seq, To: submission.Failed, Failure: cause.Error()}
-	if err := workflow.ExecuteActivity(ctx, a.Advance, in).Get(ctx, nil); err != nil {
-		workflow.GetLogger(ctx).Error("could not record failure", "submission_id", s.id, "error", err)
+// sampledForQA picks a share of automatic approvals for a QA look. The
+// choice hashes the submission ID: deterministic on replay, uniform across
+// submissions.
+func (s *process) sampledForQA() bool {
+	if s.cfg.QASampleRate <= 0 {
+		return false
 	}
-	return SubmissionResult{State: submission.Failed}, cause
+	h := fnv.New32a()
+	h.Write([]byte(s.id))
+	return float64(h.Sum32()%10000) < s.cfg.QASampleRate*10000
+}
+
+// runQA asks a reviewer to look at a live automatic approval; a rejection
+// suspends the app with the reviewer's reasons.
+func (s *process) runQA(ctx workflow.Context, v activities.Verdict) error {
+	t := s.newTask(ctx, "qa", v)
+	t.Queue, t.ApprovalsRequired = "qa", 1
+	t.DueAt = workflow.Now(ctx).Add(s.cfg.QADue)
+	qa, err := s.runReview(ctx, t)
+	if err != nil || qa.Outcome != policies.OutcomeReject {
+		return err
+	}
+	in := activities.SuspendInput{SubmissionID: s.id, Reasons: qa.Reasons, By: t.DecidedBy, DedupeKey: "qa:" + t.ID}
+	if err := workflow.ExecuteActivity(ctx, a.SuspendApp, in).Get(ctx, nil); err != nil {
+		return fmt.Errorf("suspend app of %s after QA: %w", s.id, err)
+	}
+	return s.note(ctx, map[string]any{"event": "qa_rejected", "task_id": t.ID})
 }

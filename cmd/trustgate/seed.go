@@ -34,6 +34,10 @@ func demoDevelopers(now time.Time) []store.Developer {
 			RealNameExpiresAt: &expires, CreditScore: 690, Qualifications: []string{"payment"}},
 		{Name: "shadow-blacklisted", Kind: "individual", RealNameStatus: "verified", RealNameVerifiedAt: &verified,
 			RealNameExpiresAt: &expires, CreditScore: 800, Blacklisted: true},
+		// Verified and creditworthy, but flagged by risk control: every
+		// submission goes to human review.
+		{Name: "wang-flagged", Kind: "enterprise", RealNameStatus: "verified", RealNameVerifiedAt: &verified,
+			RealNameExpiresAt: &expires, CreditScore: 720, RiskFlags: []string{"chargeback_spike"}},
 	}
 }
 
@@ -42,14 +46,17 @@ var demoApps = map[string]store.App{
 	"zhao-unverified":    {Name: "Zhao Recipes", Category: "lifestyle", Platform: "wechat"},
 	"acme-pay":           {Name: "Acme Mall", Category: "shopping", Platform: "alipay", Domains: []string{"api.acme-mall.example", "pay.acme-mall.example"}},
 	"shadow-blacklisted": {Name: "Shadow Loans", Category: "lending", Platform: "wechat"},
+	"wang-flagged":       {Name: "Wang Deals", Category: "shopping", Platform: "wechat", Domains: []string{"api.wang-deals.example"}},
 }
 
-var staffTokens = []struct{ role, subject string }{
-	{"reviewer", "demo-reviewer"},
-	{"senior_reviewer", "demo-senior"},
-	{"compliance", "demo-compliance"},
-	{"identity", "demo-identity"},
-	{"admin", "demo-admin"},
+// Two reviewers and a senior, so four eyes and appeals can be tried at once.
+var staffTokens = []struct{ name, role, subject string }{
+	{"reviewer", "reviewer", "demo-reviewer"},
+	{"reviewer-2", "reviewer", "demo-reviewer-2"},
+	{"senior_reviewer", "senior_reviewer", "demo-senior"},
+	{"compliance", "compliance", "demo-compliance"},
+	{"identity", "identity", "demo-identity"},
+	{"admin", "admin", "demo-admin"},
 }
 
 // seedDemo makes the demo developers, apps and tokens, reusing those of an
@@ -97,7 +104,7 @@ func seedDemo(ctx context.Context, st *store.Store, devDir string) (demoData, er
 		}
 	}
 	for _, s := range staffTokens {
-		if err := token(s.role, store.Token{Role: s.role, Subject: s.subject}); err != nil {
+		if err := token(s.name, store.Token{Role: s.role, Subject: s.subject}); err != nil {
 			return d, err
 		}
 	}

@@ -115,6 +115,10 @@ func (s *services) newServer() *server.Server {
 		Store: s.store, Temporal: s.temporal, Blobs: s.blobs, TaskQueue: s.cfg.TemporalTaskQueue,
 		TemporalUIURL: s.cfg.TemporalUIURL, Namespace: s.cfg.TemporalNamespace,
 		MaxPackageBytes: s.cfg.MaxPackageBytes,
+		Review: workflows.ReviewConfig{
+			ClaimTimeout: s.cfg.ClaimTimeout, AppealWindow: s.cfg.AppealWindow,
+			QASampleRate: s.cfg.QASampleRate, QADue: workflows.DefaultReviewConfig.QADue,
+		},
 	}
 }
 

@@ -9,26 +9,30 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is every setting of every trustgate command.
 type Config struct {
-	HTTPAddr          string // TRUSTGATE_HTTP_ADDR
-	DatabaseURL       string // DATABASE_URL: the application role
-	DatabaseOwnerURL  string // DATABASE_OWNER_URL: the owner role that migrates
-	DatabaseAppRole   string // DATABASE_APP_ROLE: granted row privileges after migrating
-	TemporalAddress   string // TEMPORAL_ADDRESS
-	TemporalNamespace string // TEMPORAL_NAMESPACE
-	TemporalTaskQueue string // TEMPORAL_TASK_QUEUE
-	TemporalTLSCert   string // TEMPORAL_TLS_CERT
-	TemporalTLSKey    string // TEMPORAL_TLS_KEY
-	TemporalUIURL     string // TEMPORAL_UI_URL: links from submissions to their workflow
-	BlobURL           string // BLOB_URL
-	MaxPackageBytes   int64  // TRUSTGATE_MAX_PACKAGE_BYTES
-	DevDir            string // TRUSTGATE_DEV_DIR
-	PostgresPort      int    // TRUSTGATE_PG_PORT: the local cluster of `trustgate dev`
-	TemporalPort      int    // TEMPORAL_PORT: the dev server of `trustgate dev`
-	TemporalUIPort    int    // TEMPORAL_UI_PORT
+	HTTPAddr          string        // TRUSTGATE_HTTP_ADDR
+	DatabaseURL       string        // DATABASE_URL: the application role
+	DatabaseOwnerURL  string        // DATABASE_OWNER_URL: the owner role that migrates
+	DatabaseAppRole   string        // DATABASE_APP_ROLE: granted row privileges after migrating
+	TemporalAddress   string        // TEMPORAL_ADDRESS
+	TemporalNamespace string        // TEMPORAL_NAMESPACE
+	TemporalTaskQueue string        // TEMPORAL_TASK_QUEUE
+	TemporalTLSCert   string        // TEMPORAL_TLS_CERT
+	TemporalTLSKey    string        // TEMPORAL_TLS_KEY
+	TemporalUIURL     string        // TEMPORAL_UI_URL: links from submissions to their workflow
+	BlobURL           string        // BLOB_URL
+	MaxPackageBytes   int64         // TRUSTGATE_MAX_PACKAGE_BYTES
+	DevDir            string        // TRUSTGATE_DEV_DIR
+	PostgresPort      int           // TRUSTGATE_PG_PORT: the local cluster of `trustgate dev`
+	TemporalPort      int           // TEMPORAL_PORT: the dev server of `trustgate dev`
+	TemporalUIPort    int           // TEMPORAL_UI_PORT
+	ClaimTimeout      time.Duration // TRUSTGATE_CLAIM_TIMEOUT
+	AppealWindow      time.Duration // TRUSTGATE_APPEAL_WINDOW
+	QASampleRate      float64       // TRUSTGATE_QA_SAMPLE_RATE
 	LogLevel          slog.Level
 }
 
@@ -55,6 +59,9 @@ var Vars = []Var{
 	{"TRUSTGATE_PG_PORT", "55432", "port of the local PostgreSQL of `trustgate dev`"},
 	{"TEMPORAL_PORT", "7233", "port of the Temporal dev server of `trustgate dev`"},
 	{"TEMPORAL_UI_PORT", "8233", "port of the Temporal web UI of `trustgate dev`"},
+	{"TRUSTGATE_CLAIM_TIMEOUT", "30m", "a claimed review task without a decision returns to its queue after this"},
+	{"TRUSTGATE_APPEAL_WINDOW", "336h", "how long after a rejection the developer may appeal (14 days)"},
+	{"TRUSTGATE_QA_SAMPLE_RATE", "0.05", "share of automatic approvals that get a QA review after going live"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 }
 
@@ -98,6 +105,19 @@ func FromEnv() (Config, error) {
 			return c, fmt.Errorf("%s: want a port number, got %q", p.name, get(p.name))
 		}
 		*p.dst = n
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"TRUSTGATE_CLAIM_TIMEOUT", &c.ClaimTimeout}, {"TRUSTGATE_APPEAL_WINDOW", &c.AppealWindow}} {
+		v, err := time.ParseDuration(get(d.name))
+		if err != nil || v <= 0 {
+			return c, fmt.Errorf("%s: want a duration such as 30m or 336h, got %q", d.name, get(d.name))
+		}
+		*d.dst = v
+	}
+	if c.QASampleRate, err = strconv.ParseFloat(get("TRUSTGATE_QA_SAMPLE_RATE"), 64); err != nil || c.QASampleRate < 0 || c.QASampleRate > 1 {
+		return c, fmt.Errorf("TRUSTGATE_QA_SAMPLE_RATE: want a share from 0 to 1, got %q", get("TRUSTGATE_QA_SAMPLE_RATE"))
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(strings.ToUpper(get("LOG_LEVEL")))); err != nil {
 		return c, fmt.Errorf("LOG_LEVEL: %w", err)

@@ -76,11 +76,11 @@ func (s *Store) Advance(ctx context.Context, st Step) error {
 		if st.To != submission.Approved {
 			return nil
 		}
-		if _, err := tx.Exec(ctx, `UPDATE apps SET status = 'live', live_submission_id = $2, live_version = $3
-			WHERE id = $1`, appID, st.SubmissionID, version); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE apps SET status = 'live', live_submission_id = $2, live_version = $3,
+			suspension = NULL WHERE id = $1`, appID, st.SubmissionID, version); err != nil {
 			return fmt.Errorf("make %s live: %w", st.SubmissionID, err)
 		}
-		return nil
+		return addAppEvent(ctx, tx, appID, "live", &st.SubmissionID, map[string]any{"version": version}, "live:"+st.SubmissionID)
 	})
 }
 
@@ -100,6 +100,22 @@ func (s *Store) RecordDecision(ctx context.Context, submissionID string, attempt
 		submissionID, attempt, version, hash, in, out)
 	if err != nil {
 		return fmt.Errorf("record decision for %s: %w", submissionID, err)
+	}
+	return nil
+}
+
+// Note adds a timeline entry that changes no state (an escalation, a QA
+// result), stamped with the submission's current state. Seq makes a retried
+// note land once.
+func (s *Store) Note(ctx context.Context, submissionID string, seq int, detail map[string]any) error {
+	b, err := json.Marshal(detail)
+	if err != nil {
+		return fmt.Errorf("encode note: %w", err)
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO submission_events (submission_id, seq, state, detail)
+		SELECT id, $2, state, $3 FROM submissions WHERE id = $1 ON CONFLICT DO NOTHING`, submissionID, seq, b)
+	if err != nil {
+		return fmt.Errorf("note on %s: %w", submissionID, err)
 	}
 	return nil
 }

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"trustgate/internal/store"
+)
+
+var jsonHeader = http.Header{"Content-Type": {"application/json"}}
+
+// inReview uploads a package of the flagged demo developer and waits until
+// the policy has sent it to review; it returns the submission and its task.
+func (s *stack) inReview(t *testing.T, version string) (string, store.Task) {
+	t.Helper()
+	tok := s.demo.tokens["wang-flagged"]
+	resp, created := s.upload(t, tok, s.appOf("wang-flagged"), version, examplePackage(t, "hello-wechat"), "")
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, "%v", created)
+	id := created["id"].(string)
+	var task store.Task
+	require.Eventually(t, func() bool {
+		var sub struct {
+			State string
+			Tasks []store.Task
+		}
+		s.call(t, "GET", "/v1/submissions/"+id, s.demo.tokens["senior_reviewer"], nil, nil, &sub)
+		if sub.State == "in_review" && len(sub.Tasks) > 0 {
+			task = sub.Tasks[0]
+			return true
+		}
+		return false
+	}, 60*time.Second, 50*time.Millisecond)
+	return id, task
+}
+
+func (s *stack) act(t *testing.T, token, path, body string) (int, map[string]any) {
+	t.Helper()
+	var out map[string]any
+	var r *strings.Reader
+	if body == "" {
+		body = "{}"
+	}
+	r = strings.NewReader(body)
+	resp := s.call(t, "POST", path, token, r, jsonHeader, &out)
+	return resp.StatusCode, out
+}
+
+func TestReviewPathOverHTTP(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	r1, r2, dev := s.demo.tokens["reviewer"], s.demo.tokens["reviewer-2"], s.demo.tokens["wang-flagged"]
+	id, task := s.inReview(t, "1.0.0")
+
+	var queue struct{ Items []store.Task }
+	s.call(t, "GET", "/v1/review-tasks", r1, nil, nil, &queue)
+	require.NotEmpty(t, queue.Items)
+	require.Equal(t, task.ID, queue.Items[0].ID)
+
+	var mine submissionAnswer
+	s.call(t, "GET", "/v1/submissions/"+id, dev, nil, nil, &mine)
+	require.Equal(t, "in_review", string(mine.State))
+
+	code, _ := s.act(t, r1, "/v1/review-tasks/"+task.ID+"/claim", "")
+	require.Equal(t, http.StatusOK, code)
+	code, again := s.act(t, r1, "/v1/review-tasks/"+task.ID+"/claim", "")
+	require.Equal(t, http.StatusOK, code, "the holder claiming again: %v", again)
+	code, problem := s.act(t, r2, "/v1/review-tasks/"+task.ID+"/claim", "")
+	require.Equal(t, http.StatusConflict, code, "%v", problem)
+	code, problem = s.act(t, r2, "/v1/review-tasks/"+task.ID+"/decision", `{"outcome":"approve","comment":"x"}`)
+	require.Equal(t, http.StatusConflict, code, "a decision without the claim: %v", problem)
+	code, problem = s.act(t, dev, "/v1/review-tasks/"+task.ID+"/claim", "")
+	require.Equal(t, http.StatusForbidden, code, "%v", problem)
+	code, problem = s.act(t, r1, "/v1/review-tasks/"+task.ID+"/decision", `{"outcome":"reject","reason_codes":["NOT_A_CODE"],"comment":"x"}`)
+	require.Equal(t, http.StatusUnprocessableEntity, code, "%v", problem)
+
+	code, decided := s.act(t, r1, "/v1/review-tasks/"+task.ID+"/decision",
+		`{"outcome":"reject","reason_codes":["CONTENT_MISLEADING"],"comment":"the discounts shown are not real"}`)
+	require.Equal(t, http.StatusOK, code, "%v", decided)
+	require.Equal(t, "rejected", decided["state"], "the answer is the submission, decided")
+
+	sub := s.settle(t, dev, id)
+	require.Equal(t, []string{"CONTENT_MISLEADING"}, codes(sub))
+	require.Equal(t, "the discounts shown are not real", sub.Decision.Reasons[0].Message, "the developer sees the comment")
+
+	code, problem = s.act(t, r1, "/v1/review-tasks/"+task.ID+"/decision", `{"outcome":"approve","comment":"x"}`)
+	require.Equal(t, http.StatusConflict, code, "a decided task: %v", problem)
+
+	// The developer appeals; the first reviewer may not take the appeal.
+	code, appealed := s.act(t, dev, "/v1/submissions/"+id+"/appeal", `{"text":"the discounts are real, see the price history"}`)
+	require.Equal(t, http.StatusOK, code, "%v", appealed)
+	require.Equal(t, "appealed", appealed["state"])
+	code, _ = s.act(t, dev, "/v1/submissions/"+id+"/appeal", `{"text":"again"}`)
+	require.Equal(t, http.StatusConflict, code, "one appeal only")
+
+	var tasks struct{ Items []store.Task }
+	s.call(t, "GET", "/v1/review-tasks?queue=senior", s.demo.tokens["senior_reviewer"], nil, nil, &tasks)
+	var appealTask string
+	for _, tk := range tasks.Items {
+		if tk.SubmissionID == id {
+			appealTask = tk.ID
+		}
+	}
+	require.NotEmpty(t, appealTask)
+	code, _ = s.act(t, r2, "/v1/review-tasks/"+appealTask+"/claim", "")
+	require.Equal(t, http.StatusForbidden, code, "the senior queue needs a senior reviewer")
+	senior := s.demo.tokens["senior_reviewer"]
+	code, _ = s.act(t, senior, "/v1/review-tasks/"+appealTask+"/claim", "")
+	require.Equal(t, http.StatusOK, code)
+	code, final := s.act(t, senior, "/v1/review-tasks/"+appealTask+"/decision", `{"outcome":"approve","comment":"price history checks out"}`)
+	require.Equal(t, http.StatusOK, code, "%v", final)
+	require.Equal(t, "approved", final["state"], "the appeal's decision replaces the first")
+}
+
+func TestQueuePositionAndWithdraw(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	dev := s.demo.tokens["wang-flagged"]
+	first, _ := s.inReview(t, "1.0.0")
+	_, _ = s.inReview(t, "1.0.1")
+	third, _ := s.inReview(t, "1.0.2")
+
+	var sub struct {
+		QueuePosition       *int       `json:"queue_position"`
+		EstimatedDecisionAt *time.Time `json:"estimated_decision_at"`
+	}
+	s.call(t, "GET", "/v1/submissions/"+third, dev, nil, nil, &sub)
+	require.NotNil(t, sub.QueuePosition)
+	require.Equal(t, 2, *sub.QueuePosition, "two open tasks of the same priority are due before it")
+	require.NotNil(t, sub.EstimatedDecisionAt)
+	// No decisions in the last day: the queue's pace counts as one an hour.
+	require.WithinDuration(t, time.Now().Add(3*time.Hour), *sub.EstimatedDecisionAt, 5*time.Minute)
+
+	code, withdrawn := s.act(t, dev, "/v1/submissions/"+first+"/withdraw", "")
+	require.Equal(t, http.StatusOK, code, "%v", withdrawn)
+	require.Equal(t, "withdrawn", withdrawn["state"])
+	s.call(t, "GET", "/v1/submissions/"+third, dev, nil, nil, &sub)
+	require.Equal(t, 1, *sub.QueuePosition, "the withdrawn submission's task left the queue")
+	code, _ = s.act(t, dev, "/v1/submissions/"+first+"/withdraw", "")
+	require.Equal(t, http.StatusConflict, code, "withdrawn already")
+	code, _ = s.act(t, s.demo.tokens["lin-verified"], "/v1/submissions/"+third+"/withdraw", "")
+	require.Equal(t, http.StatusNotFound, code, "not theirs to withdraw")
+}
+
+func TestClaimRaceGivesEveryTaskToOneReviewer(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("the claim race submits 200 packages")
+	}
+	s := startStack(t, 8<<20)
+	const tasks, claimers = 200, 50
+	ids := make([]string, tasks)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for i := range ids {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			_, task := s.inReview(t, fmt.Sprintf("1.%d.0", i))
+			ids[i] = task.ID
+		})
+	}
+	wg.Wait()
+
+	ctx := context.Background()
+	tokens := make([]string, claimers)
+	for i := range tokens {
+		tok, err := s.store.CreateToken(ctx, store.Token{Role: "reviewer", Subject: fmt.Sprintf("racer-%d", i)})
+		require.NoError(t, err)
+		tokens[i] = tok
+	}
+	wins := make([]atomic.Int32, tasks)
+	var unexpected atomic.Int32
+	for c := range claimers {
+		wg.Go(func() {
+			for _, i := range rand.Perm(tasks) {
+				code, _ := s.act(t, tokens[c], "/v1/review-tasks/"+ids[i]+"/claim", "")
+				switch code {
+				case http.StatusOK:
+					wins[i].Add(1)
+				case http.StatusConflict:
+				default:
+					unexpected.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	require.Zero(t, unexpected.Load(), "every answer is 200 or 409")
+	for i := range wins {
+		require.Equal(t, int32(1), wins[i].Load(), "task %s", ids[i])
+	}
+}

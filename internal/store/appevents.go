@@ -1,0 +1,68 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// AppEvent is one entry of an app's history.
+type AppEvent struct {
+	ID           int64           `json:"id"`
+	Kind         string          `json:"kind"`
+	SubmissionID *string         `json:"submission_id,omitempty"`
+	Detail       json.RawMessage `json:"detail"`
+	At           time.Time       `json:"at"`
+}
+
+// AppEvents returns an app's history, oldest first.
+func (s *Store) AppEvents(ctx context.Context, appID string) ([]AppEvent, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, kind, submission_id, detail, at FROM app_events WHERE app_id = $1 ORDER BY id`, appID)
+	if err != nil {
+		return nil, fmt.Errorf("events of app %s: %w", appID, err)
+	}
+	events, err := pgx.CollectRows(rows, pgx.RowToStructByPos[AppEvent])
+	if err != nil {
+		return nil, fmt.Errorf("events of app %s: %w", appID, err)
+	}
+	return events, nil
+}
+
+// addAppEvent appends to an app's history; a dedupe key makes a retried
+// write land once.
+func addAppEvent(ctx context.Context, tx pgx.Tx, appID, kind string, submissionID *string, detail any, dedupe string) error {
+	b, err := json.Marshal(detail)
+	if err != nil {
+		return fmt.Errorf("encode app event: %w", err)
+	}
+	var key *string
+	if dedupe != "" {
+		key = &dedupe
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO app_events (app_id, kind, submission_id, detail, dedupe_key)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING`, appID, kind, submissionID, b, key)
+	if err != nil {
+		return fmt.Errorf("app event %s for %s: %w", kind, appID, err)
+	}
+	return nil
+}
+
+// SuspendApp takes an app down with the reasons its developer will see. A
+// dedupe key makes a retried suspension write one history entry.
+func (s *Store) SuspendApp(ctx context.Context, appID string, submissionID *string, reasons json.RawMessage, by, dedupe string) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		detail := map[string]any{"reasons": reasons, "by": by}
+		b, _ := json.Marshal(detail)
+		tag, err := tx.Exec(ctx, `UPDATE apps SET status = 'suspended', suspension = $2 WHERE id = $1`, appID, b)
+		if err != nil {
+			return fmt.Errorf("suspend app %s: %w", appID, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("suspend app %s: %w", appID, ErrNotFound)
+		}
+		return addAppEvent(ctx, tx, appID, "suspended", submissionID, detail, dedupe)
+	})
+}

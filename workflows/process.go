@@ -1,0 +1,132 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"trustgate/activities"
+	"trustgate/internal/submission"
+	"trustgate/policies"
+)
+
+// process is the workflow's own state: the submission, where it stands,
+// its review tasks and what its developer has asked for. Update handlers
+// and the main flow share it; Temporal runs them one at a time.
+type process struct {
+	ctx    workflow.Context // the main flow's, for work that outlives a handler
+	id     string
+	devOrg string
+	cfg    ReviewConfig
+	state  submission.State
+	seq    int // numbers timeline entries, so retried writes land once
+
+	decides  int
+	finishes int // grows with every final decision; handlers await it
+
+	tasks    map[string]*activities.Task
+	version  int64 // of task snapshots
+	taskSeq  int
+	claimGen map[string]int
+	deciders []string // everybody who decided a task of this submission
+
+	withdrawn, withdrawRecorded bool
+	finalizing                  bool // a final decision is being recorded
+	appealText                  string
+	appealRecorded              bool
+	rejectedAt                  time.Time
+}
+
+func newProcess(in SubmissionInput) *process {
+	cfg := in.Review
+	if cfg.ClaimTimeout <= 0 {
+		cfg.ClaimTimeout = DefaultReviewConfig.ClaimTimeout
+	}
+	if cfg.AppealWindow <= 0 {
+		cfg.AppealWindow = DefaultReviewConfig.AppealWindow
+	}
+	if cfg.QADue <= 0 {
+		cfg.QADue = DefaultReviewConfig.QADue
+	}
+	return &process{
+		id: in.SubmissionID, cfg: cfg, state: submission.Received,
+		tasks: map[string]*activities.Task{}, claimGen: map[string]int{},
+	}
+}
+
+func (s *process) advance(ctx workflow.Context, to submission.State, detail map[string]any) error {
+	s.seq++
+	in := activities.AdvanceInput{SubmissionID: s.id, Seq: s.seq, To: to, Detail: detail}
+	if err := workflow.ExecuteActivity(ctx, a.Advance, in).Get(ctx, nil); err != nil {
+		return fmt.Errorf("move %s to %s: %w", s.id, to, err)
+	}
+	s.state = to
+	return nil
+}
+
+// note adds a timeline entry without a state change.
+func (s *process) note(ctx workflow.Context, detail map[string]any) error {
+	s.seq++
+	in := activities.NoteInput{SubmissionID: s.id, Seq: s.seq, Detail: detail}
+	return workflow.ExecuteActivity(ctx, a.Note, in).Get(ctx, nil)
+}
+
+func (s *process) decide(ctx workflow.Context, profile activities.Profile) (activities.Verdict, error) {
+	s.decides++
+	in := activities.DecideInput{SubmissionID: s.id, Attempt: s.decides, Profile: profile, Now: workflow.Now(ctx).UTC()}
+	var v activities.Verdict
+	err := workflow.ExecuteActivity(ctx, a.Decide, in).Get(ctx, &v)
+	return v, err
+}
+
+// finish records the final decision with its reasons; an approval makes the
+// version live in the same write.
+func (s *process) finish(ctx workflow.Context, v activities.Verdict) (SubmissionResult, error) {
+	to := submission.Rejected
+	if v.Outcome == policies.OutcomeApprove {
+		to = submission.Approved
+	}
+	s.finalizing = true
+	s.seq++
+	in := activities.AdvanceInput{SubmissionID: s.id, Seq: s.seq, To: to, Verdict: &v,
+		Detail: map[string]any{"outcome": v.Outcome, "policy_version": v.PolicyVersion}}
+	if err := workflow.ExecuteActivity(ctx, a.Advance, in).Get(ctx, nil); err != nil {
+		return s.fail(ctx, err)
+	}
+	s.state, s.finalizing = to, false
+	s.finishes++
+	return SubmissionResult{State: to, Outcome: v.Outcome, Reasons: v.Reasons}, nil
+}
+
+// recordWithdrawal cancels open tasks and records the withdrawal the
+// developer asked for; the withdraw Update answers once this is done.
+func (s *process) recordWithdrawal(ctx workflow.Context) (SubmissionResult, error) {
+	for _, id := range s.taskIDs() {
+		t := s.tasks[id]
+		if t.State == taskOpen || t.State == taskClaimed {
+			t.State, t.Assignee = taskCancelled, ""
+			s.save(ctx, t)
+		}
+	}
+	if err := s.advance(ctx, submission.Withdrawn, nil); err != nil {
+		return s.fail(ctx, err)
+	}
+	s.withdrawRecorded = true
+	s.finishes++
+	return SubmissionResult{State: submission.Withdrawn}, nil
+}
+
+// fail records our own fault so an operator sees it; the workflow then ends
+// with the error, so the Temporal UI shows it too.
+func (s *process) fail(ctx workflow.Context, cause error) (SubmissionResult, error) {
+	workflow.GetLogger(ctx).Error("submission failed", "submission_id", s.id, "error", cause)
+	s.seq++
+	in := activities.AdvanceInput{SubmissionID: s.id, Seq: s.seq, To: submission.Failed, Failure: cause.Error()}
+	if err := workflow.ExecuteActivity(ctx, a.Advance, in).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("could not record failure", "submission_id", s.id, "error", err)
+	}
+	s.state = submission.Failed
+	s.finishes++
+	return SubmissionResult{State: submission.Failed}, cause
+}
