@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/worker"
 
 	"trustgate/internal/blobstore"
 	"trustgate/internal/config"
@@ -35,9 +36,11 @@ func TestMain(m *testing.M) {
 // stack is the whole application wired as `trustgate dev` wires it, on the
 // shared PostgreSQL and Temporal, with its own database and task queue.
 type stack struct {
-	url   string
-	demo  demoData
-	store *store.Store
+	url    string
+	demo   demoData
+	store  *store.Store
+	svc    *services
+	worker worker.Worker
 }
 
 func startStack(t *testing.T, maxPackage int64) *stack {
@@ -55,12 +58,12 @@ func startStack(t *testing.T, maxPackage int64) *stack {
 	}
 	w := s.newWorker()
 	require.NoError(t, w.Start())
-	t.Cleanup(w.Stop)
+	t.Cleanup(func() { w.Stop() })
 	srv := httptest.NewServer(s.newServer().Handler())
 	t.Cleanup(srv.Close)
 	demo, err := seedDemo(ctx, db.Store, t.TempDir())
 	require.NoError(t, err)
-	return &stack{url: srv.URL, demo: demo, store: db.Store}
+	return &stack{url: srv.URL, demo: demo, store: db.Store, svc: s, worker: w}
 }
 
 func (s *stack) appOf(owner string) string {
@@ -187,6 +190,7 @@ func TestSubmissionsEndToEnd(t *testing.T) {
 			}
 		}
 		require.Equal(t, "1.2.0", live[app.ID], "the approved version is the app's live version")
+		recordHistory(t, sub.ID, "auto-approve")
 	})
 
 	t.Run("an unverified developer is rejected with the real-name reason", func(t *testing.T) {

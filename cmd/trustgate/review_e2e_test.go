@@ -118,6 +118,7 @@ func TestReviewPathOverHTTP(t *testing.T) {
 	code, final := s.act(t, senior, "/v1/review-tasks/"+appealTask+"/decision", `{"outcome":"approve","comment":"price history checks out"}`)
 	require.Equal(t, http.StatusOK, code, "%v", final)
 	require.Equal(t, "approved", final["state"], "the appeal's decision replaces the first")
+	recordHistory(t, id, "review-reject-appeal-approve")
 }
 
 func TestQueuePositionAndWithdraw(t *testing.T) {
@@ -148,6 +149,7 @@ func TestQueuePositionAndWithdraw(t *testing.T) {
 	require.Equal(t, http.StatusConflict, code, "withdrawn already")
 	code, _ = s.act(t, s.demo.tokens["lin-verified"], "/v1/submissions/"+third+"/withdraw", "")
 	require.Equal(t, http.StatusNotFound, code, "not theirs to withdraw")
+	recordHistory(t, first, "review-withdraw")
 }
 
 func TestClaimRaceGivesEveryTaskToOneReviewer(t *testing.T) {
@@ -198,4 +200,32 @@ func TestClaimRaceGivesEveryTaskToOneReviewer(t *testing.T) {
 	for i := range wins {
 		require.Equal(t, int32(1), wins[i].Load(), "task %s", ids[i])
 	}
+}
+
+func TestReviewSurvivesAWorkerRestart(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	r1, dev := s.demo.tokens["reviewer"], s.demo.tokens["wang-flagged"]
+	id, task := s.inReview(t, "1.0.0")
+
+	// The worker goes away in the middle of the review. A claim made now
+	// waits for a worker; the workflow's state is in Temporal, not in it.
+	s.worker.Stop()
+	claimed := make(chan int, 1)
+	go func() {
+		code, _ := s.act(t, r1, "/v1/review-tasks/"+task.ID+"/claim", "")
+		claimed <- code
+	}()
+	time.Sleep(time.Second)
+	w := s.svc.newWorker()
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+	require.Equal(t, http.StatusOK, <-claimed)
+
+	code, out := s.act(t, r1, "/v1/review-tasks/"+task.ID+"/decision", `{"outcome":"approve","comment":"checked after the restart"}`)
+	require.Equal(t, http.StatusOK, code, "%v", out)
+	sub := s.settle(t, dev, id)
+	require.Equal(t, "approved", string(sub.State))
+	require.Equal(t, []string{"received", "scanning", "evaluating", "in_review", "approved"}, timelineStates(sub),
+		"nothing lost, nothing written twice")
 }
