@@ -16,9 +16,10 @@ import (
 type Task struct {
 	ID                string            `json:"id"`
 	SubmissionID      string            `json:"submission_id"`
-	Kind              string            `json:"kind"`  // review, appeal, qa
-	Queue             string            `json:"queue"` // standard, senior, qa
-	State             string            `json:"state"` // open, claimed, decided, expired, cancelled
+	WorkflowID        string            `json:"workflow_id"` // owns the task and takes its Updates
+	Kind              string            `json:"kind"`        // review, appeal, qa
+	Queue             string            `json:"queue"`       // standard, senior, qa
+	State             string            `json:"state"`       // open, claimed, decided, expired, cancelled
 	Assignee          string            `json:"assignee,omitempty"`
 	Priority          string            `json:"priority"`
 	DueAt             time.Time         `json:"due_at"`
@@ -46,7 +47,7 @@ func (a *Activities) SaveTask(ctx context.Context, t Task) error {
 		return temporal.NewNonRetryableApplicationError("encode task reasons", "BadTask", err)
 	}
 	return a.Store.SaveTask(ctx, store.Task{
-		ID: t.ID, SubmissionID: t.SubmissionID, Kind: t.Kind, Queue: t.Queue, State: t.State,
+		ID: t.ID, SubmissionID: t.SubmissionID, WorkflowID: t.WorkflowID, Kind: t.Kind, Queue: t.Queue, State: t.State,
 		Assignee: optional(t.Assignee), Priority: t.Priority, DueAt: t.DueAt, ClaimExpiresAt: t.ClaimExpiresAt,
 		Reasons: reasons, Approvals: t.Approvals, ApprovalsRequired: t.ApprovalsRequired, Excluded: t.Excluded,
 		DevOrg: t.DevOrg, Escalated: t.Escalated, Outcome: optional(t.Outcome), DecidedBy: optional(t.DecidedBy),

@@ -118,26 +118,37 @@ func parseBundle(files map[string][]byte) (*parsedBundle, error) {
 
 func (b *parsedBundle) store() storage.Store {
 	// Round-tripping on write copies the data once more for nothing: the map
-	// was just decoded and nobody else holds it.
-	return inmem.NewFromObjectWithOpts(b.data, inmem.OptRoundTripOnWrite(false))
+	// was just decoded and nobody else holds it. Keeping OPA values in the
+	// store saves converting the thresholds on every read, that is, on every
+	// decision.
+	return inmem.NewFromObjectWithOpts(b.data, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
 }
 
 // forbiddenBuiltins are refused at compile time. Policies are edited by
 // compliance staff and run inside the worker, so they get no network, no
 // process or runtime information, and nothing that makes a decision depend
 // on anything but its input and data: a recorded input must replay to the
-// same decision.
+// same decision. Pure builtins stay, even in families that sound risky:
+// net.cidr_* only compute on strings, io.jwt.* only on the token given.
 var forbiddenBuiltins = []string{
 	"http.send",
+	"net.lookup_ip_addr",
 	"opa.runtime",
 	"time.sleep",
 	"time.now_ns",
 	"rand.intn",
-	"uuid.rfc4122",
 }
 
+// forbiddenPrefixes refuse whole families. uuid.parse is deterministic, but
+// the family is refused as one so that nobody has to remember which member
+// generates.
+var forbiddenPrefixes = []string{"uuid."}
+
 func isForbidden(name string) bool {
-	return strings.HasPrefix(name, "net.") || slices.Contains(forbiddenBuiltins, name)
+	if slices.Contains(forbiddenBuiltins, name) {
+		return true
+	}
+	return slices.ContainsFunc(forbiddenPrefixes, func(p string) bool { return strings.HasPrefix(name, p) })
 }
 
 func restrictedCapabilities() *ast.Capabilities {
@@ -149,27 +160,49 @@ func restrictedCapabilities() *ast.Capabilities {
 }
 
 // locatedErrors renders compiler errors as file:line:col so that an editor
-// (or a person) can jump to them.
+// (or a person) can jump to them. A call to a removed builtin reads to OPA
+// like a typo ("undefined function"); it is reworded to say the builtin is
+// forbidden, so that the author does not go looking for a missing import.
 func locatedErrors(errs ast.Errors) error {
 	errs.Sort()
 	var buf bytes.Buffer
+	var forbidden []ForbiddenUse
 	for i, e := range errs {
 		if i > 0 {
 			buf.WriteString("; ")
 		}
+		var file string
+		var line, col int
 		if e.Location != nil {
-			fmt.Fprintf(&buf, "%s:%d:%d: ", e.Location.File, e.Location.Row, e.Location.Col)
+			file, line, col = e.Location.File, e.Location.Row, e.Location.Col
+			fmt.Fprintf(&buf, "%s:%d:%d: ", file, line, col)
+		}
+		if name, ok := strings.CutPrefix(e.Message, "undefined function "); ok && isForbidden(name) {
+			forbidden = append(forbidden, ForbiddenUse{File: file, Line: line, Builtin: name})
+			fmt.Fprintf(&buf, "forbidden builtin %s: policies get no network, runtime, clock or random builtins", name)
+			continue
 		}
 		buf.WriteString(e.Message)
 	}
-	return &CompileError{Errors: errs, msg: buf.String()}
+	return &CompileError{Errors: errs, Forbidden: forbidden, msg: buf.String()}
 }
 
 // CompileError is returned when a bundle does not parse or compile. Errors
-// keeps OPA's structured errors for callers that show them per line.
+// keeps OPA's structured errors for callers that show them per line;
+// Forbidden lists the calls to builtins that policies may not use.
 type CompileError struct {
-	Errors ast.Errors
-	msg    string
+	Errors    ast.Errors
+	Forbidden []ForbiddenUse
+	msg       string
 }
 
 func (e *CompileError) Error() string { return e.msg }
+
+// ForbiddenUse is one call to a forbidden builtin.
+type ForbiddenUse struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Builtin string `json:"builtin"`
+}
+
+func (u ForbiddenUse) String() string { return fmt.Sprintf("%s:%d:%s", u.File, u.Line, u.Builtin) }

@@ -14,8 +14,17 @@ import (
 var testNow = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 
 // defaultEngine is compiled once for the package's tests, the way the worker
-// compiles it once per process.
-var defaultEngine = sync.OnceValues(NewDefault)
+// compiles it once per process. Its timeout is long: the tests run in
+// parallel, under the race detector, on shared machines, and a decision that
+// times out there would fail a test about something else. TestDecideTimesOut
+// covers the bound.
+var defaultEngine = sync.OnceValues(func() (*Engine, error) {
+	e, err := NewDefault()
+	if err != nil {
+		return nil, err
+	}
+	return e.WithTimeout(time.Minute), nil
+})
 
 func mustDefault(t testing.TB) *Engine {
 	t.Helper()
@@ -93,6 +102,7 @@ func TestDecide(t *testing.T) {
 			name: "enterprise at 650 in lending is rejected by the category threshold",
 			change: func(in *Input) {
 				in.Developer.Kind, in.Developer.CreditScore, in.App.Category = KindEnterprise, 650, "lending"
+				in.Developer.Qualifications = []string{"lending"}
 			},
 			want:  Decision{Outcome: OutcomeReject},
 			codes: []string{"CREDIT_BELOW_THRESHOLD"},
@@ -132,6 +142,70 @@ func TestDecide(t *testing.T) {
 				assert.Equal(t, "MAN-003 found", r.Message)
 				assert.Contains(t, r.Remediation, "pages/x/x.wxml:3")
 			},
+		},
+		{
+			name: "critical finding carries the scan rule's own remediation",
+			change: func(in *Input) {
+				f := finding("critical", "SECRET-001", "config.js", 7)
+				f.Remediation = "Move the key to the server and rotate it."
+				in.Findings = []FindingInput{f}
+			},
+			want:  Decision{Outcome: OutcomeReject},
+			codes: []string{"SECRET-001"},
+			check: func(t *testing.T, d Decision) {
+				assert.Equal(t, "Move the key to the server and rotate it. (at config.js:7)", d.Reasons[0].Remediation)
+			},
+		},
+		{
+			name: "individual in an enterprise-only category is rejected",
+			change: func(in *Input) {
+				in.App.Category, in.Developer.CreditScore, in.Developer.Qualifications = "medical", 800, []string{"medical"}
+			},
+			want:  Decision{Outcome: OutcomeReject},
+			codes: []string{"CATEGORY_ENTERPRISE_ONLY"},
+		},
+		{
+			name: "enterprise without the category's qualification is rejected",
+			change: func(in *Input) {
+				in.App.Category, in.Developer.Kind = "finance", KindEnterprise
+			},
+			want:  Decision{Outcome: OutcomeReject},
+			codes: []string{"QUALIFICATION_MISSING"},
+			check: func(t *testing.T, d Decision) {
+				assert.Equal(t, map[string]any{"category": "finance", "qualification": "finance"}, d.Reasons[0].Evidence)
+			},
+		},
+		{
+			name: "licensed enterprise in finance is approved",
+			change: func(in *Input) {
+				in.App.Category, in.Developer.Kind, in.Developer.Qualifications = "finance", KindEnterprise, []string{"finance"}
+			},
+			want:  Decision{Outcome: OutcomeApprove},
+			codes: []string{},
+		},
+		{
+			name:   "individual using payment APIs is rejected",
+			change: func(in *Input) { in.Findings = []FindingInput{finding("info", "CODE-020", "pages/pay/pay.js", 12)} },
+			want:   Decision{Outcome: OutcomeReject},
+			codes:  []string{"PAYMENT_REQUIRES_ENTERPRISE"},
+		},
+		{
+			name: "enterprise without a payment qualification using payment APIs is rejected",
+			change: func(in *Input) {
+				in.Developer.Kind = KindEnterprise
+				in.Findings = []FindingInput{finding("info", "CODE-020", "pages/pay/pay.js", 12)}
+			},
+			want:  Decision{Outcome: OutcomeReject},
+			codes: []string{"PAYMENT_QUALIFICATION_MISSING"},
+		},
+		{
+			name: "enterprise with a payment qualification may use payment APIs",
+			change: func(in *Input) {
+				in.Developer.Kind, in.Developer.Qualifications = KindEnterprise, []string{"payment"}
+				in.Findings = []FindingInput{finding("info", "CODE-020", "pages/pay/pay.js", 12)}
+			},
+			want:  Decision{Outcome: OutcomeApprove},
+			codes: []string{},
 		},
 		{
 			name: "waived critical finding is approved",

@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -69,27 +68,6 @@ func policyError(version string, err error) Decision {
 		ApprovalsRequired: 1,
 		SLAHours:          policyErrorSLAHours,
 	}
-}
-
-// parseDecision turns the policy's output into a Decision and refuses one
-// that callers could misread: a bundle is data written by people, and a
-// typo in "outcome" must not become an approval further down.
-func parseDecision(value any) (Decision, error) {
-	raw, err := json.Marshal(value)
-	if err != nil {
-		return Decision{}, fmt.Errorf("encode policy output: %w", err)
-	}
-	var d Decision
-	if err := json.Unmarshal(raw, &d); err != nil {
-		return Decision{}, fmt.Errorf("malformed decision %s: %w", truncate(raw), err)
-	}
-	if err := d.validate(); err != nil {
-		return Decision{}, fmt.Errorf("malformed decision %s: %w", truncate(raw), err)
-	}
-	if d.Reasons == nil {
-		d.Reasons = []Reason{}
-	}
-	return d, nil
 }
 
 func (d Decision) validate() error {

@@ -75,13 +75,16 @@ type RealNameInput struct {
 }
 
 // FindingInput is one static-scan finding. Line is 0 for findings about the
-// package or a whole file.
+// package or a whole file. Remediation is the scan rule's own advice, empty
+// when the rule gives none; a critical finding's reason passes it on to the
+// developer instead of a generic sentence.
 type FindingInput struct {
-	RuleID   string `json:"rule_id"`
-	Severity string `json:"severity"`
-	File     string `json:"file"`
-	Line     int    `json:"line"`
-	Message  string `json:"message"`
+	RuleID      string `json:"rule_id"`
+	Severity    string `json:"severity"`
+	File        string `json:"file"`
+	Line        int    `json:"line"`
+	Message     string `json:"message"`
+	Remediation string `json:"remediation"`
 }
 
 // HistoryInput is the developer's track record.

@@ -8,10 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// minCoverage is the floor a bundle's tests must reach, the same one a draft
-// policy version is held to.
-const minCoverage = 90.0
-
 func TestDefaultBundleRegoTests(t *testing.T) {
 	t.Parallel()
 	report, err := RunTests(context.Background(), DefaultFiles())
@@ -21,6 +17,6 @@ func TestDefaultBundleRegoTests(t *testing.T) {
 		assert.True(t, tr.Pass, "%s (%s:%d): %s %s", tr.Name, tr.File, tr.Line, tr.Error, tr.Output)
 	}
 	assert.Zero(t, report.Failed)
-	assert.GreaterOrEqual(t, report.Coverage, minCoverage, "coverage per file: %v", report.Files)
+	assert.GreaterOrEqual(t, report.Coverage, MinCoverage, "coverage per file: %v", report.Files)
 	t.Logf("%d tests passed, coverage %.1f%% %v", report.Passed, report.Coverage, report.Files)
 }

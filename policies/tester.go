@@ -13,6 +13,11 @@ import (
 	"github.com/open-policy-agent/opa/v1/tester"
 )
 
+// MinCoverage is the floor a bundle's Rego tests must reach, in percent of
+// policy lines: the bar a draft policy version is held to, the shipped
+// bundle's own tests, and "trustgate policy test".
+const MinCoverage = 90.0
+
 // testTimeout bounds one Rego test; a policy that loops must not hold a
 // compliance user's request open.
 const testTimeout = 5 * time.Second

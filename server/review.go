@@ -112,7 +112,7 @@ func (s *Server) taskUpdate(c *gin.Context, name string, req func(store.Task) an
 		fail(c, err)
 		return
 	}
-	if err := s.update(c, t.SubmissionID, name, req(t), nil); err != nil {
+	if err := s.update(c, t.WorkflowID, name, req(t), nil); err != nil {
 		fail(c, err)
 		return
 	}
@@ -155,7 +155,7 @@ func (s *Server) decideTask(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	err = s.update(c, t.SubmissionID, workflows.UpdateDecide, workflows.DecisionRequest{
+	err = s.update(c, t.WorkflowID, workflows.UpdateDecide, workflows.DecisionRequest{
 		TaskID: t.ID, Actor: actor(c), Outcome: req.Outcome, ReasonCodes: req.ReasonCodes, Comment: req.Comment,
 	}, nil)
 	if err != nil {

@@ -62,6 +62,8 @@ var routes = []route{
 	{"POST", "/v1/review-tasks/:id/release", reviewers, (*Server).releaseTask},
 	{"POST", "/v1/review-tasks/:id/decision", reviewers, (*Server).decideTask},
 	{"GET", "/v1/reason-codes", everyone, (*Server).reasonCodes},
+	{"PATCH", "/v1/developers/:id", []string{RoleIdentity, RoleAdmin}, (*Server).updateStanding},
+	{"GET", "/v1/apps/:id/events", append([]string{RoleDeveloper}, staff...), (*Server).appEvents},
 }
 
 // Handler builds the router from the route table.

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -15,12 +16,14 @@ import (
 // its review tasks and what its developer has asked for. Update handlers
 // and the main flow share it; Temporal runs them one at a time.
 type process struct {
-	ctx    workflow.Context // the main flow's, for work that outlives a handler
-	id     string
-	devOrg string
-	cfg    ReviewConfig
-	state  submission.State
-	seq    int // numbers timeline entries, so retried writes land once
+	ctx        workflow.Context // the main flow's, for work that outlives a handler
+	workflowID string           // owns the tasks; Updates about them go here
+	taskPrefix string           // makes task IDs unique across workflows
+	id         string
+	devOrg     string
+	cfg        ReviewConfig
+	state      submission.State
+	seq        int // numbers timeline entries, so retried writes land once
 
 	decides  int
 	finishes int // grows with every final decision; handlers await it
@@ -50,7 +53,7 @@ func newProcess(in SubmissionInput) *process {
 		cfg.QADue = DefaultReviewConfig.QADue
 	}
 	return &process{
-		id: in.SubmissionID, cfg: cfg, state: submission.Received,
+		id: in.SubmissionID, taskPrefix: strings.TrimPrefix(in.SubmissionID, "sub_"), cfg: cfg, state: submission.Received,
 		tasks: map[string]*activities.Task{}, claimGen: map[string]int{},
 	}
 }

@@ -35,7 +35,8 @@ func (s *process) newTask(ctx workflow.Context, kind string, v activities.Verdic
 		priority = "normal"
 	}
 	return &activities.Task{
-		ID: fmt.Sprintf("task_%s_%d", s.id[len("sub_"):], s.taskSeq), SubmissionID: s.id, Kind: kind,
+		ID: fmt.Sprintf("task_%s_%d", s.taskPrefix, s.taskSeq), SubmissionID: s.id,
+		WorkflowID: s.workflowID, Kind: kind,
 		Queue: queue, State: taskOpen, Priority: priority, DueAt: workflow.Now(ctx).Add(sla).UTC(),
 		Reasons: v.Reasons, Approvals: []string{}, ApprovalsRequired: max(v.ApprovalsRequired, 1), DevOrg: s.devOrg,
 	}
@@ -187,7 +188,7 @@ func (s *process) decideTask(ctx workflow.Context, r DecisionRequest) (DecisionR
 	if err := s.save(ctx, t).Get(ctx, nil); err != nil {
 		return DecisionResult{}, err
 	}
-	if t.State == taskDecided && t.Kind != "qa" {
+	if t.State == taskDecided && (t.Kind == "review" || t.Kind == "appeal") {
 		if err := workflow.Await(ctx, func() bool { return s.finishes > finishes }); err != nil {
 			return DecisionResult{}, err
 		}

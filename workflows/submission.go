@@ -59,6 +59,7 @@ type SubmissionResult struct {
 // may withdraw at any point before the decision.
 func SubmissionWorkflow(ctx workflow.Context, in SubmissionInput) (SubmissionResult, error) {
 	s := newProcess(in)
+	s.workflowID = workflow.GetInfo(ctx).WorkflowExecution.ID
 	if err := s.registerHandlers(ctx); err != nil {
 		return SubmissionResult{}, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
@@ -92,6 +93,7 @@ func newHarness(t *testing.T, verdict activities.Verdict, scan ...scanStep) *har
 
 func (h *harness) run(cfg ReviewConfig) SubmissionResult {
 	h.t.Helper()
+	h.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "sub_1"})
 	h.env.ExecuteWorkflow(SubmissionWorkflow, SubmissionInput{SubmissionID: "sub_1", Review: cfg})
 	require.True(h.t, h.env.IsWorkflowCompleted())
 	require.NoError(h.t, h.env.GetWorkflowError())

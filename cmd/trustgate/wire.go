@@ -104,6 +104,8 @@ func dialTemporal(ctx context.Context, cfg config.Config) (client.Client, error)
 func (s *services) newWorker() worker.Worker {
 	w := worker.New(s.temporal, s.cfg.TemporalTaskQueue, worker.Options{})
 	w.RegisterWorkflow(workflows.SubmissionWorkflow)
+	w.RegisterWorkflow(workflows.ReevaluateDeveloperWorkflow)
+	w.RegisterWorkflow(workflows.RecheckWorkflow)
 	w.RegisterActivity(&activities.Activities{
 		Store: s.store, Blobs: s.blobs, Policies: activities.FixedPolicy{Engine: s.policy},
 	})

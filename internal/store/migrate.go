@@ -43,6 +43,8 @@ func Migrate(ctx context.Context, ownerURL, appRole string) error {
 		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + role,
 		"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + role,
 		"REVOKE ALL ON goose_db_version FROM " + role,
+		// History is append-only for the application.
+		"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM " + role,
 	} {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("grant application role: %w", err)

@@ -205,3 +205,21 @@ func TestTokensAreStoredHashedAndExpire(t *testing.T) {
 	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM tokens WHERE position($1::bytea in hash) > 0`, []byte(secret)).Scan(&n))
 	require.Zero(t, n, "the secret itself is not stored")
 }
+
+func TestAuditLogIsAppendOnlyForTheApplication(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testenv.NewDB(t)
+	require.NoError(t, db.Store.Audit(ctx, store.AuditEntry{Actor: "a", Role: "admin", Action: "x", ObjectID: "o"}, nil, map[string]int{"n": 1}))
+	conn, err := pgx.Connect(ctx, db.AppURL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	for _, stmt := range []string{`UPDATE audit_log SET actor = 'someone else'`, `DELETE FROM audit_log`, `TRUNCATE audit_log`} {
+		_, err := conn.Exec(ctx, stmt)
+		require.Error(t, err, "%s must be refused", stmt)
+	}
+	entries, err := db.Store.AuditOf(ctx, "o")
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	require.Equal(t, "a", entries[0].Actor)
+}

@@ -14,6 +14,7 @@ import (
 type Task struct {
 	ID                string          `json:"id"`
 	SubmissionID      string          `json:"submission_id"`
+	WorkflowID        string          `json:"-"`
 	Kind              string          `json:"kind"`
 	Queue             string          `json:"queue"`
 	State             string          `json:"state"`
@@ -36,13 +37,13 @@ type Task struct {
 	CreatedAt         time.Time       `json:"created_at"`
 }
 
-const taskColumns = `id, submission_id, kind, queue, state, assignee, priority, due_at, claim_expires_at,
+const taskColumns = `id, submission_id, workflow_id, kind, queue, state, assignee, priority, due_at, claim_expires_at,
 	reasons, approvals, approvals_required, excluded, dev_org, escalated, outcome, decided_by, decided_at,
 	comment, reason_codes, version, created_at`
 
 func scanTask(row pgx.Row) (Task, error) {
 	var t Task
-	err := row.Scan(&t.ID, &t.SubmissionID, &t.Kind, &t.Queue, &t.State, &t.Assignee, &t.Priority, &t.DueAt,
+	err := row.Scan(&t.ID, &t.SubmissionID, &t.WorkflowID, &t.Kind, &t.Queue, &t.State, &t.Assignee, &t.Priority, &t.DueAt,
 		&t.ClaimExpiresAt, &t.Reasons, &t.Approvals, &t.ApprovalsRequired, &t.Excluded, &t.DevOrg, &t.Escalated,
 		&t.Outcome, &t.DecidedBy, &t.DecidedAt, &t.Comment, &t.ReasonCodes, &t.Version, &t.CreatedAt)
 	return t, err
@@ -58,8 +59,8 @@ func (s *Store) SaveTask(ctx context.Context, t Task) error {
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO review_tasks (id, submission_id, kind, queue, state, assignee, priority, due_at, claim_expires_at,
 			reasons, approvals, approvals_required, excluded, dev_org, escalated, outcome, decided_by, decided_at,
-			comment, reason_codes, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+			comment, reason_codes, version, workflow_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
 		ON CONFLICT (id) DO UPDATE SET queue = EXCLUDED.queue, state = EXCLUDED.state, assignee = EXCLUDED.assignee,
 			priority = EXCLUDED.priority, due_at = EXCLUDED.due_at, claim_expires_at = EXCLUDED.claim_expires_at,
 			approvals = EXCLUDED.approvals, excluded = EXCLUDED.excluded, escalated = EXCLUDED.escalated,
@@ -69,7 +70,7 @@ func (s *Store) SaveTask(ctx context.Context, t Task) error {
 		WHERE review_tasks.version < EXCLUDED.version`,
 		t.ID, t.SubmissionID, t.Kind, t.Queue, t.State, t.Assignee, t.Priority, t.DueAt, t.ClaimExpiresAt,
 		reasons, nonNil(t.Approvals), t.ApprovalsRequired, nonNil(t.Excluded), t.DevOrg, t.Escalated, t.Outcome,
-		t.DecidedBy, t.DecidedAt, t.Comment, nonNil(t.ReasonCodes), t.Version)
+		t.DecidedBy, t.DecidedAt, t.Comment, nonNil(t.ReasonCodes), t.Version, t.WorkflowID)
 	if err != nil {
 		return fmt.Errorf("save task %s: %w", t.ID, err)
 	}

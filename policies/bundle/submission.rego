@@ -4,11 +4,18 @@
 # The one entry point is `decision`. Rules only collect reasons; the outcome
 # follows from which collection is non-empty, so a new gate is one more
 # `reject_reasons` or `review_reasons` rule and precedence cannot drift.
-# Numbers live in data.json (data.trustgate.thresholds) so that compliance can
+# Numbers and lists live in data.json (data.trustgate) so that compliance can
 # tune them without touching the rules.
+#
+# Reason codes are stable: docs/reason-codes.md lists them, and the engine's
+# catalogue translates their messages. A new code needs both.
 package trustgate.submission
 
 limits := data.trustgate.thresholds
+
+categories := data.trustgate.categories
+
+payment := data.trustgate.payment
 
 # The clock comes from the input, never from time.now_ns, so that a recorded
 # input replays to the same decision.
@@ -16,11 +23,13 @@ now_ns := time.parse_rfc3339_ns(input.now)
 
 # Reject beats review beats approve. Every reject reason is listed so that a
 # developer can fix everything in one round instead of one reason per upload.
-decision := {"outcome": "reject", "reasons": ordered(reject_reasons)} if {
+# Reasons are sets here; the engine returns them as a list sorted by code and
+# evidence, which keeps sorting (costly in Rego) out of every decision.
+decision := {"outcome": "reject", "reasons": reject_reasons} if {
 	count(reject_reasons) > 0
 }
 
-decision := object.union({"outcome": "review", "reasons": ordered(review_reasons)}, review_route) if {
+decision := object.union({"outcome": "review", "reasons": review_reasons}, review_route) if {
 	count(reject_reasons) == 0
 	count(review_reasons) > 0
 }
@@ -29,13 +38,6 @@ decision := {"outcome": "approve", "reasons": []} if {
 	count(reject_reasons) == 0
 	count(review_reasons) == 0
 }
-
-# Sorting by code, then evidence, makes the output byte-stable, which the
-# decision log and policy simulation compare on.
-ordered(reasons) := [r |
-	some entry in sort([[r.code, object.get(r, "evidence", {}), r] | some r in reasons])
-	r := entry[2]
-]
 
 # ---------------------------------------------------------------------------
 # Developer trust
@@ -113,6 +115,34 @@ reject_reasons contains reason if {
 	}
 }
 
+# Only an exact "enterprise" counts: a missing or misspelt kind is treated as
+# an individual, never the other way round.
+enterprise if input.developer.kind == "enterprise"
+
+held_qualifications := {q | some q in input.developer.qualifications}
+
+reject_reasons contains reason if {
+	input.app.category in categories.enterprise_only
+	not enterprise
+	reason := {
+		"code": "CATEGORY_ENTERPRISE_ONLY",
+		"message": sprintf("Category %q is open to enterprise developers only; this developer is %q.", [input.app.category, object.get(input.developer, "kind", "")]),
+		"evidence": {"category": input.app.category, "kind": object.get(input.developer, "kind", ""), "required_kind": "enterprise"},
+		"remediation": "Publish the app from a verified enterprise account, or choose a category open to individual developers.",
+	}
+}
+
+reject_reasons contains reason if {
+	some required in object.get(categories.qualifications, input.app.category, [])
+	not required in held_qualifications
+	reason := {
+		"code": "QUALIFICATION_MISSING",
+		"message": sprintf("Category %q requires the %q qualification, which the developer does not hold.", [input.app.category, required]),
+		"evidence": {"category": input.app.category, "qualification": required},
+		"remediation": sprintf("Upload the %q qualification (licence) in the developer console and wait for it to be verified, then upload again.", [required]),
+	}
+}
+
 # Previous rejections alone do not reject, but they send the next submission
 # to senior reviewers.
 repeat_offender if input.history.rejections_90d >= limits.repeat_offender.rejections_90d
@@ -148,64 +178,3 @@ review_route := {
 	"approvals_required": limits.review[queue].approvals_required,
 	"sla_hours": limits.review[queue].sla_hours,
 }
-
-# ---------------------------------------------------------------------------
-# Findings from the static scans: critical ones reject, high ones (and any
-# severity this policy does not know) go to review.
-
-# A waiver exempts one app from one rule until its end date; compliance
-# grants it, so the policy only checks that it matches and is still running.
-active_findings contains f if {
-	some f in input.findings
-	not waived(f)
-}
-
-waived(f) if {
-	some w in input.waivers
-	w.rule_id == f.rule_id
-	w.app_id == input.app.id
-	time.parse_rfc3339_ns(w.expires_at) > now_ns
-}
-
-# Severities that never stop a submission. Anything not listed here or as
-# critical goes to a reviewer, so a new or misspelt severity fails closed.
-informational_severities := {"medium", "low", "info"}
-
-reject_reasons contains reason if {
-	some f in active_findings
-	lower(f.severity) == "critical"
-
-	# The rule ID is the code so that a developer can look the rule up.
-	reason := {
-		"code": f.rule_id,
-		"message": f.message,
-		"evidence": finding_evidence(f),
-		"remediation": sprintf("Fix what %s reports at %s and upload a new version.", [f.rule_id, where(f)]),
-	}
-}
-
-review_reasons contains reason if {
-	some f in active_findings
-	severity := lower(f.severity)
-	severity != "critical"
-	not severity in informational_severities
-	reason := {
-		"code": "FINDING_NEEDS_REVIEW",
-		"message": sprintf("%s (%s) at %s needs a reviewer: %s", [f.rule_id, severity, where(f), f.message]),
-		"evidence": finding_evidence(f),
-		"remediation": sprintf("No action needed for this submission; to skip review next time, fix what %s reports at %s.", [f.rule_id, where(f)]),
-	}
-}
-
-finding_evidence(f) := {
-	"rule_id": f.rule_id,
-	"file": object.get(f, "file", ""),
-	"line": object.get(f, "line", 0),
-	"severity": lower(f.severity),
-}
-
-where(f) := sprintf("%s:%v", [f.file, f.line]) if {
-	f.line > 0
-} else := f.file if {
-	f.file != ""
-} else := "package level"

@@ -31,6 +31,13 @@ high := {"rule_id": "CODE-012", "severity": "high", "file": "pages/pay/pay.js", 
 
 codes(d) := [r.code | some r in d.reasons]
 
+# reason is the one reason with the code; reasons are a set, so tests look
+# them up rather than index them.
+reason(d, code) := r if {
+	some r in d.reasons
+	r.code == code
+}
+
 test_clean_input_is_approved if {
 	d := submission.decision with input as clean
 	d == {"outcome": "approve", "reasons": []}
@@ -47,7 +54,7 @@ test_unverified_developer_is_rejected if {
 		d := submission.decision with input as with_developer({"real_name": {"status": status}})
 		d.outcome == "reject"
 		codes(d) == ["REALNAME_REQUIRED"]
-		d.reasons[0].evidence.real_name_status == status
+		reason(d, "REALNAME_REQUIRED").evidence.real_name_status == status
 	}
 }
 
@@ -60,7 +67,7 @@ test_expired_real_name_is_rejected if {
 	d := submission.decision with input as with_developer({"real_name": {"expires_at": "2026-05-31T00:00:00Z"}})
 	d.outcome == "reject"
 	codes(d) == ["REALNAME_EXPIRED"]
-	d.reasons[0].evidence.expires_at == "2026-05-31T00:00:00Z"
+	reason(d, "REALNAME_EXPIRED").evidence.expires_at == "2026-05-31T00:00:00Z"
 }
 
 test_real_name_without_expiry_is_accepted if {
@@ -71,12 +78,12 @@ test_real_name_without_expiry_is_accepted if {
 test_individual_below_threshold_is_rejected if {
 	d := submission.decision with input as with_developer({"credit_score": 550})
 	d.outcome == "reject"
-	d.reasons == [{
+	d.reasons == {{
 		"code": "CREDIT_BELOW_THRESHOLD",
 		"message": "Credit score 550 is below the 700 required for individual developers in category \"retail\".",
 		"evidence": {"credit_score": 550, "threshold": 700, "kind": "individual", "category": "retail"},
 		"remediation": "Raise the account's credit score to at least 700 (settle overdue obligations, complete the credit profile), then upload again.",
-	}]
+	}}
 }
 
 test_score_at_threshold_is_approved if {
@@ -92,43 +99,58 @@ test_enterprise_threshold_is_lower if {
 }
 
 test_category_override_raises_threshold if {
-	finance := object.union(with_developer({"kind": "enterprise", "credit_score": 650}), {"app": {"category": "finance"}})
+	finance := object.union(
+		with_developer({"kind": "enterprise", "credit_score": 650, "qualifications": ["finance"]}),
+		{"app": {"category": "finance"}},
+	)
 	d := submission.decision with input as finance
 	d.outcome == "reject"
-	d.reasons[0].evidence.threshold == 680
+	codes(d) == ["CREDIT_BELOW_THRESHOLD"]
+	reason(d, "CREDIT_BELOW_THRESHOLD").evidence.threshold == 680
 }
 
 test_unknown_kind_gets_strictest_threshold if {
 	d := submission.decision with input as with_developer({"kind": "partnership", "credit_score": 690})
-	d.reasons[0].evidence.threshold == 700
+	reason(d, "CREDIT_BELOW_THRESHOLD").evidence.threshold == 700
 }
 
 test_missing_credit_score_counts_as_zero if {
 	d := submission.decision with input as json.remove(clean, ["developer/credit_score"])
-	d.reasons[0].evidence.credit_score == 0
+	reason(d, "CREDIT_BELOW_THRESHOLD").evidence.credit_score == 0
+}
+
+test_non_numeric_credit_score_counts_as_zero if {
+	d := submission.decision with input as with_developer({"credit_score": "800"})
+	reason(d, "CREDIT_BELOW_THRESHOLD").evidence.credit_score == 0
 }
 
 test_critical_finding_rejects_with_rule_id_and_file if {
 	d := submission.decision with input as object.union(clean, {"findings": [critical]})
 	d.outcome == "reject"
-	d.reasons == [{
+	d.reasons == {{
 		"code": "MAN-003",
 		"message": "page declared but missing",
 		"evidence": {"rule_id": "MAN-003", "file": "pages/x/x.wxml", "line": 3, "severity": "critical"},
 		"remediation": "Fix what MAN-003 reports at pages/x/x.wxml:3 and upload a new version.",
-	}]
+	}}
+}
+
+test_critical_finding_passes_on_its_own_remediation if {
+	f := object.union(critical, {"remediation": "Add the page or remove it from app.json."})
+	d := submission.decision with input as object.union(clean, {"findings": [f]})
+	reason(d, "MAN-003").remediation == "Add the page or remove it from app.json. (at pages/x/x.wxml:3)"
 }
 
 test_package_level_finding_names_the_package if {
 	pkg := {"rule_id": "PKG-001", "severity": "CRITICAL", "message": "path traversal"}
 	d := submission.decision with input as object.union(clean, {"findings": [pkg]})
-	d.reasons[0].remediation == "Fix what PKG-001 reports at package level and upload a new version."
+	reason(d, "PKG-001").remediation == "Fix what PKG-001 reports at package level and upload a new version."
 }
 
 test_finding_without_line_names_the_file if {
 	f := {"rule_id": "PKG-004", "severity": "critical", "file": "lib/native.so", "line": 0, "message": "native binary"}
 	d := submission.decision with input as object.union(clean, {"findings": [f]})
-	d.reasons[0].remediation == "Fix what PKG-004 reports at lib/native.so and upload a new version."
+	reason(d, "PKG-004").remediation == "Fix what PKG-004 reports at lib/native.so and upload a new version."
 }
 
 test_high_finding_goes_to_review if {
@@ -139,7 +161,16 @@ test_high_finding_goes_to_review if {
 	d.approvals_required == 1
 	d.sla_hours == 48
 	codes(d) == ["FINDING_NEEDS_REVIEW"]
-	d.reasons[0].evidence == {"rule_id": "CODE-012", "file": "pages/pay/pay.js", "line": 40, "severity": "high"}
+	r := reason(d, "FINDING_NEEDS_REVIEW")
+	r.evidence == {"rule_id": "CODE-012", "file": "pages/pay/pay.js", "line": 40, "severity": "high"}
+	r.message == "CODE-012 (high) at pages/pay/pay.js:40 needs a reviewer: payment API used"
+}
+
+test_finding_without_severity_goes_to_review if {
+	f := json.remove(high, ["severity"])
+	d := submission.decision with input as object.union(clean, {"findings": [f]})
+	d.outcome == "review"
+	reason(d, "FINDING_NEEDS_REVIEW").evidence.severity == ""
 }
 
 test_unknown_severity_goes_to_review if {
@@ -149,7 +180,7 @@ test_unknown_severity_goes_to_review if {
 }
 
 test_low_findings_do_not_block if {
-	fs := [object.union(high, {"severity": s}) | some s in ["medium", "low", "info"]]
+	fs := [object.union(high, {"severity": s}) | some s in ["medium", "low", "info", "Low", "INFO"]]
 	d := submission.decision with input as object.union(clean, {"findings": fs})
 	d.outcome == "approve"
 }
@@ -158,7 +189,7 @@ test_risk_flag_goes_to_review if {
 	d := submission.decision with input as with_developer({"risk_flags": ["chargeback_spike"]})
 	d.outcome == "review"
 	d.queue == "standard"
-	d.reasons[0].evidence == {"risk_flag": "chargeback_spike"}
+	reason(d, "RISK_FLAGGED").evidence == {"risk_flag": "chargeback_spike"}
 }
 
 test_repeat_offender_goes_to_senior_queue if {
@@ -204,8 +235,7 @@ test_all_reject_reasons_are_listed_in_order if {
 	)
 	d := submission.decision with input as doc
 	codes(d) == ["CREDIT_BELOW_THRESHOLD", "DEVELOPER_BLACKLISTED", "MAN-003", "MAN-003", "REALNAME_REQUIRED"]
-	d.reasons[2].evidence.file == "pages/a/a.wxml"
-	d.reasons[3].evidence.file == "pages/x/x.wxml"
+	{r.evidence.file | some r in d.reasons; r.code == "MAN-003"} == {"pages/a/a.wxml", "pages/x/x.wxml"}
 }
 
 test_active_waiver_exempts_the_finding if {

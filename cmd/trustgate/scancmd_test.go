@@ -1,0 +1,56 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestScanCommandExitCodes(t *testing.T) {
+	t.Parallel()
+	rules := filepath.Join("..", "..", "scan", "testdata", "wechat-rules")
+	valid := filepath.Join("..", "..", "scan", "testdata", "alipay-valid")
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"clean package exits 0", []string{valid}, 0},
+		{"high findings fail the default threshold", []string{rules}, scanExitFindings},
+		{"a threshold above the worst finding passes", []string{"--fail-on", "critical", rules}, 0},
+		{"flags after the path are read", []string{rules, "--fail-on", "none"}, 0},
+		{"missing path cannot be scanned", []string{filepath.Join(t.TempDir(), "none.zip")}, scanExitError},
+		{"unknown format cannot be scanned", []string{"--format", "xml", valid}, scanExitError},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var out bytes.Buffer
+			err := runScan(context.Background(), tc.args, &out)
+			if tc.code == 0 {
+				require.NoError(t, err)
+				return
+			}
+			var ee *exitError
+			require.True(t, errors.As(err, &ee), "want an exit code, got %v", err)
+			require.Equal(t, tc.code, ee.code)
+		})
+	}
+}
+
+func TestScanCommandJSON(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	require.NoError(t, runScan(context.Background(), []string{"--format", "json", filepath.Join("..", "..", "scan", "testdata", "alipay-rules")}, &out))
+	var rep map[string]any
+	require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
+	require.Equal(t, "alipay", rep["platform"])
+	require.Contains(t, rep, "files")
+	require.Contains(t, rep, "bytes")
+	require.NotEmpty(t, rep["findings"])
+}

@@ -1,0 +1,131 @@
+package server
+
+import (
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"trustgate/internal/store"
+	"trustgate/workflows"
+)
+
+// standingRequest is what the identity and credit provider says about a
+// developer. as_of orders updates: an older one than the last applied is
+// ignored, so out-of-order deliveries cannot roll standing back.
+type standingRequest struct {
+	AsOf     *time.Time `json:"as_of"`
+	Kind     *string    `json:"kind"`
+	RealName *struct {
+		Status     *string    `json:"status"`
+		VerifiedAt *time.Time `json:"verified_at"`
+		ExpiresAt  *time.Time `json:"expires_at"`
+	} `json:"real_name"`
+	CreditScore    *int     `json:"credit_score"`
+	Qualifications []string `json:"qualifications"`
+	RiskFlags      []string `json:"risk_flags"`
+	Blacklisted    *bool    `json:"blacklisted"`
+}
+
+var realNameStates = []string{"verified", "pending", "none", "rejected", "expired"}
+
+func (r standingRequest) standing() (store.Standing, error) {
+	st := store.Standing{Kind: r.Kind, CreditScore: r.CreditScore, Qualifications: r.Qualifications,
+		RiskFlags: r.RiskFlags, Blacklisted: r.Blacklisted}
+	switch {
+	case r.AsOf == nil:
+		return st, invalid("as_of", "required: when the provider established this standing (RFC 3339)")
+	case r.AsOf.After(time.Now().Add(5 * time.Minute)):
+		return st, invalid("as_of", "in the future")
+	case r.Kind != nil && *r.Kind != "individual" && *r.Kind != "enterprise":
+		return st, invalid("kind", "individual or enterprise")
+	case r.CreditScore != nil && (*r.CreditScore < 0 || *r.CreditScore > 1000):
+		return st, invalid("credit_score", "from 0 to 1000")
+	case len(r.Qualifications) > 50 || len(r.RiskFlags) > 50:
+		return st, invalid("qualifications", "at most 50 qualifications and 50 risk flags")
+	}
+	st.AsOf = r.AsOf.UTC()
+	if rn := r.RealName; rn != nil {
+		if rn.Status != nil && !slices.Contains(realNameStates, *rn.Status) {
+			return st, invalid("real_name.status", "one of verified, pending, none, rejected, expired")
+		}
+		st.RealNameStatus, st.RealNameVerifiedAt, st.RealNameExpiresAt = rn.Status, rn.VerifiedAt, rn.ExpiresAt
+	}
+	return st, nil
+}
+
+type standingAnswer struct {
+	Developer store.Developer `json:"developer"`
+	Applied   bool            `json:"applied"`
+	// Reevaluation is the workflow that re-checks the developer's live apps.
+	Reevaluation string `json:"reevaluation,omitempty"`
+}
+
+// updateStanding applies a standing change, audits it, and starts the
+// re-check of the developer's live apps under the active policy.
+func (s *Server) updateStanding(c *gin.Context) {
+	var req standingRequest
+	if err := bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	st, err := req.standing()
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	before, after, applied, err := s.Store.ApplyStanding(ctx, c.Param("id"), st)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ans := standingAnswer{Developer: after, Applied: applied}
+	if !applied {
+		c.JSON(http.StatusOK, ans)
+		return
+	}
+	tok := caller(c)
+	if err := s.Store.Audit(ctx, store.AuditEntry{Actor: tok.Subject, Role: tok.Role, Action: "developer.standing",
+		ObjectID: after.ID, RequestID: c.GetString(requestIDKey)}, before, after); err != nil {
+		fail(c, err)
+		return
+	}
+	ans.Reevaluation = "reevaluate_" + after.ID + "_" + st.AsOf.Format("20060102T150405.000000000Z")
+	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: ans.Reevaluation, TaskQueue: s.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, workflows.ReevaluateDeveloperWorkflow, workflows.ReevaluateInput{DeveloperID: after.ID, AsOf: st.AsOf, Review: s.Review})
+	if err != nil {
+		fail(c, problemErr("unavailable", "the standing is stored but the re-check of live apps could not start; send the update again"))
+		return
+	}
+	c.JSON(http.StatusOK, ans)
+}
+
+// appEvents is an app's history: live versions, suspensions with their
+// reasons, re-checks.
+func (s *Server) appEvents(c *gin.Context) {
+	ctx := c.Request.Context()
+	app, err := s.Store.GetApp(ctx, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !canSee(caller(c), app.DeveloperID) {
+		fail(c, problemErr("not-found", "no such app, or not yours"))
+		return
+	}
+	events, err := s.Store.AppEvents(ctx, app.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if events == nil {
+		events = []store.AppEvent{}
+	}
+	c.JSON(http.StatusOK, gin.H{"app": app, "items": events})
+}

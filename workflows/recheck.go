@@ -1,0 +1,119 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"trustgate/activities"
+	"trustgate/internal/submission"
+	"trustgate/policies"
+)
+
+// ReevaluateInput names a developer whose standing changed.
+type ReevaluateInput struct {
+	DeveloperID string       `json:"developer_id"`
+	AsOf        time.Time    `json:"as_of"`
+	Review      ReviewConfig `json:"review"`
+}
+
+// ReevaluateDeveloperWorkflow re-checks every live app of a developer whose
+// standing changed under the active policy, one child workflow per app.
+func ReevaluateDeveloperWorkflow(ctx workflow.Context, in ReevaluateInput) error {
+	ctx = workflow.WithActivityOptions(ctx, stepOptions)
+	var apps []activities.LiveApp
+	if err := workflow.ExecuteActivity(ctx, a.LiveApps, in.DeveloperID).Get(ctx, &apps); err != nil {
+		return fmt.Errorf("live apps of %s: %w", in.DeveloperID, err)
+	}
+	futures := make([]workflow.ChildWorkflowFuture, 0, len(apps))
+	for _, app := range apps {
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID: RecheckWorkflowID(app.AppID, in.AsOf),
+		})
+		futures = append(futures, workflow.ExecuteChildWorkflow(cctx, RecheckWorkflow,
+			RecheckInput{AppID: app.AppID, SubmissionID: app.SubmissionID, AsOf: in.AsOf, Review: in.Review}))
+	}
+	for _, f := range futures {
+		if err := f.Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RecheckWorkflowID names the re-check of one app for one standing change,
+// so a repeated change never starts a second one.
+func RecheckWorkflowID(appID string, asOf time.Time) string {
+	return fmt.Sprintf("recheck_%s_%d", appID, asOf.UnixNano())
+}
+
+// RecheckInput names a live app and the submission that made it live.
+type RecheckInput struct {
+	AppID        string       `json:"app_id"`
+	SubmissionID string       `json:"submission_id"`
+	AsOf         time.Time    `json:"as_of"`
+	Review       ReviewConfig `json:"review"`
+}
+
+// RecheckWorkflow re-evaluates a live app with its developer's new standing:
+// reject suspends the app with the policy's reasons, review opens a re-check
+// task whose rejection suspends it, approve leaves it live. Every outcome is
+// an entry of the app's history.
+func RecheckWorkflow(ctx workflow.Context, in RecheckInput) (string, error) {
+	s := newProcess(SubmissionInput{SubmissionID: in.SubmissionID, Review: in.Review})
+	s.workflowID = workflow.GetInfo(ctx).WorkflowExecution.ID
+	s.taskPrefix = fmt.Sprintf("%s_%d", in.AppID, in.AsOf.UnixNano())
+	s.state = submission.Approved // the live version; nothing here may withdraw or appeal it
+	if err := s.registerHandlers(ctx); err != nil {
+		return "", err
+	}
+	ctx = workflow.WithActivityOptions(ctx, stepOptions)
+	s.ctx = ctx
+	outcome, err := s.recheck(ctx, in)
+	if werr := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); werr != nil && err == nil {
+		err = werr
+	}
+	return outcome, err
+}
+
+func (s *process) recheck(ctx workflow.Context, in RecheckInput) (string, error) {
+	var profile activities.Profile
+	if err := workflow.ExecuteActivity(ctx, a.LoadDeveloper, activities.ProfileInput{SubmissionID: s.id}).Get(ctx, &profile); err != nil {
+		return "", err
+	}
+	s.devOrg = profile.Developer.OrgID
+	// The decision log is keyed by attempt; a re-check's attempt is its
+	// standing change's time, unique per submission and stable on retry.
+	s.decides = int(in.AsOf.Unix()%1_000_000_000) + 1_000_000_000 - 1
+	verdict, err := s.decide(ctx, profile)
+	if err != nil {
+		return "", err
+	}
+	event := func(kind string, detail map[string]any) error {
+		ev := activities.AppEventInput{AppID: in.AppID, SubmissionID: s.id, Kind: kind, Detail: detail,
+			DedupeKey: kind + ":" + s.workflowID}
+		return workflow.ExecuteActivity(ctx, a.AppEvent, ev).Get(ctx, nil)
+	}
+	suspend := func(reasons []policies.Reason, by string) error {
+		in := activities.SuspendInput{SubmissionID: s.id, Reasons: reasons, By: by, DedupeKey: "suspended:" + s.workflowID}
+		return workflow.ExecuteActivity(ctx, a.SuspendApp, in).Get(ctx, nil)
+	}
+	switch verdict.Outcome {
+	case policies.OutcomeReject:
+		return verdict.Outcome, suspend(verdict.Reasons, "re-evaluation")
+	case policies.OutcomeReview:
+		t := s.newTask(ctx, "recheck", verdict)
+		if err := event("recheck_opened", map[string]any{"task_id": t.ID, "reasons": verdict.Reasons}); err != nil {
+			return "", err
+		}
+		human, err := s.runReview(ctx, t)
+		if err != nil {
+			return "", err
+		}
+		if human.Outcome == policies.OutcomeReject {
+			return human.Outcome, suspend(human.Reasons, t.DecidedBy)
+		}
+	}
+	return policies.OutcomeApprove, event("recheck_passed", map[string]any{"policy_version": verdict.PolicyVersion})
+}
