@@ -60,3 +60,63 @@ func BenchmarkScan(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScanLibraries scans the real libraries with every rule on;
+// throughput is over the libraries' source bytes.
+func BenchmarkScanLibraries(b *testing.B) {
+	apps := npmApps(b)
+	var total int64
+	for _, app := range apps {
+		total += app.source
+	}
+	b.SetBytes(total)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, app := range apps {
+			if _, err := Scan(context.Background(), bytes.NewReader(app.zip), int64(len(app.zip)), npmScanOptions(app.platform)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// The secret benchmarks read the same text files, real libraries' minified
+// bundles and the generated secrets included: gitleaks' detector built once
+// with DetectBytes per file, against the windowed engine. The test
+// TestSecretWindowsFindWhatGitleaksFinds holds their findings equal.
+func BenchmarkSecretsGitleaks(b *testing.B) {
+	engine, corpus, total := secretBench(b)
+	b.SetBytes(total)
+	for b.Loop() {
+		for _, f := range corpus {
+			engine.full.DetectBytes(f.data)
+		}
+	}
+}
+
+func BenchmarkSecretsWindowed(b *testing.B) {
+	engine, corpus, total := secretBench(b)
+	texts := make([]*text, len(corpus))
+	for i, f := range corpus {
+		texts[i] = newText(f.data)
+	}
+	b.SetBytes(total)
+	for b.Loop() {
+		for i, f := range corpus {
+			engine.detect(f.data, texts[i])
+		}
+	}
+}
+
+func secretBench(b *testing.B) (*secretEngine, []corpusFile, int64) {
+	engine, err := secretEngineOnce()
+	if err != nil {
+		b.Fatal(err)
+	}
+	corpus := secretCorpus(b, true)
+	var total int64
+	for _, f := range corpus {
+		total += int64(len(f.data))
+	}
+	return engine, corpus, total
+}

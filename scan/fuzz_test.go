@@ -3,6 +3,8 @@ package scan
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -26,6 +28,55 @@ func FuzzScan(f *testing.F) {
 		}
 		for _, fd := range rep.Findings {
 			if _, ok := registry[fd.RuleID]; !ok || fd.Fingerprint == "" || fd.Severity != registry[fd.RuleID].Severity {
+				t.Fatalf("malformed finding %+v", fd)
+			}
+		}
+	})
+}
+
+// FuzzManifest feeds arbitrary app.json text, next to scripts that use
+// privacy interfaces, so the manifest parser, the JSON index and the
+// privacy declarations all see hostile input.
+func FuzzManifest(f *testing.F) {
+	f.Add(`{"pages":["pages/index/index"],"requiredPrivateInfos":["getLocation","getFuzzyLocation"],"permission":{"scope.userLocation":{"desc":"x"}}}`)
+	f.Add(`{"pages":["a"],"subPackages":[{"root":"s","pages":["b"]}],"tabBar":{"items":[{"icon":"i.png"}]},"usePrivacyCheck":true}`)
+	f.Add(`{"pages":[],"requiredPrivateInfos":{"a":1},"usePrivacyCheck":"yes"}`)
+	f.Add("\ufeff{\"pages\":[\"~1/..\"]}")
+	f.Add(`{"pages":[`)
+	f.Fuzz(func(t *testing.T, app string) {
+		files := weChatApp(app, map[string]string{"pages/index/index.js": "wx.getLocation({}); wx[n]()"})
+		rep := scanBytes(t, zipFiles(t, files), PlatformWeChat)
+		for _, fd := range rep.Findings {
+			if _, ok := registry[fd.RuleID]; !ok || fd.Fingerprint == "" {
+				t.Fatalf("malformed finding %+v", fd)
+			}
+		}
+	})
+}
+
+// FuzzJS runs the module rewrite and the CODE rule pass over arbitrary
+// script text: neither may panic, and the rewrite must keep every offset.
+func FuzzJS(f *testing.F) {
+	for _, name := range []string{"eval.js", "hidden.js", "packed.js", "obfuscated.js", "endpoint.js", "module.js", "dynamic.js"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "wechat-rules", "code", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	f.Add("export default{a:`${`${1}`}`}/ 2 /i; import(x)")
+	f.Add("wx[[['a'].join('')].join('') + 'b'.split('').reverse().join('')]()")
+	f.Add("var a = b, b = a; wx[a]()")
+	f.Fuzz(func(t *testing.T, src string) {
+		if got := stripModuleSyntax([]byte(src)); len(got) != len(src) {
+			t.Fatalf("module rewrite changed the length: %d -> %d", len(src), len(got))
+		}
+		s := &state{opts: Options{Domains: []string{"*.example.com"}}, platform: PlatformWeChat}
+		e := &entry{name: "a.js", clean: "a.js", data: []byte(src), read: true}
+		s.arch = &archive{files: []*entry{e}, byPath: map[string]*entry{"a.js": e}}
+		checkCode(s)
+		for _, fd := range s.findings {
+			if fd.Line < 0 || fd.Column < 0 || fd.Fingerprint == "" {
 				t.Fatalf("malformed finding %+v", fd)
 			}
 		}

@@ -102,3 +102,7 @@ func craft(t testing.TB, entries ...craftedEntry) []byte {
 	require.NoError(t, zw.Close())
 	return buf.Bytes()
 }
+
+func zipFilesErr(files map[string]string) ([]byte, error) { return pkgzip.Files(files) }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

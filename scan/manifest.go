@@ -64,6 +64,10 @@ type appJSON struct {
 	SubPackages []subPackage               `json:"subPackages"`
 	TabBar      *tabBar                    `json:"tabBar"`
 	Permission  map[string]permissionScope `json:"permission"`
+	// Privacy declarations are kept raw: a wrong type there is a finding
+	// of its own, not a manifest the platform cannot read at all.
+	RequiredPrivateInfos json.RawMessage `json:"requiredPrivateInfos"`
+	UsePrivacyCheck      json.RawMessage `json:"usePrivacyCheck"`
 }
 
 type subPackage struct {

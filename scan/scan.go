@@ -17,8 +17,14 @@ type Options struct {
 	// Limits override DefaultLimits(Platform) field by field.
 	Limits Limits
 	// Domains are the request and web-view domains registered for the app.
-	// The platforms keep them outside the package; CODE rules will use them.
+	// The platforms keep them outside the package. Entries are host names,
+	// optionally with a scheme or port as the consoles list them, or
+	// "*.example.com" for every sub-domain. Empty means unknown: the
+	// domain rule (CODE-042) does not run.
 	Domains []string
+	// SkipSecrets turns the SECRET rules off, for callers that run a
+	// secret scanner of their own over the same bytes.
+	SkipSecrets bool
 }
 
 // checks run in order once the archive is read and the layout is known. A
@@ -28,6 +34,9 @@ var checks = []func(*state){
 	checkFileTypes,
 	checkSizes,
 	checkManifest,
+	checkPrivateInfos,
+	checkCode,
+	checkSecrets,
 }
 
 // state is everything the checks share about one package.
@@ -42,6 +51,13 @@ type state struct {
 	app      *manifest
 	findings []Finding
 	perRule  map[string]int
+	apiUses  []apiUse // platform interfaces the scripts reach
+	privacy  *privacyDecl
+	// dynamicAPI is set when some platform call could not be resolved (a
+	// computed name, an unparsed script), so no rule may conclude that an
+	// interface is unused.
+	dynamicAPI bool
+	lexHits    map[string]bool // file and term already reported
 }
 
 // maxPerRule caps the findings one rule reports in a package. Past a hundred

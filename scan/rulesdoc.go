@@ -1,0 +1,45 @@
+package scan
+
+import (
+	"fmt"
+	"strings"
+)
+
+// RulesMarkdown renders the rule catalogue as the Markdown of
+// docs/rules.md. The document is generated so that it cannot drift from
+// the rules: a test fails when the committed file differs, and
+// "go test ./scan -run TestRulesDoc -update" rewrites it.
+func RulesMarkdown() string {
+	var b strings.Builder
+	b.WriteString("# Scan rules\n\n")
+	b.WriteString("Generated from the rule registry of package `scan`; do not edit by hand.\n")
+	b.WriteString("Regenerate with `go test ./scan -run TestRulesDoc -update`.\n\n")
+	b.WriteString("Rule IDs are stable: findings, waivers and policies refer to them. ")
+	b.WriteString("Severities: critical and high block or send a submission to review under the default policy; ")
+	b.WriteString("medium, low and info are evidence for reviewers.\n")
+	family := ""
+	for _, r := range Rules() {
+		prefix, _, _ := strings.Cut(r.ID, "-")
+		if prefix != family {
+			family = prefix
+			fmt.Fprintf(&b, "\n## %s\n\n%s\n\n", family, familyIntro[family])
+			b.WriteString("| ID | Severity | What | How to fix |\n|---|---|---|---|\n")
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.ID, r.Severity, mdCell(r.Message), mdCell(r.Remediation))
+	}
+	return b.String()
+}
+
+// familyIntro says why each family exists; the per-rule "why" is in its
+// message and severity.
+var familyIntro = map[string]string{
+	"PKG":     "The archive and the package as the platform sees it. Anything that makes the zip unsafe to unpack is critical, so the submission is rejected with that reason instead of being unpacked anywhere.",
+	"MAN":     "app.json, the manifest both platforms read first. Declared pages that are missing make the app fail at start-up; privacy declarations are what the platforms hold the code to.",
+	"CODE":    "The scripts, read from their syntax tree (`.js`, `.wxs`, `.sjs`, vendored `miniprogram_npm/` and `node_modules/` included). Dynamic code cannot be reviewed; privacy and payment calls are evidence for the policy.",
+	"SECRET":  "Credentials in any text file. A released package is public: anyone can unpack it from a phone. gitleaks' rules (run as a library) find provider credentials; the platform rules find app secrets and payment signing keys.",
+	"CONTENT": "Lexicon hits in templates and string literals for businesses that need a qualification. Evidence for the policy, never a verdict; the terms live in `scan/lexicon.json`.",
+}
+
+func mdCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}

@@ -1,0 +1,5 @@
+import helper from './helper.sjs'
+function isExpand(key, map) { return !map[key] }
+export default {
+  isExpand: isExpand
+};

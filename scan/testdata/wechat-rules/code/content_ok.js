@@ -1,0 +1,3 @@
+// "slot" and "bet" inside words are not gambling: slotMachineName, alphabet.
+const alphabet = 'abcdefghijklmnopqrstuvwxyz'
+const slotName = 'header-slot'

@@ -1,0 +1,5 @@
+function run(code) {
+  eval(code)
+  window.eval(code)
+  return (0, eval)(code)
+}

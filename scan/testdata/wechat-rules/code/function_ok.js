@@ -1,0 +1,2 @@
+function Counter() { this.n = 0 }
+const c = new Counter()

@@ -1,0 +1,1 @@
+wx['request']({ url: 'https://api.example.com/v1/ping' })

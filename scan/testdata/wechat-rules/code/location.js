@@ -1,0 +1,3 @@
+wx.getLocation({ type: 'gcj02' })
+wx.chooseAddress({})
+wx.setClipboardData({ data: 'copied' })

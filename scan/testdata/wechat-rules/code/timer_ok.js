@@ -1,0 +1,2 @@
+setTimeout(function () { refresh() }, 1000)
+setInterval(tick, 500)

@@ -1,0 +1,2 @@
+// Vendored libraries ship to users too; their calls count.
+module.exports = function (code) { return eval(code) }
