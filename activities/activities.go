@@ -183,6 +183,7 @@ func (a *Activities) Decide(ctx context.Context, in DecideInput) (Verdict, error
 	for _, f := range findings {
 		input.Findings = append(input.Findings, policies.FindingInput{
 			RuleID: f.RuleID, Severity: f.Severity, File: f.File, Line: f.Line, Message: f.Message,
+			Remediation: f.Remediation,
 		})
 	}
 	decision := engine.Decide(ctx, input)
@@ -258,6 +259,14 @@ type FixedPolicy struct{ Engine *policies.Engine }
 
 // Current returns the engine.
 func (f FixedPolicy) Current(context.Context) (*policies.Engine, error) { return f.Engine, nil }
+
+// Lookup returns the engine of a bundle hash, if it is the one loaded.
+func (f FixedPolicy) Lookup(hash string) *policies.Engine {
+	if f.Engine != nil && f.Engine.Hash() == hash {
+		return f.Engine
+	}
+	return nil
+}
 
 // NoteInput adds a timeline entry that changes no state.
 type NoteInput struct {

@@ -46,14 +46,21 @@ func PreferredLanguage(acceptLanguage string) string {
 // the reason's evidence; other codes (the scan's rule IDs for critical
 // findings) keep their message, and their remediation gets a Chinese
 // sentence before the original advice. The input is not modified.
+//
+// A reviewer's reason keeps the reviewer's comment as its message and gets
+// the catalogue's remediation for its code, in either language.
 func Localize(reasons []Reason, lang string) []Reason {
 	out := make([]Reason, len(reasons))
 	copy(out, reasons)
-	if PreferredLanguage(lang) != langChinese {
-		return out
-	}
+	pref := PreferredLanguage(lang)
 	for i := range out {
-		out[i] = toChinese(out[i])
+		if text, ok := reviewerCatalogue[out[i].Code][pref]; ok {
+			out[i].Remediation = text.remediation
+			continue
+		}
+		if pref == langChinese {
+			out[i] = toChinese(out[i])
+		}
 	}
 	return out
 }

@@ -224,14 +224,39 @@ func TestCatalogueMatchesBundleText(t *testing.T) {
 }
 
 // Every reason code the docs name in a table row is one the bundle or the
-// engine emits, so the page does not describe codes that are gone.
+// engine emits, or one reviewers give, so the page does not describe codes
+// that are gone.
 func TestReasonCodesDocHasNoStaleCodes(t *testing.T) {
 	t.Parallel()
 	doc, err := os.ReadFile("../docs/reason-codes.md")
 	require.NoError(t, err)
 	codes := bundleCodes(t)
+	for code := range reviewerCatalogue {
+		codes = append(codes, code)
+		assert.Contains(t, string(doc), "| `"+code+"` |", "docs/reason-codes.md lists the reviewer code %s", code)
+	}
 	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z_]+)`").FindAllStringSubmatch(string(doc), -1) {
 		assert.Contains(t, codes, m[1], "docs/reason-codes.md lists %s", m[1])
 	}
 	assert.True(t, strings.Contains(string(doc), "MAN-003"), "the docs should show a scan rule ID as an example")
+}
+
+func TestReviewerCodesInBothLanguages(t *testing.T) {
+	t.Parallel()
+	en, zh := Catalogue("en-US"), Catalogue("zh-CN")
+	if len(en) != len(zh) || len(en) == 0 {
+		t.Fatalf("catalogue sizes differ: %d en, %d zh", len(en), len(zh))
+	}
+	for i := range en {
+		if en[i].Code != zh[i].Code || en[i].Message == "" || zh[i].Message == "" || en[i].Message == zh[i].Message {
+			t.Errorf("%s: missing or untranslated text", en[i].Code)
+		}
+	}
+	if !ReviewerMayGive("CONTENT_MISLEADING") || ReviewerMayGive("POLICY_ERROR") || ReviewerMayGive("NOT_A_CODE") {
+		t.Error("ReviewerMayGive admits the wrong codes")
+	}
+	got := Localize([]Reason{{Code: "CONTENT_MISLEADING", Message: "fake discounts"}}, "zh-CN")
+	if got[0].Message != "fake discounts" || got[0].Remediation == "" {
+		t.Errorf("a reviewer's reason keeps the comment and gains a remediation: %+v", got[0])
+	}
 }

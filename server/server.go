@@ -13,6 +13,7 @@ import (
 	"gocloud.dev/blob"
 
 	"trustgate/internal/store"
+	"trustgate/policies"
 	"trustgate/workflows"
 )
 
@@ -25,6 +26,10 @@ type Server struct {
 	TemporalUIURL   string
 	Namespace       string
 	MaxPackageBytes int64
+	// Engines finds the compiled bundle that made a recorded decision.
+	Engines interface {
+		Lookup(hash string) *policies.Engine
+	}
 	// Review is the review process's clocks and rates, given to every
 	// submission workflow this server starts.
 	Review workflows.ReviewConfig
@@ -62,6 +67,8 @@ var routes = []route{
 	{"POST", "/v1/review-tasks/:id/release", reviewers, (*Server).releaseTask},
 	{"POST", "/v1/review-tasks/:id/decision", reviewers, (*Server).decideTask},
 	{"GET", "/v1/reason-codes", everyone, (*Server).reasonCodes},
+	{"GET", "/v1/submissions/:id/evaluation", staff, (*Server).evaluations},
+	{"POST", "/v1/submissions/:id/evaluation/replay", staff, (*Server).replayEvaluation},
 	{"PATCH", "/v1/developers/:id", []string{RoleIdentity, RoleAdmin}, (*Server).updateStanding},
 	{"GET", "/v1/apps/:id/events", append([]string{RoleDeveloper}, staff...), (*Server).appEvents},
 }

@@ -90,6 +90,9 @@ func (s *Server) getSubmission(c *gin.Context) {
 func (s *Server) renderSubmission(c *gin.Context, sub store.Submission) {
 	ctx := c.Request.Context()
 	v := s.view(sub)
+	if v.Decision != nil {
+		v.Decision.Reasons = localized(v.Decision.Reasons, c.GetHeader("Accept-Language"))
+	}
 	var err error
 	if v.Timeline, err = s.Store.Timeline(ctx, sub.ID); err != nil {
 		fail(c, err)
@@ -146,6 +149,9 @@ func (s *Server) listSubmissions(c *gin.Context) {
 	views := make([]submissionView, len(subs))
 	for i, sub := range subs {
 		views[i] = s.view(sub)
+		if views[i].Decision != nil {
+			views[i].Decision.Reasons = localized(views[i].Decision.Reasons, c.GetHeader("Accept-Language"))
+		}
 	}
 	c.JSON(http.StatusOK, listOf(views, limit, func(v submissionView) string { return v.ID }))
 }

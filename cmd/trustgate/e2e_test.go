@@ -200,6 +200,37 @@ func TestSubmissionsEndToEnd(t *testing.T) {
 		sub := s.settle(t, zhao, created["id"].(string))
 		require.Equal(t, "rejected", string(sub.State))
 		require.Contains(t, codes(sub), "REALNAME_REQUIRED")
+
+		var zh submissionAnswer
+		s.call(t, "GET", "/v1/submissions/"+sub.ID, zhao, nil, http.Header{"Accept-Language": {"zh-CN,zh;q=0.9"}}, &zh)
+		require.Contains(t, zh.Decision.Reasons[0].Message, "实名", "reasons in the developer's language")
+
+		resp = s.call(t, "GET", "/v1/submissions/"+sub.ID+"/evaluation", zhao, nil, nil, nil)
+		require.Equal(t, http.StatusForbidden, resp.StatusCode, "developers never see the raw decision input")
+		var evals struct {
+			Items []struct {
+				PolicyHash string
+				Input      struct {
+					Developer struct {
+						CreditScore int `json:"credit_score"`
+					}
+				}
+			}
+		}
+		s.call(t, "GET", "/v1/submissions/"+sub.ID+"/evaluation", s.demo.tokens["compliance"], nil, nil, &evals)
+		require.Len(t, evals.Items, 1)
+		require.Equal(t, 720, evals.Items[0].Input.Developer.CreditScore)
+		require.Equal(t, *sub.PolicyVersion != "", true)
+
+		var out bytes.Buffer
+		require.NoError(t, runPolicyReplay(context.Background(), []string{"--server", s.url, "--token", s.demo.tokens["compliance"], sub.ID}, &out))
+		var replay struct {
+			Same       bool
+			RulesFired []string `json:"rules_fired"`
+		}
+		require.NoError(t, json.Unmarshal(out.Bytes(), &replay))
+		require.True(t, replay.Same, "the stored input replays to the same decision")
+		require.NotEmpty(t, replay.RulesFired)
 	})
 
 	t.Run("a package with a page missing is rejected with a manifest reason naming the file", func(t *testing.T) {
