@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"trustgate/internal/store"
@@ -75,7 +76,7 @@ func (a *Activities) SuspendApp(ctx context.Context, in SuspendInput) error {
 	if err != nil {
 		return temporal.NewNonRetryableApplicationError("encode reasons", "BadReasons", err)
 	}
-	return a.permanent(a.Store.SuspendApp(ctx, sub.AppID, &sub.ID, reasons, in.By, in.DedupeKey))
+	return a.permanent(a.Store.SuspendApp(ctx, sub.AppID, &sub.ID, reasons, in.By, activity.GetInfo(ctx).WorkflowExecution.ID, in.DedupeKey))
 }
 
 func marshalReasons(r []policies.Reason) (json.RawMessage, error) {
@@ -90,4 +91,16 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// ReinstateInput makes a suspended app live again.
+type ReinstateInput struct {
+	AppID     string         `json:"app_id"`
+	Detail    map[string]any `json:"detail"`
+	DedupeKey string         `json:"dedupe_key"`
+}
+
+// ReinstateApp ends a suspension after an upheld appeal.
+func (a *Activities) ReinstateApp(ctx context.Context, in ReinstateInput) error {
+	return a.permanent(a.Store.ReinstateApp(ctx, in.AppID, in.Detail, in.DedupeKey))
 }

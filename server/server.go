@@ -71,6 +71,8 @@ var routes = []route{
 	{"POST", "/v1/submissions/:id/evaluation/replay", staff, (*Server).replayEvaluation},
 	{"PATCH", "/v1/developers/:id", []string{RoleIdentity, RoleAdmin}, (*Server).updateStanding},
 	{"GET", "/v1/apps/:id/events", append([]string{RoleDeveloper}, staff...), (*Server).appEvents},
+	{"POST", "/v1/apps/:id/suspend", []string{RoleSeniorReviewer}, (*Server).suspendApp},
+	{"POST", "/v1/apps/:id/appeal", []string{RoleDeveloper}, (*Server).appealSuspension},
 }
 
 // Handler builds the router from the route table.

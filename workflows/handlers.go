@@ -208,7 +208,9 @@ func (s *process) withdraw(ctx workflow.Context) (submission.State, error) {
 
 func (s *process) validateAppeal(ctx workflow.Context, r AppealRequest) error {
 	switch {
-	case s.state != submission.Rejected:
+	case s.takedown && !s.suspended:
+		return refuse(RefusedConflict, "the app is not suspended yet")
+	case !s.takedown && s.state != submission.Rejected:
 		return refuse(RefusedConflict, "only a rejected submission can be appealed (it is %s)", s.state)
 	case s.appealText != "":
 		return refuse(RefusedConflict, "the submission was appealed already")

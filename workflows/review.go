@@ -189,6 +189,8 @@ func (s *process) decideTask(ctx workflow.Context, r DecisionRequest) (DecisionR
 		return DecisionResult{}, err
 	}
 	if t.State == taskDecided && (t.Kind == "review" || t.Kind == "appeal") {
+		// The answer shows the decision recorded: the submission's state, or
+		// for a takedown's appeal, the app's.
 		if err := workflow.Await(ctx, func() bool { return s.finishes > finishes }); err != nil {
 			return DecisionResult{}, err
 		}

@@ -382,3 +382,34 @@ func TestOwnFaultEndsInFailedNotRejected(t *testing.T) {
 	require.Error(t, h.env.GetWorkflowError())
 	require.Equal(t, submission.Failed, h.rec.states[len(h.rec.states)-1])
 }
+
+func TestTakedownAppealByAnotherSeniorReinstatesTheApp(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, activities.Verdict{})
+	var reinstated []activities.ReinstateInput
+	h.env.OnActivity(a.AppEvent, mock.Anything, mock.Anything).Return(nil)
+	h.env.OnActivity(a.ReinstateApp, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ReinstateInput) error {
+		reinstated = append(reinstated, in)
+		return nil
+	})
+	const appealTask = "task_takedown_1_1"
+	var appeal, sameSenior, otherSenior, decide error
+	h.at(time.Hour, UpdateAppeal, AppealRequest{Text: "the discounts are real"}, &appeal)
+	h.at(2*time.Hour, UpdateClaim, ClaimRequest{TaskID: appealTask, Actor: senior("s1")}, &sameSenior)
+	h.at(3*time.Hour, UpdateClaim, ClaimRequest{TaskID: appealTask, Actor: senior("s2")}, &otherSenior)
+	h.at(3*time.Hour+time.Minute, UpdateDecide, DecisionRequest{TaskID: appealTask, Actor: senior("s2"), Outcome: "approve", Comment: "upheld"}, &decide)
+	h.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "takedown_1"})
+	h.env.ExecuteWorkflow(TakedownWorkflow, TakedownInput{AppID: "app_1", SubmissionID: "sub_1", By: "s1",
+		ReasonCodes: []string{"CONTENT_MISLEADING"}, Comment: "fake discounts"})
+	require.NoError(t, h.env.GetWorkflowError())
+	var outcome string
+	require.NoError(t, h.env.GetWorkflowResult(&outcome))
+	require.NoError(t, appeal)
+	require.Equal(t, RefusedNotAllowed, refusalKind(t, sameSenior), "the reviewer who took the app down does not hear the appeal")
+	require.NoError(t, otherSenior)
+	require.NoError(t, decide)
+	require.Equal(t, "reinstated", outcome)
+	require.Len(t, h.rec.suspended, 1)
+	require.Equal(t, "CONTENT_MISLEADING", h.rec.suspended[0].Reasons[0].Code)
+	require.Len(t, reinstated, 1)
+}

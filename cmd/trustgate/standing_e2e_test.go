@@ -68,3 +68,43 @@ func TestCreditDropSuspendsTheLiveApp(t *testing.T) {
 	require.Len(t, audit, 1, "the applied change is audited; the ignored one is not")
 	require.Equal(t, "demo-identity", audit[0].Actor)
 }
+
+func TestTakedownAndItsAppeal(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	lin, senior := s.demo.tokens["lin-verified"], s.demo.tokens["senior_reviewer"]
+	app := s.appOf("lin-verified")
+	_, created := s.upload(t, lin, app, "1.0.0", examplePackage(t, "hello-wechat"), "")
+	require.Equal(t, "approved", string(s.settle(t, lin, created["id"].(string)).State))
+
+	code, out := s.act(t, s.demo.tokens["reviewer"], "/v1/apps/"+app+"/suspend", `{"reason_codes":["CONTENT_MISLEADING"],"comment":"x"}`)
+	require.Equal(t, http.StatusForbidden, code, "takedowns are for senior reviewers: %v", out)
+	code, out = s.act(t, senior, "/v1/apps/"+app+"/suspend", `{"reason_codes":["CONTENT_MISLEADING"],"comment":"fake discounts on the home page"}`)
+	require.Equal(t, http.StatusOK, code, "%v", out)
+
+	var h appHistory
+	s.call(t, "GET", "/v1/apps/"+app+"/events", lin, nil, nil, &h)
+	require.Equal(t, "suspended", h.App.Status)
+	require.Contains(t, string(h.Items[len(h.Items)-1].Detail), "CONTENT_MISLEADING", "the developer sees why")
+
+	code, out = s.act(t, lin, "/v1/apps/"+app+"/appeal", `{"text":"the discounts are real"}`)
+	require.Equal(t, http.StatusOK, code, "%v", out)
+
+	var queue struct{ Items []store.Task }
+	require.Eventually(t, func() bool {
+		s.call(t, "GET", "/v1/review-tasks?queue=senior", senior, nil, nil, &queue)
+		return len(queue.Items) == 1
+	}, 10*time.Second, 50*time.Millisecond)
+	task := queue.Items[0].ID
+	code, _ = s.act(t, senior, "/v1/review-tasks/"+task+"/claim", "")
+	require.Equal(t, http.StatusForbidden, code, "not the senior who took it down")
+	other, err := s.store.CreateToken(t.Context(), store.Token{Role: "senior_reviewer", Subject: "second-senior"})
+	require.NoError(t, err)
+	code, _ = s.act(t, other, "/v1/review-tasks/"+task+"/claim", "")
+	require.Equal(t, http.StatusOK, code)
+	code, out = s.act(t, other, "/v1/review-tasks/"+task+"/decision", `{"outcome":"approve","comment":"price history checks out"}`)
+	require.Equal(t, http.StatusOK, code, "%v", out)
+	s.call(t, "GET", "/v1/apps/"+app+"/events", lin, nil, nil, &h)
+	require.Equal(t, "live", h.App.Status, "an upheld appeal makes the app live again")
+	require.Equal(t, "reinstated", h.Items[len(h.Items)-1].Kind)
+}

@@ -106,6 +106,7 @@ func (s *services) newWorker() worker.Worker {
 	w.RegisterWorkflow(workflows.SubmissionWorkflow)
 	w.RegisterWorkflow(workflows.ReevaluateDeveloperWorkflow)
 	w.RegisterWorkflow(workflows.RecheckWorkflow)
+	w.RegisterWorkflow(workflows.TakedownWorkflow)
 	w.RegisterActivity(&activities.Activities{
 		Store: s.store, Blobs: s.blobs, Policies: activities.FixedPolicy{Engine: s.policy},
 	})

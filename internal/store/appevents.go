@@ -52,9 +52,14 @@ func addAppEvent(ctx context.Context, tx pgx.Tx, appID, kind string, submissionI
 
 // SuspendApp takes an app down with the reasons its developer will see. A
 // dedupe key makes a retried suspension write one history entry.
-func (s *Store) SuspendApp(ctx context.Context, appID string, submissionID *string, reasons json.RawMessage, by, dedupe string) error {
+// The workflow that suspended the app, if any, is kept with the suspension:
+// an appeal of a takedown goes to it.
+func (s *Store) SuspendApp(ctx context.Context, appID string, submissionID *string, reasons json.RawMessage, by, workflowID, dedupe string) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		detail := map[string]any{"reasons": reasons, "by": by}
+		if workflowID != "" {
+			detail["workflow_id"] = workflowID
+		}
 		b, _ := json.Marshal(detail)
 		tag, err := tx.Exec(ctx, `UPDATE apps SET status = 'suspended', suspension = $2 WHERE id = $1`, appID, b)
 		if err != nil {
@@ -65,4 +70,41 @@ func (s *Store) SuspendApp(ctx context.Context, appID string, submissionID *stri
 		}
 		return addAppEvent(ctx, tx, appID, "suspended", submissionID, detail, dedupe)
 	})
+}
+
+// ReinstateApp makes a suspended app live again (an upheld appeal).
+func (s *Store) ReinstateApp(ctx context.Context, appID string, detail any, dedupe string) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE apps SET status = 'live', suspension = NULL
+			WHERE id = $1 AND live_submission_id IS NOT NULL`, appID)
+		if err != nil {
+			return fmt.Errorf("reinstate app %s: %w", appID, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("reinstate app %s: %w", appID, ErrNotFound)
+		}
+		return addAppEvent(ctx, tx, appID, "reinstated", nil, detail, dedupe)
+	})
+}
+
+// Suspension is why an app is suspended and which workflow did it.
+type Suspension struct {
+	Reasons    json.RawMessage `json:"reasons"`
+	By         string          `json:"by"`
+	WorkflowID string          `json:"workflow_id,omitempty"`
+}
+
+// SuspensionOf returns an app's current suspension, or ErrNotFound when it
+// is not suspended.
+func (s *Store) SuspensionOf(ctx context.Context, appID string) (Suspension, error) {
+	var raw []byte
+	err := s.pool.QueryRow(ctx, `SELECT suspension FROM apps WHERE id = $1 AND status = 'suspended'`, appID).Scan(&raw)
+	if err != nil {
+		return Suspension{}, notFound(err, "suspension of "+appID)
+	}
+	var sus Suspension
+	if err := json.Unmarshal(raw, &sus); err != nil {
+		return Suspension{}, fmt.Errorf("decode suspension of %s: %w", appID, err)
+	}
+	return sus, nil
 }

@@ -1,0 +1,113 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
+
+	"trustgate/internal/store"
+	"trustgate/workflows"
+)
+
+type takedownRequest struct {
+	ReasonCodes []string `json:"reason_codes"`
+	Comment     string   `json:"comment"`
+}
+
+// suspendApp is a takedown: a senior reviewer suspends a live app with
+// reason codes; the developer sees why and may appeal.
+func (s *Server) suspendApp(c *gin.Context) {
+	var req takedownRequest
+	if err := bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	if len(req.ReasonCodes) == 0 || len(req.ReasonCodes) > 20 {
+		fail(c, invalid("reason_codes", "one to 20 codes from GET /v1/reason-codes"))
+		return
+	}
+	for _, code := range req.ReasonCodes {
+		if !s.knownReasonCode(code) {
+			fail(c, invalid("reason_codes", "not a code of the catalogue: "+code))
+			return
+		}
+	}
+	if strings.TrimSpace(req.Comment) == "" || len(req.Comment) > 4000 {
+		fail(c, invalid("comment", "say why, in 1 to 4000 characters"))
+		return
+	}
+	ctx := c.Request.Context()
+	app, err := s.Store.GetApp(ctx, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if app.Status != "live" || app.LiveSubmissionID == nil {
+		fail(c, problemErr("conflict", "only a live app can be taken down (it is "+app.Status+")"))
+		return
+	}
+	tok := caller(c)
+	id := workflows.TakedownWorkflowID(app.ID, time.Now())
+	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: s.TaskQueue},
+		workflows.TakedownWorkflow, workflows.TakedownInput{AppID: app.ID, SubmissionID: *app.LiveSubmissionID,
+			By: tok.Subject, ReasonCodes: req.ReasonCodes, Comment: req.Comment, Review: s.Review})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if err := s.Store.Audit(ctx, store.AuditEntry{Actor: tok.Subject, Role: tok.Role, Action: "app.takedown",
+		ObjectID: app.ID, RequestID: c.GetString(requestIDKey)}, app, req); err != nil {
+		fail(c, err)
+		return
+	}
+	// The suspension is the workflow's first step; answer once it shows.
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if app, err = s.Store.GetApp(ctx, app.ID); err == nil && app.Status == "suspended" {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	c.JSON(http.StatusOK, gin.H{"app": app, "takedown": id})
+}
+
+// appealSuspension is a developer's appeal of a takedown.
+func (s *Server) appealSuspension(c *gin.Context) {
+	var req appealRequest
+	if err := bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	if strings.TrimSpace(req.Text) == "" || len(req.Text) > 4000 {
+		fail(c, invalid("text", "say why, in 1 to 4000 characters"))
+		return
+	}
+	ctx := c.Request.Context()
+	app, err := s.Store.GetApp(ctx, c.Param("id"))
+	if err != nil || !canSee(caller(c), app.DeveloperID) {
+		fail(c, problemErr("not-found", "no such app, or not yours"))
+		return
+	}
+	sus, err := s.Store.SuspensionOf(ctx, app.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		fail(c, problemErr("conflict", "the app is not suspended"))
+		return
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !strings.HasPrefix(sus.WorkflowID, "takedown_") {
+		fail(c, problemErr("conflict", "this suspension follows a policy or QA decision; upload a fixed version instead"))
+		return
+	}
+	if err := s.update(c, sus.WorkflowID, workflows.UpdateAppeal, workflows.AppealRequest{Text: req.Text}, nil); err != nil {
+		fail(c, err)
+		return
+	}
+	s.appEvents(c)
+}

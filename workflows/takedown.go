@@ -1,0 +1,97 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"trustgate/activities"
+	"trustgate/internal/submission"
+	"trustgate/policies"
+)
+
+// TakedownInput is a senior reviewer's suspension of a live app.
+type TakedownInput struct {
+	AppID        string       `json:"app_id"`
+	SubmissionID string       `json:"submission_id"` // the live version
+	By           string       `json:"by"`
+	ReasonCodes  []string     `json:"reason_codes"`
+	Comment      string       `json:"comment"`
+	Review       ReviewConfig `json:"review"`
+}
+
+// TakedownWorkflowID names a takedown of an app at a moment.
+func TakedownWorkflowID(appID string, at time.Time) string {
+	return fmt.Sprintf("takedown_%s_%d", appID, at.UnixNano())
+}
+
+// TakedownWorkflow suspends a live app with the reasons its developer will
+// see, then keeps the appeal window open: an appeal goes to a senior task
+// that the reviewer who took the app down may not take; upholding it makes
+// the app live again.
+func TakedownWorkflow(ctx workflow.Context, in TakedownInput) (string, error) {
+	s := newProcess(SubmissionInput{SubmissionID: in.SubmissionID, Review: in.Review})
+	s.workflowID = workflow.GetInfo(ctx).WorkflowExecution.ID
+	s.taskPrefix = s.workflowID
+	s.state, s.takedown = submission.Approved, true
+	s.deciders = []string{in.By}
+	if err := s.registerHandlers(ctx); err != nil {
+		return "", err
+	}
+	ctx = workflow.WithActivityOptions(ctx, stepOptions)
+	s.ctx = ctx
+	outcome, err := s.takeDown(ctx, in)
+	if werr := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); werr != nil && err == nil {
+		err = werr
+	}
+	return outcome, err
+}
+
+func (s *process) takeDown(ctx workflow.Context, in TakedownInput) (string, error) {
+	var profile activities.Profile
+	if err := workflow.ExecuteActivity(ctx, a.LoadDeveloper, activities.ProfileInput{SubmissionID: s.id}).Get(ctx, &profile); err != nil {
+		return "", err
+	}
+	s.devOrg = profile.Developer.OrgID
+	reasons := make([]policies.Reason, 0, len(in.ReasonCodes))
+	for _, c := range in.ReasonCodes {
+		reasons = append(reasons, policies.Reason{Code: c, Message: in.Comment, Evidence: map[string]any{"by": in.By}})
+	}
+	sus := activities.SuspendInput{SubmissionID: s.id, Reasons: reasons, By: in.By, DedupeKey: "takedown:" + s.workflowID}
+	if err := workflow.ExecuteActivity(ctx, a.SuspendApp, sus).Get(ctx, nil); err != nil {
+		return "", fmt.Errorf("suspend %s: %w", in.AppID, err)
+	}
+	s.suspended, s.rejectedAt = true, workflow.Now(ctx)
+	appealed, err := workflow.AwaitWithTimeout(ctx, s.cfg.AppealWindow, func() bool { return s.appealText != "" })
+	if err != nil || !appealed {
+		return "suspended", err
+	}
+	event := func(kind string, detail map[string]any) error {
+		ev := activities.AppEventInput{AppID: in.AppID, SubmissionID: s.id, Kind: kind, Detail: detail, DedupeKey: kind + ":" + s.workflowID}
+		return workflow.ExecuteActivity(ctx, a.AppEvent, ev).Get(ctx, nil)
+	}
+	t := s.newTask(ctx, "appeal", activities.Verdict{Decision: policies.Decision{Reasons: reasons, Queue: "senior", ApprovalsRequired: 1, SLAHours: 48}})
+	t.Excluded = append([]string(nil), s.deciders...)
+	s.tasks[t.ID] = t
+	if err := s.save(ctx, t).Get(ctx, nil); err != nil {
+		return "", err
+	}
+	if err := event("appealed", map[string]any{"text": s.appealText, "task_id": t.ID}); err != nil {
+		return "", err
+	}
+	s.appealRecorded = true
+	v, err := s.runReview(ctx, t)
+	if err != nil {
+		return "", err
+	}
+	outcome := "reinstated"
+	if v.Outcome != policies.OutcomeApprove {
+		outcome, err = "suspended", event("appeal_rejected", map[string]any{"task_id": t.ID, "reasons": v.Reasons})
+	} else {
+		re := activities.ReinstateInput{AppID: in.AppID, Detail: map[string]any{"task_id": t.ID, "by": t.DecidedBy}, DedupeKey: "reinstated:" + s.workflowID}
+		err = workflow.ExecuteActivity(ctx, a.ReinstateApp, re).Get(ctx, nil)
+	}
+	s.finishes++ // the decision's answer waits for this
+	return outcome, err
+}
