@@ -16,6 +16,7 @@ import (
 	"gocloud.dev/blob"
 
 	"trustgate/internal/blobstore"
+	"trustgate/internal/metrics"
 	"trustgate/internal/store"
 	"trustgate/internal/submission"
 	"trustgate/policies"
@@ -70,6 +71,7 @@ func (a *Activities) ScanPackage(ctx context.Context, in ScanInput) (ScanSummary
 		return ScanSummary{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("package of %s cannot be read", sub.ID), ErrTypeMissingPackage, err)
 	}
+	started := time.Now()
 	report, err := scan.Scan(ctx, bytes.NewReader(data), int64(len(data)), scan.Options{
 		Platform: scan.Platform(app.Platform),
 		Domains:  app.Domains,
@@ -77,6 +79,8 @@ func (a *Activities) ScanPackage(ctx context.Context, in ScanInput) (ScanSummary
 	if err != nil {
 		return ScanSummary{}, fmt.Errorf("scan %s: %w", sub.ID, err)
 	}
+	metrics.ScanDuration.Observe(time.Since(started).Seconds())
+	metrics.ScanBytes.Add(float64(report.UnpackedBytes))
 	rows := make([]store.Finding, 0, len(report.Findings))
 	sum := ScanSummary{Files: report.Files, UnpackedBytes: report.UnpackedBytes, BySeverity: map[string]int{}}
 	for _, f := range report.Findings {
@@ -186,7 +190,9 @@ func (a *Activities) Decide(ctx context.Context, in DecideInput) (Verdict, error
 			Remediation: f.Remediation,
 		})
 	}
+	started := time.Now()
 	decision := engine.Decide(ctx, input)
+	metrics.PolicyEvaluation.Observe(time.Since(started).Seconds())
 	v := Verdict{Decision: decision, PolicyVersion: engine.Version(), PolicyHash: engine.Hash()}
 	if err := a.Store.RecordDecision(ctx, in.SubmissionID, in.Attempt, v.PolicyVersion, v.PolicyHash, input, decision); err != nil {
 		return Verdict{}, err
@@ -278,5 +284,9 @@ type NoteInput struct {
 // Note records an event of the review (an escalation, a claim expiring) on
 // the submission's timeline.
 func (a *Activities) Note(ctx context.Context, in NoteInput) error {
-	return a.Store.Note(ctx, in.SubmissionID, in.Seq, in.Detail)
+	added, err := a.Store.Note(ctx, in.SubmissionID, in.Seq, in.Detail)
+	if added && in.Detail["event"] == "escalated" {
+		metrics.SLAEscalations.Inc() // once per escalation, however often retried
+	}
+	return err
 }

@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"trustgate/internal/metrics"
 	"trustgate/internal/store"
 	"trustgate/policies"
 )
@@ -47,13 +48,17 @@ func (a *Activities) SaveTask(ctx context.Context, t Task) error {
 	if err != nil {
 		return temporal.NewNonRetryableApplicationError("encode task reasons", "BadTask", err)
 	}
-	return a.Store.SaveTask(ctx, store.Task{
+	written, err := a.Store.SaveTask(ctx, store.Task{
 		ID: t.ID, SubmissionID: t.SubmissionID, WorkflowID: t.WorkflowID, Kind: t.Kind, Queue: t.Queue, State: t.State,
 		Assignee: optional(t.Assignee), Priority: t.Priority, DueAt: t.DueAt, ClaimExpiresAt: t.ClaimExpiresAt,
 		Reasons: reasons, Approvals: t.Approvals, ApprovalsRequired: t.ApprovalsRequired, Excluded: t.Excluded,
 		DevOrg: t.DevOrg, Escalated: t.Escalated, Outcome: optional(t.Outcome), DecidedBy: optional(t.DecidedBy),
 		DecidedAt: t.DecidedAt, Comment: t.Comment, ReasonCodes: t.ReasonCodes, Version: t.Version,
 	})
+	if written && t.Kind == "qa" && t.State == "decided" {
+		metrics.QADecisions.WithLabelValues(t.Outcome).Inc()
+	}
+	return err
 }
 
 // SuspendInput takes an app down after a QA rejection or a takedown.

@@ -6,12 +6,14 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
 	"gocloud.dev/blob"
 
+	"trustgate/internal/metrics"
 	"trustgate/internal/store"
 	"trustgate/policies"
 	"trustgate/workflows"
@@ -53,6 +55,8 @@ var (
 var routes = []route{
 	{"GET", "/healthz", nil, (*Server).healthz},
 	{"GET", "/readyz", nil, (*Server).readyz},
+	{"GET", "/openapi.yaml", nil, (*Server).openAPIDocument},
+	{"GET", "/metrics", nil, (*Server).metrics},
 	{"GET", "/v1/me", everyone, (*Server).me},
 	{"POST", "/v1/apps", []string{RoleDeveloper}, (*Server).createApp},
 	{"GET", "/v1/apps", []string{RoleDeveloper}, (*Server).listApps},
@@ -118,10 +122,18 @@ func accessLog() gin.HandlerFunc {
 		c.Next()
 		// The route pattern, never the raw query: tokens or keys must not
 		// reach the log by accident.
-		slog.Info("http", "method", c.Request.Method, "route", c.FullPath(), "status", c.Writer.Status(),
-			"ms", time.Since(start).Milliseconds(), "request_id", c.GetString(requestIDKey))
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		elapsed := time.Since(start)
+		metrics.HTTPDuration.WithLabelValues(c.Request.Method, route, strconv.Itoa(c.Writer.Status())).Observe(elapsed.Seconds())
+		slog.Info("http", "method", c.Request.Method, "route", route, "status", c.Writer.Status(),
+			"ms", elapsed.Milliseconds(), "request_id", c.GetString(requestIDKey))
 	}
 }
+
+func (s *Server) metrics(c *gin.Context) { metrics.Handler(s.Store).ServeHTTP(c.Writer, c.Request) }
 
 func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
 

@@ -386,3 +386,31 @@ func TestSubmitCommandWaitsForTheOutcome(t *testing.T) {
 }
 
 func writeFile(path string, b []byte) error { return os.WriteFile(path, b, 0o644) }
+
+func TestMetricsAndHealth(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	lin := s.demo.tokens["lin-verified"]
+	_, created := s.upload(t, lin, s.appOf("lin-verified"), "1.0.0", examplePackage(t, "hello-wechat"), "")
+	s.settle(t, lin, created["id"].(string))
+
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/openapi.yaml": 200} {
+		resp := s.call(t, "GET", path, "", nil, nil, nil)
+		require.Equal(t, want, resp.StatusCode, path)
+	}
+	req, err := http.NewRequest("GET", s.url+"/metrics", nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	for _, series := range []string{
+		`trustgate_submissions{state="approved"} 1`,
+		`trustgate_http_request_duration_seconds_bucket{method="POST",route="/v1/submissions",status="202"`,
+		`trustgate_policy_evaluation_seconds_count`,
+		`trustgate_scan_duration_seconds_count`,
+	} {
+		require.Contains(t, string(body), series)
+	}
+}

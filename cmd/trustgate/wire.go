@@ -18,6 +18,7 @@ import (
 	"trustgate/activities"
 	"trustgate/internal/blobstore"
 	"trustgate/internal/config"
+	"trustgate/internal/metrics"
 	"trustgate/internal/store"
 	"trustgate/policies"
 	"trustgate/server"
@@ -175,10 +176,12 @@ func runWorker(ctx context.Context, args []string, _ io.Writer) error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
-	slog.Info("worker running", "task_queue", cfg.TemporalTaskQueue)
-	<-ctx.Done()
+	slog.Info("worker running", "task_queue", cfg.TemporalTaskQueue, "metrics", cfg.MetricsAddr)
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", metrics.Handler(s.store))
+	err = serveHTTP(ctx, cfg.MetricsAddr, mux)
 	w.Stop()
-	return nil
+	return err
 }
 
 func runMigrate(ctx context.Context, args []string, stdout io.Writer) error {

@@ -15,6 +15,7 @@ import (
 // Config is every setting of every trustgate command.
 type Config struct {
 	HTTPAddr          string        // TRUSTGATE_HTTP_ADDR
+	MetricsAddr       string        // TRUSTGATE_METRICS_ADDR: /metrics of `trustgate worker`
 	DatabaseURL       string        // DATABASE_URL: the application role
 	DatabaseOwnerURL  string        // DATABASE_OWNER_URL: the owner role that migrates
 	DatabaseAppRole   string        // DATABASE_APP_ROLE: granted row privileges after migrating
@@ -44,6 +45,7 @@ type Var struct {
 // Vars lists every variable trustgate reads, with its default and meaning.
 var Vars = []Var{
 	{"TRUSTGATE_HTTP_ADDR", ":8080", "where the API and console listen"},
+	{"TRUSTGATE_METRICS_ADDR", ":9090", "where `trustgate worker` serves /metrics (the API serves its own at /metrics)"},
 	{"DATABASE_URL", "the local cluster of `trustgate dev`", "PostgreSQL URL of the application role (no superuser, owns no table)"},
 	{"DATABASE_OWNER_URL", "DATABASE_URL", "PostgreSQL URL of the role that owns the schema and runs migrations"},
 	{"DATABASE_APP_ROLE", "trustgate_app", "role granted row privileges after migrating (empty: grant nothing)"},
@@ -80,6 +82,7 @@ func FromEnv() (Config, error) {
 	}
 	c := Config{
 		HTTPAddr:          get("TRUSTGATE_HTTP_ADDR"),
+		MetricsAddr:       get("TRUSTGATE_METRICS_ADDR"),
 		DatabaseURL:       os.Getenv("DATABASE_URL"),
 		DatabaseOwnerURL:  os.Getenv("DATABASE_OWNER_URL"),
 		DatabaseAppRole:   get("DATABASE_APP_ROLE"),

@@ -106,16 +106,16 @@ func (s *Store) RecordDecision(ctx context.Context, submissionID string, attempt
 
 // Note adds a timeline entry that changes no state (an escalation, a QA
 // result), stamped with the submission's current state. Seq makes a retried
-// note land once.
-func (s *Store) Note(ctx context.Context, submissionID string, seq int, detail map[string]any) error {
+// note land once; added says whether this call wrote it.
+func (s *Store) Note(ctx context.Context, submissionID string, seq int, detail map[string]any) (added bool, err error) {
 	b, err := json.Marshal(detail)
 	if err != nil {
-		return fmt.Errorf("encode note: %w", err)
+		return false, fmt.Errorf("encode note: %w", err)
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO submission_events (submission_id, seq, state, detail)
+	tag, err := s.pool.Exec(ctx, `INSERT INTO submission_events (submission_id, seq, state, detail)
 		SELECT id, $2, state, $3 FROM submissions WHERE id = $1 ON CONFLICT DO NOTHING`, submissionID, seq, b)
 	if err != nil {
-		return fmt.Errorf("note on %s: %w", submissionID, err)
+		return false, fmt.Errorf("note on %s: %w", submissionID, err)
 	}
-	return nil
+	return tag.RowsAffected() == 1, nil
 }

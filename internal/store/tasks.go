@@ -51,12 +51,13 @@ func scanTask(row pgx.Row) (Task, error) {
 
 // SaveTask writes a task unless a newer version of it is already stored:
 // activities may run late or twice, the workflow's version counter decides.
-func (s *Store) SaveTask(ctx context.Context, t Task) error {
+// written says whether this call changed the row.
+func (s *Store) SaveTask(ctx context.Context, t Task) (written bool, err error) {
 	reasons := t.Reasons
 	if reasons == nil {
 		reasons = json.RawMessage("[]")
 	}
-	_, err := s.pool.Exec(ctx, `
+	tag, err := s.pool.Exec(ctx, `
 		INSERT INTO review_tasks (id, submission_id, kind, queue, state, assignee, priority, due_at, claim_expires_at,
 			reasons, approvals, approvals_required, excluded, dev_org, escalated, outcome, decided_by, decided_at,
 			comment, reason_codes, version, workflow_id)
@@ -72,9 +73,9 @@ func (s *Store) SaveTask(ctx context.Context, t Task) error {
 		reasons, nonNil(t.Approvals), t.ApprovalsRequired, nonNil(t.Excluded), t.DevOrg, t.Escalated, t.Outcome,
 		t.DecidedBy, t.DecidedAt, t.Comment, nonNil(t.ReasonCodes), t.Version, t.WorkflowID)
 	if err != nil {
-		return fmt.Errorf("save task %s: %w", t.ID, err)
+		return false, fmt.Errorf("save task %s: %w", t.ID, err)
 	}
-	return nil
+	return tag.RowsAffected() == 1, nil
 }
 
 // GetTask returns one task.
@@ -163,4 +164,32 @@ func (s *Store) EstimateQueue(ctx context.Context, submissionID string) (q Queue
 		return q, false, fmt.Errorf("queue estimate of %s: %w", submissionID, err)
 	}
 	return q, true, nil
+}
+
+// SubmissionsByState counts submissions in each state.
+func (s *Store) SubmissionsByState(ctx context.Context) (map[string]int, error) {
+	return s.countBy(ctx, `SELECT state, count(*) FROM submissions GROUP BY state`)
+}
+
+// QueueDepth counts open and claimed tasks in each queue.
+func (s *Store) QueueDepth(ctx context.Context) (map[string]int, error) {
+	return s.countBy(ctx, `SELECT queue, count(*) FROM review_tasks WHERE state IN ('open', 'claimed') GROUP BY queue`)
+}
+
+func (s *Store) countBy(ctx context.Context, query string) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("count: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, fmt.Errorf("count: %w", err)
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
 }
