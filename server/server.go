@@ -149,3 +149,18 @@ func (s *Server) readyz(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
 }
+
+// RouteInfo is one route of the table, for tests and documentation.
+type RouteInfo struct {
+	Method, Path string
+	Roles        []string // nil: public
+}
+
+// Routes lists every route the router serves.
+func Routes() []RouteInfo {
+	out := make([]RouteInfo, len(routes))
+	for i, r := range routes {
+		out[i] = RouteInfo{Method: r.method, Path: r.path, Roles: r.roles}
+	}
+	return out
+}

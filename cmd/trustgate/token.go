@@ -18,9 +18,18 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
+const tokenUsage = "usage: trustgate token create --role ROLE --subject NAME [--developer ID] [--conflict ORG_ID] [--expires 30d] | token list | token revoke ID"
+
 func runToken(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
-		return &exitError{code: 2, msg: "usage: trustgate token create --role ROLE --subject NAME [--developer ID] [--conflict ORG_ID] [--expires 30d]"}
+	if len(args) == 0 {
+		return &exitError{code: 2, msg: tokenUsage}
+	}
+	switch args[0] {
+	case "create":
+	case "list", "revoke":
+		return runTokenAdmin(ctx, args, stdout)
+	default:
+		return &exitError{code: 2, msg: tokenUsage}
 	}
 	fs := newFlags("token create", "token create --role ROLE --subject NAME [--developer ID] [--conflict ORG_ID] [--expires 30d]")
 	role := fs.String("role", "", "one of "+strings.Join(server.Roles, ", "))
@@ -81,4 +90,43 @@ func parseLifetime(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("--expires: %q is not a lifetime such as 30d or 12h", s)
 	}
 	return d, nil
+}
+
+// runTokenAdmin lists tokens (never their secrets) or revokes one by the ID
+// the list shows.
+func runTokenAdmin(ctx context.Context, args []string, stdout io.Writer) error {
+	if args[0] == "revoke" && len(args) != 2 {
+		return &exitError{code: 2, msg: tokenUsage}
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if args[0] == "revoke" {
+		if err := st.RevokeTokenByID(ctx, args[1]); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "revoked", args[1])
+		return nil
+	}
+	rows, err := st.ListTokens(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		state := "active"
+		switch {
+		case r.RevokedAt != nil:
+			state = "revoked"
+		case r.ExpiresAt != nil && r.ExpiresAt.Before(time.Now()):
+			state = "expired"
+		}
+		fmt.Fprintf(stdout, "%s  %-16s %-24s %-8s created %s\n", r.ID, r.Role, r.Subject, state, r.CreatedAt.Format(time.RFC3339))
+	}
+	return nil
 }

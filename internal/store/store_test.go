@@ -204,6 +204,20 @@ func TestTokensAreStoredHashedAndExpire(t *testing.T) {
 	var n int
 	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM tokens WHERE position($1::bytea in hash) > 0`, []byte(secret)).Scan(&n))
 	require.Zero(t, n, "the secret itself is not stored")
+
+	rows, err := f.db.Store.ListTokens(ctx)
+	require.NoError(t, err)
+	var id string
+	for _, r := range rows {
+		require.NotContains(t, secret, r.ID[4:], "the listed ID gives no part of the secret away")
+		if r.Subject == "dev" {
+			id = r.ID
+		}
+	}
+	require.NoError(t, f.db.Store.RevokeTokenByID(ctx, id))
+	_, err = f.db.Store.LookupToken(ctx, secret)
+	require.ErrorIs(t, err, store.ErrNotFound, "a revoked token no longer works")
+	require.ErrorIs(t, f.db.Store.RevokeTokenByID(ctx, "0000000000000000"), store.ErrNotFound)
 }
 
 func TestAuditLogIsAppendOnlyForTheApplication(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Token is what a bearer token stands for. The token itself is never
@@ -49,4 +51,57 @@ func (s *Store) LookupToken(ctx context.Context, secret string) (Token, error) {
 		return Token{}, notFound(err, "look up token")
 	}
 	return t, nil
+}
+
+// RevokeToken stops a token from working; revoking twice is harmless.
+func (s *Store) RevokeToken(ctx context.Context, secret string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE hash = $1`, hashToken(secret))
+	if err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("revoke token: %w", ErrNotFound)
+	}
+	return nil
+}
+
+// TokenRow is a token as an operator lists it: an ID derived from its hash,
+// never the secret.
+type TokenRow struct {
+	ID        string     `json:"id"`
+	Role      string     `json:"role"`
+	Subject   string     `json:"subject"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// ListTokens lists every token, newest first.
+func (s *Store) ListTokens(ctx context.Context) ([]TokenRow, error) {
+	rows, err := s.pool.Query(ctx, `SELECT left(encode(hash, 'hex'), 16), role, subject, created_at, expires_at, revoked_at
+		FROM tokens ORDER BY created_at DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[TokenRow])
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	return out, nil
+}
+
+// RevokeTokenByID revokes the one token whose listed ID is id.
+func (s *Store) RevokeTokenByID(ctx context.Context, id string) error {
+	if len(id) != 16 {
+		return fmt.Errorf("revoke token %q: an ID is 16 hex characters, as token list shows: %w", id, ErrNotFound)
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE tokens SET revoked_at = COALESCE(revoked_at, now())
+		WHERE left(encode(hash, 'hex'), 16) = $1`, id)
+	if err != nil {
+		return fmt.Errorf("revoke token %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("revoke token %s: %w", id, ErrNotFound)
+	}
+	return nil
 }

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"trustgate/internal/store"
+	"trustgate/server"
+)
+
+// who may call what, written here independently of the router's table: a
+// route added to the router but not here fails the test, and so does a
+// route whose roles drift from what this table says.
+var allowed = map[string][]string{
+	"GET /healthz":                               {"*"},
+	"GET /readyz":                                {"*"},
+	"GET /openapi.yaml":                          {"*"},
+	"GET /metrics":                               {"*"},
+	"GET /v1/me":                                 {"developer", "reviewer", "senior_reviewer", "compliance", "identity", "admin"},
+	"POST /v1/apps":                              {"developer"},
+	"GET /v1/apps":                               {"developer"},
+	"POST /v1/submissions":                       {"developer"},
+	"GET /v1/submissions":                        {"developer", "reviewer", "senior_reviewer", "compliance", "admin"},
+	"GET /v1/submissions/:id":                    {"developer", "reviewer", "senior_reviewer", "compliance", "admin"},
+	"POST /v1/submissions/:id/withdraw":          {"developer"},
+	"POST /v1/submissions/:id/appeal":            {"developer"},
+	"GET /v1/submissions/:id/findings":           {"developer", "reviewer", "senior_reviewer", "compliance", "admin"},
+	"GET /v1/submissions/:id/evaluation":         {"reviewer", "senior_reviewer", "compliance", "admin"},
+	"POST /v1/submissions/:id/evaluation/replay": {"reviewer", "senior_reviewer", "compliance", "admin"},
+	"GET /v1/review-tasks":                       {"reviewer", "senior_reviewer"},
+	"POST /v1/review-tasks/:id/claim":            {"reviewer", "senior_reviewer"},
+	"POST /v1/review-tasks/:id/release":          {"reviewer", "senior_reviewer"},
+	"POST /v1/review-tasks/:id/decision":         {"reviewer", "senior_reviewer"},
+	"GET /v1/reason-codes":                       {"developer", "reviewer", "senior_reviewer", "compliance", "identity", "admin"},
+	"PATCH /v1/developers/:id":                   {"identity", "admin"},
+	"GET /v1/apps/:id/events":                    {"developer", "reviewer", "senior_reviewer", "compliance", "admin"},
+	"POST /v1/apps/:id/suspend":                  {"senior_reviewer"},
+	"POST /v1/apps/:id/appeal":                   {"developer"},
+}
+
+func TestEveryRouteChecksEveryRole(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	ctx := t.Context()
+	tokens := map[string]string{}
+	for _, role := range server.Roles {
+		tokens[role] = s.demo.tokens[role]
+	}
+	tokens["developer"] = s.demo.tokens["zhao-unverified"]
+	revoked, err := s.store.CreateToken(ctx, store.Token{Role: "admin", Subject: "revoked"})
+	require.NoError(t, err)
+	require.NoError(t, s.store.RevokeToken(ctx, revoked))
+	past := time.Now().Add(-time.Hour)
+	expired, err := s.store.CreateToken(ctx, store.Token{Role: "admin", Subject: "expired", ExpiresAt: &past})
+	require.NoError(t, err)
+
+	var routed []string
+	for _, r := range server.Routes() {
+		key := r.Method + " " + r.Path
+		routed = append(routed, key)
+		want, ok := allowed[key]
+		require.True(t, ok, "route %s is not in this test's table: say who may call it", key)
+		if want[0] == "*" {
+			require.Nil(t, r.Roles, "%s is public in this table", key)
+		} else {
+			got := slices.Clone(r.Roles)
+			sort.Strings(got)
+			w := slices.Clone(want)
+			sort.Strings(w)
+			require.Equal(t, w, got, "roles of %s", key)
+		}
+		// Another developer's objects: IDs that do not exist, so even an
+		// allowed call can only answer "not found" or "invalid".
+		path := strings.NewReplacer(":id", "x_missing").Replace(r.Path)
+		body := func() *strings.Reader { return strings.NewReader("{}") }
+		for _, role := range server.Roles {
+			t.Run(key+" as "+role, func(t *testing.T) {
+				resp := s.call(t, r.Method, path, tokens[role], body(), jsonHeader, nil)
+				switch {
+				case want[0] == "*":
+					require.NotEqual(t, http.StatusUnauthorized, resp.StatusCode)
+					require.NotEqual(t, http.StatusForbidden, resp.StatusCode)
+				case slices.Contains(want, role):
+					require.NotContains(t, []int{401, 403, 500}, resp.StatusCode, "an allowed role is let through to the object check")
+				default:
+					require.Equal(t, http.StatusForbidden, resp.StatusCode)
+				}
+			})
+		}
+		if want[0] != "*" {
+			for name, tok := range map[string]string{"no token": "", "a revoked token": revoked, "an expired token": expired, "a made-up token": "tg_00"} {
+				t.Run(key+" with "+name, func(t *testing.T) {
+					resp := s.call(t, r.Method, path, tok, body(), jsonHeader, nil)
+					require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+				})
+			}
+		}
+	}
+	for key := range allowed {
+		require.Contains(t, routed, key, "this test names a route the router does not serve")
+	}
+}
