@@ -252,6 +252,7 @@ func TestSubmissionsEndToEnd(t *testing.T) {
 			files = append(files, f.File)
 		}
 		require.Contains(t, strings.Join(files, " "), "pages/missing/missing")
+
 	})
 
 	t.Run("a blacklisted developer is rejected", func(t *testing.T) {
@@ -413,4 +414,33 @@ func TestMetricsAndHealth(t *testing.T) {
 	} {
 		require.Contains(t, string(body), series)
 	}
+}
+
+func TestFindingsComparedWithTheLiveVersion(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	lin := s.demo.tokens["lin-verified"]
+	app := s.appOf("lin-verified")
+	_, v1 := s.upload(t, lin, app, "1.0.0", examplePackage(t, "hello-wechat"), "")
+	require.Equal(t, "approved", string(s.settle(t, lin, v1["id"].(string)).State))
+	_, v2 := s.upload(t, lin, app, "1.1.0", examplePackage(t, "missing-page"), "")
+	s.settle(t, lin, v2["id"].(string))
+
+	var cmp struct {
+		Items []struct {
+			RuleID string `json:"rule_id"`
+			Status string
+		}
+		ComparedTo string `json:"compared_to"`
+	}
+	resp := s.call(t, "GET", "/v1/submissions/"+v2["id"].(string)+"/findings?compare=live&severity=critical", s.demo.tokens["reviewer"], nil, nil, &cmp)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, v1["id"], cmp.ComparedTo)
+	require.NotEmpty(t, cmp.Items)
+	for _, f := range cmp.Items {
+		require.Equal(t, "MAN-003", f.RuleID)
+		require.Equal(t, "new", f.Status, "the live version had no missing page")
+	}
+	resp = s.call(t, "GET", "/v1/submissions/"+v2["id"].(string)+"/findings?compare=yesterday", lin, nil, nil, nil)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
 }

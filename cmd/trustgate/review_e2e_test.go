@@ -71,6 +71,15 @@ func TestReviewPathOverHTTP(t *testing.T) {
 
 	code, _ := s.act(t, r1, "/v1/review-tasks/"+task.ID+"/claim", "")
 	require.Equal(t, http.StatusOK, code)
+	// A retried claim with the same Idempotency-Key is the same Update.
+	keyed := http.Header{"Content-Type": {"application/json"}, "Idempotency-Key": {"claim-once"}}
+	var first, retried store.Task
+	require.Equal(t, http.StatusOK, s.call(t, "POST", "/v1/review-tasks/"+task.ID+"/release", r1, strings.NewReader("{}"), keyed, &first).StatusCode)
+	require.Equal(t, http.StatusOK, s.call(t, "POST", "/v1/review-tasks/"+task.ID+"/release", r1, strings.NewReader("{}"), keyed, &retried).StatusCode,
+		"a retried release is answered once, not refused as 'not claimed'")
+	require.Equal(t, "open", retried.State)
+	code, _ = s.act(t, r1, "/v1/review-tasks/"+task.ID+"/claim", "")
+	require.Equal(t, http.StatusOK, code)
 	code, again := s.act(t, r1, "/v1/review-tasks/"+task.ID+"/claim", "")
 	require.Equal(t, http.StatusOK, code, "the holder claiming again: %v", again)
 	code, problem := s.act(t, r2, "/v1/review-tasks/"+task.ID+"/claim", "")
