@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	ahocorasick "github.com/BobuSumisu/aho-corasick"
 )
 
 // CONTENT rules come from data: lexicon.json lists, per category, the rule
@@ -55,6 +57,29 @@ func loadLexicon(raw []byte) []lexTerm {
 	return terms
 }
 
+// lexTrie finds any lexicon term in one pass. Every string literal of
+// every script comes here and nearly none holds a term, so one pass over
+// the literal replaces a search per term.
+var lexTrie = func() *ahocorasick.Trie {
+	terms := make([]string, len(lexicon))
+	for i, lt := range lexicon {
+		terms[i] = lt.term
+	}
+	return ahocorasick.NewTrieBuilder().AddStrings(terms).Build()
+}()
+
+// mayHoldTerm reports whether lower holds some term, word boundaries
+// aside, which the search per term then checks.
+func (s *state) mayHoldTerm(lower string) bool {
+	s.lexBuf = append(s.lexBuf[:0], lower...)
+	found := false
+	lexTrie.Walk(s.lexBuf, func(_, _, _ int64) bool {
+		found = true
+		return false
+	})
+	return found
+}
+
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
@@ -72,6 +97,9 @@ func (s *state) contentText(e *entry, t *text, off int, value string) {
 		return
 	}
 	lower := strings.ToLower(value)
+	if !s.mayHoldTerm(lower) {
+		return
+	}
 	for _, lt := range lexicon {
 		i := indexTerm(lower, lt)
 		if i < 0 {

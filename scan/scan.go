@@ -58,6 +58,7 @@ type state struct {
 	// interface is unused.
 	dynamicAPI bool
 	lexHits    map[string]bool // file and term already reported
+	lexBuf     []byte          // reused by the lexicon search
 }
 
 // maxPerRule caps the findings one rule reports in a package. Past a hundred

@@ -75,14 +75,15 @@ func checkSecrets(s *state) {
 			continue
 		}
 		t := newText(e.data)
-		for _, l := range engine.detect(e.data, t) {
+		lower := asciiLower(e.data)
+		for _, l := range engine.detect(e.data, t, lower) {
 			r := ruleSecretKnown
 			if genericRules[l.rule] {
 				r = ruleSecretGeneric
 			}
 			s.add(r, secretHit(e, t, l.line, l.secret, l.rule))
 		}
-		s.platformSecrets(e, t)
+		s.platformSecrets(e, t, lower)
 	}
 }
 

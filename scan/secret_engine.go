@@ -2,12 +2,9 @@ package scan
 
 import (
 	"fmt"
-	"regexp/syntax"
 	"sort"
 	"strings"
 	"sync"
-	"unicode"
-	"unicode/utf8"
 
 	ahocorasick "github.com/BobuSumisu/aho-corasick"
 	"github.com/zricethezav/gitleaks/v8/config"
@@ -38,6 +35,7 @@ type windowRule struct {
 	d      *detect.Detector
 	before int // bytes a match can reach before a keyword's start
 	after  int // and past its end
+	anchor *anchor
 }
 
 var secretEngineOnce = sync.OnceValues(newSecretEngine)
@@ -66,7 +64,11 @@ func newSecretEngine() (*secretEngine, error) {
 			cfg.Keywords[strings.ToLower(k)] = struct{}{}
 		}
 		before, after := regexReach(r.Regex.String(), r.Keywords)
-		wr := &windowRule{id: id, d: detect.NewDetector(cfg), before: before, after: after}
+		a, err := newAnchor(r.Regex.String(), r.Keywords)
+		if err != nil {
+			return nil, fmt.Errorf("rule %s: %w", id, err)
+		}
+		wr := &windowRule{id: id, d: detect.NewDetector(cfg), before: before, after: after, anchor: a}
 		ri := len(e.rules)
 		e.rules = append(e.rules, wr)
 		for _, k := range r.Keywords {
@@ -85,195 +87,6 @@ func newSecretEngine() (*secretEngine, error) {
 	return e, nil
 }
 
-// Unbounded repetitions are assumed to reach this far; past it, windows
-// still grow over runs of token characters (see expandWindow), which is
-// what long secrets are made of. A repetition that can cross lines (PEM
-// bodies) gets a larger reach.
-const (
-	reachUnbounded  = 256
-	reachMultiline  = 16 << 10
-	maxRuleReach    = 32 << 10
-	longLine        = 4 << 10
-	maxWindowGrowth = 64 << 10
-)
-
-// regexReach bounds, in bytes, how far a match can extend before and after
-// a keyword it contains. When the pattern is a sequence with one mandatory
-// part spelling the keywords (as in "prefix(key|token)suffix"), the bounds
-// are the reach of what precedes and follows that part, which halves the
-// windows of the generic rules; otherwise the whole reach on both sides.
-func regexReach(expr string, keywords []string) (before, after int) {
-	re, err := syntax.Parse(expr, syntax.Perl)
-	if err != nil {
-		return maxRuleReach, maxRuleReach
-	}
-	for re.Op == syntax.OpCapture {
-		re = re.Sub[0]
-	}
-	whole := min(reach(re), maxRuleReach)
-	if re.Op != syntax.OpConcat {
-		return whole, whole
-	}
-	for i, sub := range re.Sub {
-		if !spellsKeywords(sub, keywords) {
-			continue
-		}
-		for _, p := range re.Sub[:i] {
-			before += reach(p)
-		}
-		for _, p := range re.Sub[i+1:] {
-			after += reach(p)
-		}
-		kw := reach(sub)
-		return min(before+kw, maxRuleReach), min(after+kw, maxRuleReach)
-	}
-	return whole, whole
-}
-
-// spellsKeywords reports whether every string re matches contains one of
-// the keywords, so that a match's keyword lies in what re matched. Only
-// small finite languages are spelled out; anything else is a no.
-func spellsKeywords(re *syntax.Regexp, keywords []string) bool {
-	words, ok := spell(re)
-	if !ok || len(words) == 0 {
-		return false
-	}
-	for _, w := range words {
-		w = strings.ToLower(w)
-		found := false
-		for _, k := range keywords {
-			if k != "" && strings.Contains(w, strings.ToLower(k)) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
-}
-
-const maxSpelled = 64
-
-// spell lists the strings re matches when they are few: literals,
-// sequences, alternations, optional parts and one-letter case classes.
-func spell(re *syntax.Regexp) ([]string, bool) {
-	switch re.Op {
-	case syntax.OpLiteral:
-		return []string{string(re.Rune)}, true
-	case syntax.OpEmptyMatch:
-		return []string{""}, true
-	case syntax.OpCapture:
-		return spell(re.Sub[0])
-	case syntax.OpCharClass:
-		if len(re.Rune) == 4 && re.Rune[0] == re.Rune[1] && re.Rune[2] == re.Rune[3] &&
-			unicode.ToLower(re.Rune[0]) == unicode.ToLower(re.Rune[2]) {
-			return []string{string(re.Rune[0])}, true
-		}
-		if len(re.Rune) == 2 && re.Rune[0] == re.Rune[1] {
-			return []string{string(re.Rune[0])}, true
-		}
-	case syntax.OpQuest:
-		words, ok := spell(re.Sub[0])
-		return append(words, ""), ok && len(words) < maxSpelled
-	case syntax.OpAlternate:
-		var out []string
-		for _, sub := range re.Sub {
-			words, ok := spell(sub)
-			if !ok || len(out)+len(words) > maxSpelled {
-				return nil, false
-			}
-			out = append(out, words...)
-		}
-		return out, true
-	case syntax.OpConcat:
-		out := []string{""}
-		for _, sub := range re.Sub {
-			words, ok := spell(sub)
-			if !ok || len(out)*len(words) > maxSpelled {
-				return nil, false
-			}
-			next := make([]string, 0, len(out)*len(words))
-			for _, a := range out {
-				for _, w := range words {
-					next = append(next, a+w)
-				}
-			}
-			out = next
-		}
-		return out, true
-	}
-	return nil, false
-}
-
-func reach(re *syntax.Regexp) int {
-	switch re.Op {
-	case syntax.OpLiteral:
-		if re.Flags&syntax.FoldCase != 0 {
-			return 3 * len(re.Rune) // case folding admits the Kelvin sign and long s
-		}
-		return len(string(re.Rune))
-	case syntax.OpCharClass:
-		if len(re.Rune) == 0 {
-			return 0
-		}
-		return utf8.RuneLen(min(re.Rune[len(re.Rune)-1], utf8.MaxRune))
-	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
-		return utf8.UTFMax
-	case syntax.OpConcat:
-		n := 0
-		for _, s := range re.Sub {
-			n += reach(s)
-		}
-		return n
-	case syntax.OpAlternate:
-		n := 0
-		for _, s := range re.Sub {
-			n = max(n, reach(s))
-		}
-		return n
-	case syntax.OpCapture, syntax.OpQuest:
-		return reach(re.Sub[0])
-	case syntax.OpStar, syntax.OpPlus:
-		return unboundedReach(re.Sub[0])
-	case syntax.OpRepeat:
-		if re.Max < 0 {
-			return re.Min*reach(re.Sub[0]) + unboundedReach(re.Sub[0])
-		}
-		return re.Max * reach(re.Sub[0])
-	}
-	return 0
-}
-
-func unboundedReach(sub *syntax.Regexp) int {
-	if matchesNewline(sub) {
-		return reachMultiline
-	}
-	return reachUnbounded
-}
-
-func matchesNewline(re *syntax.Regexp) bool {
-	switch re.Op {
-	case syntax.OpAnyChar:
-		return true
-	case syntax.OpCharClass:
-		for i := 0; i+1 < len(re.Rune); i += 2 {
-			if re.Rune[i] <= '\n' && '\n' <= re.Rune[i+1] {
-				return true
-			}
-		}
-	case syntax.OpLiteral:
-		return strings.ContainsRune(string(re.Rune), '\n')
-	}
-	for _, s := range re.Sub {
-		if matchesNewline(s) {
-			return true
-		}
-	}
-	return false
-}
-
 // leak is a gitleaks finding placed in the whole file.
 type leak struct {
 	rule   string
@@ -285,33 +98,69 @@ type span struct{ start, end int }
 
 // detect returns gitleaks' findings for data, running each rule only on
 // the windows around its keywords.
-func (e *secretEngine) detect(data []byte, t *text) []leak {
-	lower := asciiLower(data)
-	perRule := map[int][]span{}
+// lower is data in ASCII lower case, shared with the platform rules.
+func (e *secretEngine) detect(data []byte, t *text, lower []byte) []leak {
+	hits := map[int][]kwHit{}
 	e.trie.Walk(lower, func(end, n, pattern int64) bool {
 		start := int(end - n + 1)
 		for _, ri := range e.byKW[pattern] {
-			r := e.rules[ri]
-			perRule[ri] = append(perRule[ri], span{max(0, start-r.before), min(len(data), int(end)+1+r.after)})
+			hits[ri] = append(hits[ri], kwHit{start: start, kw: int(pattern)})
 		}
 		return true
 	})
+	unfolded := unfoldedRunes(data)
+	for _, hs := range hits {
+		// The search reports hits by their end; longer keywords may
+		// start before shorter ones that end first.
+		sort.SliceStable(hs, func(i, j int) bool { return hs[i].start < hs[j].start })
+	}
 	var out []leak
-	for _, ri := range sortedInts(perRule) {
+	for _, ri := range sortedInts(hits) {
 		wr := e.rules[ri]
-		for _, w := range mergeSpans(perRule[ri]) {
-			w = expandWindow(data, t, w)
-			found := wr.run(data, t, w)
-			if len(found) > 0 && !t.atLineBounds(w) {
-				// A window cut inside a long line changes what gitleaks
-				// sees as the line (its allowlists read it); the whole
-				// lines decide.
-				found = wr.run(data, t, t.wholeLines(w))
+		a := wr.anchor
+		if a != nil && a.fold && unfolded {
+			a = nil
+		}
+		for _, w := range wr.windows(data, t, hits[ri], e.keywords) {
+			if a != nil {
+				// Only the keywords that can begin a match in the window
+				// make the windows the rule runs on.
+				for _, sub := range wr.windows(data, t, a.admitted(data, w, hits[ri], e.keywords), e.keywords) {
+					out = append(out, wr.runWindow(data, t, sub)...)
+				}
+				continue
 			}
-			out = append(out, found...)
+			out = append(out, wr.runWindow(data, t, w)...)
 		}
 	}
 	return preferSpecific(dedupLeaks(out))
+}
+
+// windows are the stretches of data around the keyword hits, as far as
+// the rule can reach from them, merged and widened (expandWindow).
+func (wr *windowRule) windows(data []byte, t *text, hits []kwHit, keywords []string) []span {
+	if len(hits) == 0 {
+		return nil
+	}
+	spans := make([]span, len(hits))
+	for i, h := range hits {
+		spans[i] = span{max(0, h.start-wr.before), min(len(data), h.start+len(keywords[h.kw])+wr.after)}
+	}
+	out := mergeSpans(spans)
+	for i, w := range out {
+		out[i] = expandWindow(data, t, w)
+	}
+	return out
+}
+
+func (wr *windowRule) runWindow(data []byte, t *text, w span) []leak {
+	found := wr.run(data, t, w)
+	if len(found) > 0 && !t.atLineBounds(w) {
+		// A window cut inside a long line changes what gitleaks sees as
+		// the line (its allowlists read it); the whole lines decide.
+		found = wr.run(data, t, t.wholeLines(w))
+	}
+	return found
 }
 
 // preferSpecific drops a generic rule's finding when a provider's rule

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 )
 
@@ -10,7 +11,7 @@ import (
 // string is as likely a content hash as a secret.
 var platformSecretRules = []struct {
 	rule      Rule
-	prefilter [][]byte // any of these, case-insensitively, must be in the file
+	prefilter []string // every match holds one of these, case-insensitively
 	re        *regexp.Regexp
 	group     int
 }{
@@ -18,7 +19,7 @@ var platformSecretRules = []struct {
 		// WeChat and Alipay AppSecrets are 32 hexadecimal characters,
 		// stored next to the AppID under a name like appSecret.
 		rule:      ruleSecretAppSecret,
-		prefilter: [][]byte{[]byte("secret")},
+		prefilter: []string{"secret"},
 		re:        regexp.MustCompile(`(?i)\b(?:app[_-]?secret|mini[_-]?secret|wx[_-]?secret|secret)["']?\s*[:=]\s*["']([0-9a-f]{32})["']`),
 		group:     1,
 	},
@@ -26,7 +27,7 @@ var platformSecretRules = []struct {
 		// Payment merchant keys (WeChat Pay API v2/v3 keys) are 32
 		// alphanumeric characters under a merchant-key name.
 		rule:      ruleSecretMerchantKey,
-		prefilter: [][]byte{[]byte("key")},
+		prefilter: []string{"key"},
 		re:        regexp.MustCompile(`(?i)\b(?:mch[_-]?key|merchant[_-]?key|api[_-]?v3[_-]?key|pay[_-]?key|partner[_-]?key|mch[_-]?api[_-]?key)["']?\s*[:=]\s*["']([A-Za-z0-9]{32})["']`),
 		group:     1,
 	},
@@ -35,22 +36,29 @@ var platformSecretRules = []struct {
 		// PEM header: base64 DER of a PKCS#1 or PKCS#8 RSA key, or of an EC
 		// key, whose first bytes are fixed by the format.
 		rule:      ruleSecretPrivateKey,
-		prefilter: [][]byte{[]byte("mii"), []byte("mhccaqee")},
+		prefilter: []string{"mii", "mighageamb", "mhccaqeei"},
 		re:        regexp.MustCompile(`(MII[A-Za-z0-9+/]{3}IBA(?:AKCA|DANBgkqhkiG9w0BAQEFAAS)|MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg|MHcCAQEEI)[A-Za-z0-9+/=\\\r\n]{60,}`),
 		group:     0,
 	},
 }
 
-func (s *state) platformSecrets(e *entry, t *text) {
-	var lower []byte
-	for _, p := range platformSecretRules {
-		if lower == nil {
-			lower = asciiLower(e.data)
+// platformSearches are the platform rules' patterns, each searched from
+// the places where its keywords are (keywordSearch).
+var platformSearches = func() []*keywordSearch {
+	out := make([]*keywordSearch, len(platformSecretRules))
+	for i, p := range platformSecretRules {
+		ks, err := newKeywordSearch(p.re, p.prefilter)
+		if err != nil {
+			panic(fmt.Sprintf("scan: rule %s: %v", p.rule.ID, err))
 		}
-		if !containsAny(lower, p.prefilter) {
-			continue
-		}
-		for _, m := range p.re.FindAllSubmatchIndex(e.data, maxPerRule) {
+		out[i] = ks
+	}
+	return out
+}()
+
+func (s *state) platformSecrets(e *entry, t *text, lower []byte) {
+	for i, p := range platformSecretRules {
+		for _, m := range platformSearches[i].findAll(e.data, lower, maxPerRule) {
 			secret := string(e.data[m[2*p.group]:m[2*p.group+1]])
 			line, _ := t.position(m[2*p.group])
 			s.add(p.rule, secretHit(e, t, line, firstLine(secret), p.rule.ID))
@@ -65,13 +73,4 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
-}
-
-func containsAny(b []byte, subs [][]byte) bool {
-	for _, s := range subs {
-		if bytes.Contains(b, s) {
-			return true
-		}
-	}
-	return false
 }

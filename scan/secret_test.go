@@ -62,7 +62,7 @@ func TestSecretWindowsFindWhatGitleaksFinds(t *testing.T) {
 		for _, l := range engine.full.DetectBytes(f.data) {
 			want = append(want, fmt.Sprintf("%s %s:%d", l.RuleID, f.name, l.StartLine+1))
 		}
-		for _, l := range engine.detect(f.data, newText(f.data)) {
+		for _, l := range engine.detect(f.data, newText(f.data), asciiLower(f.data)) {
 			got = append(got, fmt.Sprintf("%s %s:%d", l.rule, f.name, l.line))
 		}
 	}
@@ -122,5 +122,19 @@ func TestSecretRules(t *testing.T) {
 	}
 	for _, f := range rep.Findings {
 		require.NotEqual(t, "config/ok.js", f.File, "placeholders and public keys are not secrets: %+v", f)
+	}
+}
+
+func TestPlatformSearchFindsWhatTheWholeFilePatternFinds(t *testing.T) {
+	t.Parallel()
+	files, _ := secretFiles()
+	corpus := append(secretCorpus(t, true), corpusFile{name: "prefixed", data: []byte("x" + files["config/app.json5"] + "ſecret: 'abc'")})
+	for _, f := range corpus {
+		lower := asciiLower(f.data)
+		for i, p := range platformSecretRules {
+			want := p.re.FindAllSubmatchIndex(f.data, maxPerRule)
+			got := platformSearches[i].findAll(f.data, lower, maxPerRule)
+			require.Equal(t, want, got, "%s on %s", p.rule.ID, f.name)
+		}
 	}
 }

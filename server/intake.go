@@ -83,7 +83,7 @@ func (s *Server) createSubmission(c *gin.Context) {
 	sub, _, err := s.Store.CreateSubmission(ctx, store.NewSubmission{
 		AppID: app.ID, DeveloperID: dev, Version: up.version, Notes: up.notes,
 		PackageSHA256: up.sha256, PackageBytes: up.size,
-		IdempotencyKey: key, RequestHash: hex.EncodeToString(reqHash[:]),
+		IdempotencyKey: key, RequestHash: hex.EncodeToString(reqHash[:]), DailyQuota: s.DailyQuota,
 	})
 	if err != nil {
 		fail(c, err)

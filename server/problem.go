@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/temporal"
@@ -50,6 +51,8 @@ var kinds = map[string]struct {
 	"not-found":              {http.StatusNotFound, "Not found"},
 	"conflict":               {http.StatusConflict, "Conflict with the current state"},
 	"too-large":              {http.StatusRequestEntityTooLarge, "Request too large"},
+	"over-quota":             {http.StatusTooManyRequests, "Over quota"},
+	"in-flight":              {http.StatusConflict, "The same package is already being decided"},
 	"validation":             {http.StatusUnprocessableEntity, "Invalid request"},
 	"idempotency-key-reused": {http.StatusUnprocessableEntity, "Idempotency key reused for a different request"},
 	"unavailable":            {http.StatusServiceUnavailable, "Service unavailable"},
@@ -70,8 +73,16 @@ func invalid(field, msg string) *apiError {
 func fail(c *gin.Context, err error) {
 	var ae *apiError
 	var appErr *temporal.ApplicationError
+	var inFlight *store.InFlightError
+	var quota *store.QuotaError
 	switch {
 	case errors.As(err, &ae):
+	case errors.As(err, &inFlight):
+		ae = problemErr("in-flight", inFlight.Error())
+		c.Header("Location", "/v1/submissions/"+inFlight.First)
+	case errors.As(err, &quota):
+		ae = problemErr("over-quota", quota.Error()+"; try again later")
+		c.Header("Retry-After", strconv.Itoa(max(1, int(quota.RetryAfter.Seconds()+0.5))))
 	case errors.Is(err, store.ErrNotFound):
 		ae = problemErr("not-found", "no such object, or not yours")
 	case errors.Is(err, store.ErrConflict):

@@ -28,6 +28,7 @@ type Server struct {
 	TemporalUIURL   string
 	Namespace       string
 	MaxPackageBytes int64
+	DailyQuota      int // submissions per developer in any 24 hours; 0: none
 	// Engines finds the compiled bundle that made a recorded decision.
 	Engines interface {
 		Lookup(hash string) *policies.Engine

@@ -104,6 +104,18 @@ func examplePackage(t *testing.T, name string) []byte {
 	return b
 }
 
+// variant is an example package with one file that differs by salt: the
+// same app may not have the same bytes under review twice.
+func variant(t *testing.T, name, salt string) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "examples", name))))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "version.txt"), []byte(salt), 0o644))
+	b, err := pkgzip.Dir(dir)
+	require.NoError(t, err)
+	return b
+}
+
 // upload posts a package as multipart, as `trustgate submit` does.
 func (s *stack) upload(t *testing.T, token, appID, version string, pkg []byte, key string) (*http.Response, map[string]any) {
 	t.Helper()
@@ -443,4 +455,16 @@ func TestFindingsComparedWithTheLiveVersion(t *testing.T) {
 	}
 	resp = s.call(t, "GET", "/v1/submissions/"+v2["id"].(string)+"/findings?compare=yesterday", lin, nil, nil, nil)
 	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+}
+
+func TestSamePackageInFlightAndQuota(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	tok, app := s.demo.tokens["wang-flagged"], s.appOf("wang-flagged")
+	first, _ := s.inReview(t, "1.0.0")
+	resp, problem := s.upload(t, tok, app, "1.0.0-again", variant(t, "hello-wechat", "1.0.0"), "")
+	require.Equal(t, http.StatusConflict, resp.StatusCode)
+	require.Equal(t, "/problems/in-flight", problem["type"])
+	require.Contains(t, problem["detail"], first, "the answer names the first submission")
+	require.Equal(t, "/v1/submissions/"+first, resp.Header.Get("Location"))
 }

@@ -23,7 +23,7 @@ var jsonHeader = http.Header{"Content-Type": {"application/json"}}
 func (s *stack) inReview(t *testing.T, version string) (string, store.Task) {
 	t.Helper()
 	tok := s.demo.tokens["wang-flagged"]
-	resp, created := s.upload(t, tok, s.appOf("wang-flagged"), version, examplePackage(t, "hello-wechat"), "")
+	resp, created := s.upload(t, tok, s.appOf("wang-flagged"), version, variant(t, "hello-wechat", version), "")
 	require.Equal(t, http.StatusAccepted, resp.StatusCode, "%v", created)
 	id := created["id"].(string)
 	var task store.Task

@@ -119,6 +119,7 @@ func (s *services) newServer() *server.Server {
 		Store: s.store, Temporal: s.temporal, Blobs: s.blobs, TaskQueue: s.cfg.TemporalTaskQueue,
 		TemporalUIURL: s.cfg.TemporalUIURL, Namespace: s.cfg.TemporalNamespace,
 		MaxPackageBytes: s.cfg.MaxPackageBytes,
+		DailyQuota:      s.cfg.DailyQuota,
 		Engines:         activities.FixedPolicy{Engine: s.policy},
 		Review: workflows.ReviewConfig{
 			ClaimTimeout: s.cfg.ClaimTimeout, AppealWindow: s.cfg.AppealWindow,

@@ -27,6 +27,7 @@ type Config struct {
 	TemporalUIURL     string        // TEMPORAL_UI_URL: links from submissions to their workflow
 	BlobURL           string        // BLOB_URL
 	MaxPackageBytes   int64         // TRUSTGATE_MAX_PACKAGE_BYTES
+	DailyQuota        int           // TRUSTGATE_DAILY_SUBMISSION_QUOTA
 	DevDir            string        // TRUSTGATE_DEV_DIR
 	PostgresPort      int           // TRUSTGATE_PG_PORT: the local cluster of `trustgate dev`
 	TemporalPort      int           // TEMPORAL_PORT: the dev server of `trustgate dev`
@@ -57,6 +58,7 @@ var Vars = []Var{
 	{"TEMPORAL_UI_URL", "http://127.0.0.1:8233", "Temporal web UI, for links to a submission's workflow"},
 	{"BLOB_URL", "file://.dev/blobs", "gocloud bucket URL for packages (file://, s3://, ...)"},
 	{"TRUSTGATE_MAX_PACKAGE_BYTES", "33554432", "largest upload accepted, in bytes (32 MiB)"},
+	{"TRUSTGATE_DAILY_SUBMISSION_QUOTA", "1000", "submissions a developer may make in any 24 hours (429 beyond)"},
 	{"TRUSTGATE_DEV_DIR", ".dev", "where `trustgate dev` keeps its data"},
 	{"TRUSTGATE_PG_PORT", "55432", "port of the local PostgreSQL of `trustgate dev`"},
 	{"TEMPORAL_PORT", "7233", "port of the Temporal dev server of `trustgate dev`"},
@@ -118,6 +120,9 @@ func FromEnv() (Config, error) {
 			return c, fmt.Errorf("%s: want a duration such as 30m or 336h, got %q", d.name, get(d.name))
 		}
 		*d.dst = v
+	}
+	if c.DailyQuota, err = strconv.Atoi(get("TRUSTGATE_DAILY_SUBMISSION_QUOTA")); err != nil || c.DailyQuota < 0 {
+		return c, fmt.Errorf("TRUSTGATE_DAILY_SUBMISSION_QUOTA: want a number of submissions, got %q", get("TRUSTGATE_DAILY_SUBMISSION_QUOTA"))
 	}
 	if c.QASampleRate, err = strconv.ParseFloat(get("TRUSTGATE_QA_SAMPLE_RATE"), 64); err != nil || c.QASampleRate < 0 || c.QASampleRate > 1 {
 		return c, fmt.Errorf("TRUSTGATE_QA_SAMPLE_RATE: want a share from 0 to 1, got %q", get("TRUSTGATE_QA_SAMPLE_RATE"))

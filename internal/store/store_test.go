@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"sync"
 	"testing"
@@ -39,11 +41,45 @@ func (f fixture) submit(t *testing.T, version, key, hash string) (store.Submissi
 	t.Helper()
 	sub, created, err := f.db.Store.CreateSubmission(context.Background(), store.NewSubmission{
 		AppID: f.app.ID, DeveloperID: f.dev.ID, Version: version,
-		PackageSHA256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", PackageBytes: 10,
+		PackageSHA256: shaOf(version), PackageBytes: 10,
 		IdempotencyKey: key, RequestHash: hash,
 	})
 	require.NoError(t, err)
 	return sub, created
+}
+
+func shaOf(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+func TestSamePackageInFlightIsRefusedNamingTheFirst(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	first, _ := f.submit(t, "1.0.0", "", "")
+	_, _, err := f.db.Store.CreateSubmission(context.Background(), store.NewSubmission{
+		AppID: f.app.ID, DeveloperID: f.dev.ID, Version: "1.0.1", PackageSHA256: shaOf("1.0.0"), PackageBytes: 10,
+	})
+	var inFlight *store.InFlightError
+	require.ErrorAs(t, err, &inFlight)
+	require.Equal(t, first.ID, inFlight.First)
+}
+
+func TestDailyQuota(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, v := range []string{"1", "2"} {
+		_, _, err := f.db.Store.CreateSubmission(context.Background(), store.NewSubmission{
+			AppID: f.app.ID, DeveloperID: f.dev.ID, Version: v, PackageSHA256: shaOf(v), PackageBytes: 10, DailyQuota: 2,
+		})
+		require.NoError(t, err)
+	}
+	_, _, err := f.db.Store.CreateSubmission(context.Background(), store.NewSubmission{
+		AppID: f.app.ID, DeveloperID: f.dev.ID, Version: "3", PackageSHA256: shaOf("3"), PackageBytes: 10, DailyQuota: 2,
+	})
+	var quota *store.QuotaError
+	require.ErrorAs(t, err, &quota)
+	require.InDelta(t, 24*time.Hour, quota.RetryAfter, float64(time.Minute))
 }
 
 func TestApplicationRoleOwnsNothing(t *testing.T) {
@@ -143,7 +179,7 @@ func TestIdempotencyKeyRacesMakeOneSubmission(t *testing.T) {
 
 	_, _, err := f.db.Store.CreateSubmission(context.Background(), store.NewSubmission{
 		AppID: f.app.ID, DeveloperID: f.dev.ID, Version: "1.0.0",
-		PackageSHA256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", PackageBytes: 10,
+		PackageSHA256: shaOf("1.0.0"), PackageBytes: 10,
 		IdempotencyKey: "key-1", RequestHash: "another-request",
 	})
 	require.ErrorIs(t, err, store.ErrKeyReused)

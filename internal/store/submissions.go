@@ -15,6 +15,24 @@ import (
 // ErrKeyReused means an idempotency key came back with a different request.
 var ErrKeyReused = errors.New("idempotency key reused for a different request")
 
+// InFlightError means the same package is already being decided for the app.
+type InFlightError struct{ First string }
+
+func (e *InFlightError) Error() string {
+	return "the same package is already under review for this app as " + e.First
+}
+
+// QuotaError means the developer has used their submissions of the last
+// 24 hours; RetryAfter says when the oldest of them leaves the window.
+type QuotaError struct {
+	Limit      int
+	RetryAfter time.Duration
+}
+
+func (e *QuotaError) Error() string {
+	return fmt.Sprintf("at most %d submissions in 24 hours", e.Limit)
+}
+
 // Submission is one uploaded version of an app and where it stands.
 type Submission struct {
 	ID            string           `json:"id"`
@@ -75,6 +93,9 @@ type NewSubmission struct {
 	// IdempotencyKey, when set, makes a retry return the first submission.
 	// RequestHash tells a retry from a different request under the same key.
 	IdempotencyKey, RequestHash string
+	// DailyQuota bounds the developer's submissions in any 24 hours; 0 is
+	// no bound. A retry answered from its idempotency key does not count.
+	DailyQuota int
 }
 
 // IdempotencyWindow is how long an idempotency key is remembered.
@@ -87,6 +108,21 @@ var errKeyTaken = errors.New("idempotency key taken")
 // the submission created then (created = false), or ErrKeyReused when the
 // request differs; concurrent retries with one key create one submission.
 func (s *Store) CreateSubmission(ctx context.Context, n NewSubmission) (sub Submission, created bool, err error) {
+	if n.IdempotencyKey != "" {
+		if sub, ok, err := s.byKey(ctx, n); ok || err != nil {
+			return sub, false, err
+		}
+	}
+	if n.DailyQuota > 0 {
+		since := time.Now().Add(-24 * time.Hour)
+		count, oldest, err := s.SubmissionsSince(ctx, n.DeveloperID, since)
+		if err != nil {
+			return Submission{}, false, err
+		}
+		if count >= n.DailyQuota {
+			return Submission{}, false, &QuotaError{Limit: n.DailyQuota, RetryAfter: time.Until(oldest.Add(24 * time.Hour))}
+		}
+	}
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		if n.IdempotencyKey != "" {
 			if _, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE developer_id = $1 AND key = $2
@@ -121,22 +157,62 @@ func (s *Store) CreateSubmission(ctx context.Context, n NewSubmission) (sub Subm
 		}
 		return nil
 	})
-	if err == nil {
+	switch {
+	case err == nil:
 		return sub, true, nil
+	case errors.Is(err, errKeyTaken):
+		sub, _, err = s.byKey(ctx, n)
+		return sub, false, err
+	case isUniqueViolation(err):
+		// A racing retry with the same key can lose on the in-flight index
+		// rather than on the key: its answer is still the first submission.
+		if n.IdempotencyKey != "" {
+			if sub, ok, kerr := s.byKey(ctx, n); ok || kerr != nil {
+				return sub, false, kerr
+			}
+		}
+		var first string
+		if qerr := s.pool.QueryRow(ctx, `SELECT id FROM submissions WHERE app_id = $1 AND package_sha256 = $2
+			AND state IN ('received', 'scanning', 'evaluating', 'in_review', 'appealed')`, n.AppID, n.PackageSHA256).Scan(&first); qerr == nil {
+			return Submission{}, false, fmt.Errorf("create submission: %w", &InFlightError{First: first})
+		}
 	}
-	if !errors.Is(err, errKeyTaken) {
-		return Submission{}, false, fmt.Errorf("create submission: %w", err)
-	}
+	return Submission{}, false, fmt.Errorf("create submission: %w", err)
+}
+
+// byKey returns the submission an idempotency key made in the last 24 h,
+// or ErrKeyReused when the key came with a different request.
+func (s *Store) byKey(ctx context.Context, n NewSubmission) (Submission, bool, error) {
 	var hash, id string
-	if err := s.pool.QueryRow(ctx, `SELECT request_hash, submission_id FROM idempotency_keys
-		WHERE developer_id = $1 AND key = $2`, n.DeveloperID, n.IdempotencyKey).Scan(&hash, &id); err != nil {
+	err := s.pool.QueryRow(ctx, `SELECT request_hash, submission_id FROM idempotency_keys
+		WHERE developer_id = $1 AND key = $2 AND created_at > now() - $3::interval`,
+		n.DeveloperID, n.IdempotencyKey, IdempotencyWindow.String()).Scan(&hash, &id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Submission{}, false, nil
+	}
+	if err != nil {
 		return Submission{}, false, fmt.Errorf("read idempotency key: %w", err)
 	}
 	if hash != n.RequestHash {
 		return Submission{}, false, fmt.Errorf("create submission: %w", ErrKeyReused)
 	}
-	sub, err = s.GetSubmission(ctx, id)
-	return sub, false, err
+	sub, err := s.GetSubmission(ctx, id)
+	return sub, err == nil, err
+}
+
+// SubmissionsSince counts a developer's submissions since a time, for the
+// daily quota.
+func (s *Store) SubmissionsSince(ctx context.Context, developerID string, since time.Time) (n int, oldest time.Time, err error) {
+	var first *time.Time
+	err = s.pool.QueryRow(ctx, `SELECT count(*), min(created_at) FROM submissions WHERE developer_id = $1 AND created_at > $2`,
+		developerID, since).Scan(&n, &first)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("count submissions of %s: %w", developerID, err)
+	}
+	if first != nil {
+		oldest = *first
+	}
+	return n, oldest, nil
 }
 
 // GetSubmission returns one submission.
