@@ -44,8 +44,10 @@ func (r standingRequest) standing() (store.Standing, error) {
 		return st, invalid("kind", "individual or enterprise")
 	case r.CreditScore != nil && (*r.CreditScore < 0 || *r.CreditScore > 1000):
 		return st, invalid("credit_score", "from 0 to 1000")
-	case len(r.Qualifications) > 50 || len(r.RiskFlags) > 50:
-		return st, invalid("qualifications", "at most 50 qualifications and 50 risk flags")
+	case len(r.Qualifications) > 50:
+		return st, invalid("qualifications", "at most 50")
+	case len(r.RiskFlags) > 50:
+		return st, invalid("risk_flags", "at most 50")
 	}
 	st.AsOf = r.AsOf.UTC()
 	if rn := r.RealName; rn != nil {
@@ -78,29 +80,28 @@ func (s *Server) updateStanding(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	before, after, applied, err := s.Store.ApplyStanding(ctx, c.Param("id"), st)
+	tok := caller(c)
+	after, applied, current, err := s.Store.ApplyStanding(ctx, c.Param("id"), st, store.AuditEntry{
+		Actor: tok.Subject, Role: tok.Role, Action: "developer.standing", RequestID: c.GetString(requestIDKey)})
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	ans := standingAnswer{Developer: after, Applied: applied}
-	if !applied {
-		c.JSON(http.StatusOK, ans)
+	if !current {
+		c.JSON(http.StatusOK, ans) // older than what was applied: nothing to re-check
 		return
 	}
-	tok := caller(c)
-	if err := s.Store.Audit(ctx, store.AuditEntry{Actor: tok.Subject, Role: tok.Role, Action: "developer.standing",
-		ObjectID: after.ID, RequestID: c.GetString(requestIDKey)}, before, after); err != nil {
-		fail(c, err)
-		return
-	}
+	// Started for a repeated delivery too: if the first could not reach
+	// Temporal, the retry starts the re-check; if it did, this finds it.
 	ans.Reevaluation = "reevaluate_" + after.ID + "_" + st.AsOf.Format("20060102T150405.000000000Z")
 	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: ans.Reevaluation, TaskQueue: s.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 	}, workflows.ReevaluateDeveloperWorkflow, workflows.ReevaluateInput{DeveloperID: after.ID, AsOf: st.AsOf, Review: s.Review})
-	if err != nil {
-		fail(c, problemErr("unavailable", "the standing is stored but the re-check of live apps could not start; send the update again"))
+	if err != nil && !isAlreadyStarted(err) {
+		fail(c, problemErr("unavailable", "the standing is stored but the re-check of live apps could not start; send the same update again"))
 		return
 	}
 	c.JSON(http.StatusOK, ans)

@@ -53,6 +53,11 @@ func (s *Server) createSubmission(c *gin.Context) {
 		fail(c, problemErr("too-large", fmt.Sprintf("packages are limited to %d bytes", s.MaxPackageBytes)))
 		return
 	}
+	key := c.GetHeader("Idempotency-Key")
+	if len(key) > 200 {
+		fail(c, invalid("Idempotency-Key", "at most 200 characters"))
+		return
+	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	up, err := s.readUpload(c)
 	defer up.close()
@@ -62,8 +67,12 @@ func (s *Server) createSubmission(c *gin.Context) {
 	}
 	dev := *caller(c).DeveloperID
 	app, err := s.Store.GetApp(ctx, up.appID)
-	if err != nil || app.DeveloperID != dev {
+	if errors.Is(err, store.ErrNotFound) || err == nil && app.DeveloperID != dev {
 		fail(c, invalid("app_id", "no such app of yours"))
+		return
+	}
+	if err != nil {
+		fail(c, err)
 		return
 	}
 	if _, err := up.file.Seek(0, io.SeekStart); err != nil {
@@ -72,11 +81,6 @@ func (s *Server) createSubmission(c *gin.Context) {
 	}
 	if err := blobstore.PutPackage(ctx, s.Blobs, up.sha256, up.file); err != nil {
 		fail(c, err)
-		return
-	}
-	key := c.GetHeader("Idempotency-Key")
-	if len(key) > 200 {
-		fail(c, invalid("Idempotency-Key", "at most 200 characters"))
 		return
 	}
 	reqHash := sha256.Sum256([]byte(up.appID + "\n" + up.version + "\n" + up.notes + "\n" + up.sha256))

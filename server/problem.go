@@ -50,6 +50,7 @@ var kinds = map[string]struct {
 	"forbidden":              {http.StatusForbidden, "Not allowed"},
 	"not-found":              {http.StatusNotFound, "Not found"},
 	"conflict":               {http.StatusConflict, "Conflict with the current state"},
+	"method-not-allowed":     {http.StatusMethodNotAllowed, "Method not allowed"},
 	"too-large":              {http.StatusRequestEntityTooLarge, "Request too large"},
 	"over-quota":             {http.StatusTooManyRequests, "Over quota"},
 	"in-flight":              {http.StatusConflict, "The same package is already being decided"},

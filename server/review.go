@@ -255,6 +255,9 @@ func (s *Server) update(c *gin.Context, workflowID, name string, arg, out any) e
 	if err == nil {
 		return nil
 	}
+	if ctx.Err() != nil && c.Request.Context().Err() == nil {
+		return problemErr("unavailable", "the review process did not answer in time; retry with the same Idempotency-Key")
+	}
 	if kind, ok := workflows.IsRefusal(err); ok {
 		msg := refusalMessage(err)
 		switch kind {

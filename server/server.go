@@ -88,9 +88,7 @@ func (s *Server) Handler() http.Handler {
 	r.NoRoute(func(c *gin.Context) { fail(c, problemErr("not-found", "no such route")) })
 	r.HandleMethodNotAllowed = true
 	r.NoMethod(func(c *gin.Context) {
-		c.Header("Content-Type", "application/problem+json")
-		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, Problem{Type: "/problems/method-not-allowed",
-			Title: "Method not allowed", Status: http.StatusMethodNotAllowed, Instance: c.Request.URL.Path})
+		fail(c, problemErr("method-not-allowed", "this route does not take "+c.Request.Method))
 	})
 	for _, rt := range routes {
 		h := rt.handle

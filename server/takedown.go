@@ -1,12 +1,14 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
 	"trustgate/internal/store"
@@ -51,26 +53,36 @@ func (s *Server) suspendApp(c *gin.Context) {
 		return
 	}
 	tok := caller(c)
-	id := workflows.TakedownWorkflowID(app.ID, time.Now())
-	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: s.TaskQueue},
-		workflows.TakedownWorkflow, workflows.TakedownInput{AppID: app.ID, SubmissionID: *app.LiveSubmissionID,
-			By: tok.Subject, ReasonCodes: req.ReasonCodes, Comment: req.Comment, Review: s.Review})
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	if err := s.Store.Audit(ctx, store.AuditEntry{Actor: tok.Subject, Role: tok.Role, Action: "app.takedown",
 		ObjectID: app.ID, RequestID: c.GetString(requestIDKey)}, app, req); err != nil {
 		fail(c, err)
 		return
 	}
+	// One takedown per live version: concurrent or retried requests find
+	// the running one instead of starting a second.
+	id := workflows.TakedownWorkflowID(app.ID, *app.LiveSubmissionID)
+	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: s.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING},
+		workflows.TakedownWorkflow, workflows.TakedownInput{AppID: app.ID, SubmissionID: *app.LiveSubmissionID,
+			By: tok.Subject, ReasonCodes: req.ReasonCodes, Comment: req.Comment, Review: s.Review})
+	if err != nil {
+		fail(c, problemErr("unavailable", "the takedown could not start; retry"))
+		return
+	}
 	// The suspension is the workflow's first step; answer once it shows.
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if app, err = s.Store.GetApp(ctx, app.ID); err == nil && app.Status == "suspended" {
-			break
+	wait, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for app.Status != "suspended" {
+		select {
+		case <-wait.Done():
+			fail(c, problemErr("unavailable", "the takedown started but the suspension is not recorded yet; GET the app's events to follow it"))
+			return
+		case <-time.After(50 * time.Millisecond):
 		}
-		time.Sleep(50 * time.Millisecond)
+		if app, err = s.Store.GetApp(ctx, app.ID); err != nil {
+			fail(c, err)
+			return
+		}
 	}
 	c.JSON(http.StatusOK, gin.H{"app": app, "takedown": id})
 }
@@ -88,7 +100,11 @@ func (s *Server) appealSuspension(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	app, err := s.Store.GetApp(ctx, c.Param("id"))
-	if err != nil || !canSee(caller(c), app.DeveloperID) {
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !canSee(caller(c), app.DeveloperID) {
 		fail(c, problemErr("not-found", "no such app, or not yours"))
 		return
 	}

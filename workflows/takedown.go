@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"time"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -21,9 +20,10 @@ type TakedownInput struct {
 	Review       ReviewConfig `json:"review"`
 }
 
-// TakedownWorkflowID names a takedown of an app at a moment.
-func TakedownWorkflowID(appID string, at time.Time) string {
-	return fmt.Sprintf("takedown_%s_%d", appID, at.UnixNano())
+// TakedownWorkflowID names the takedown of an app's live version: one at
+// a time per version.
+func TakedownWorkflowID(appID, liveSubmissionID string) string {
+	return fmt.Sprintf("takedown_%s_%s", appID, liveSubmissionID)
 }
 
 // TakedownWorkflow suspends a live app with the reasons its developer will

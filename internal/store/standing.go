@@ -24,8 +24,12 @@ type Standing struct {
 }
 
 // ApplyStanding applies a standing change unless a newer one was applied
-// already (applied = false then). It returns the developer before and after.
-func (s *Store) ApplyStanding(ctx context.Context, id string, st Standing) (before, after Developer, applied bool, err error) {
+// already, and audits it in the same transaction. applied is false for an
+// older update; current is true when the developer's standing is this
+// update's (applied now, or by an earlier delivery of the same update), so
+// a retry can finish what the first delivery started.
+func (s *Store) ApplyStanding(ctx context.Context, id string, st Standing, audit AuditEntry) (after Developer, applied, current bool, err error) {
+	var before Developer
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		var asOf *time.Time
 		before, err = scanDeveloper(tx.QueryRow(ctx, `SELECT `+developerColumns+` FROM developers WHERE id = $1 FOR UPDATE`, id))
@@ -36,7 +40,7 @@ func (s *Store) ApplyStanding(ctx context.Context, id string, st Standing) (befo
 			return fmt.Errorf("read standing of %s: %w", id, err)
 		}
 		if asOf != nil && !st.AsOf.After(*asOf) {
-			after = before
+			after, current = before, st.AsOf.Equal(*asOf)
 			return nil // an older or repeated update: ignored
 		}
 		after, err = scanDeveloper(tx.QueryRow(ctx, `
@@ -56,10 +60,11 @@ func (s *Store) ApplyStanding(ctx context.Context, id string, st Standing) (befo
 		if err != nil {
 			return fmt.Errorf("apply standing of %s: %w", id, err)
 		}
-		applied = true
-		return nil
+		applied, current = true, true
+		audit.ObjectID = id
+		return insertAudit(ctx, tx, audit, before, after)
 	})
-	return before, after, applied, err
+	return after, applied, current, err
 }
 
 // LiveApps returns a developer's live apps.
@@ -106,9 +111,28 @@ func (s *Store) Audit(ctx context.Context, e AuditEntry, before, after any) erro
 	if err != nil {
 		return fmt.Errorf("encode audit: %w", err)
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO audit_log (actor, role, action, object_id, request_id, before, after)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, e.Actor, e.Role, e.Action, e.ObjectID, e.RequestID, b, a)
+	_, err = s.pool.Exec(ctx, auditInsert, e.Actor, e.Role, e.Action, e.ObjectID, e.RequestID, b, a)
 	if err != nil {
+		return fmt.Errorf("audit %s on %s: %w", e.Action, e.ObjectID, err)
+	}
+	return nil
+}
+
+const auditInsert = `INSERT INTO audit_log (actor, role, action, object_id, request_id, before, after)
+	VALUES ($1, $2, $3, $4, $5, $6, $7)`
+
+// insertAudit audits inside the transaction that makes the change, so no
+// change goes unaudited.
+func insertAudit(ctx context.Context, tx pgx.Tx, e AuditEntry, before, after any) error {
+	b, err := json.Marshal(before)
+	if err != nil {
+		return fmt.Errorf("encode audit: %w", err)
+	}
+	a, err := json.Marshal(after)
+	if err != nil {
+		return fmt.Errorf("encode audit: %w", err)
+	}
+	if _, err := tx.Exec(ctx, auditInsert, e.Actor, e.Role, e.Action, e.ObjectID, e.RequestID, b, a); err != nil {
 		return fmt.Errorf("audit %s on %s: %w", e.Action, e.ObjectID, err)
 	}
 	return nil
