@@ -66,6 +66,7 @@ func (s *Server) createApp(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	s.audit(c, "app.create", app.ID, nil, app)
 	c.Header("Location", "/v1/apps/"+app.ID)
 	c.JSON(http.StatusCreated, app)
 }

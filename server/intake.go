@@ -84,7 +84,7 @@ func (s *Server) createSubmission(c *gin.Context) {
 		return
 	}
 	reqHash := sha256.Sum256([]byte(up.appID + "\n" + up.version + "\n" + up.notes + "\n" + up.sha256))
-	sub, _, err := s.Store.CreateSubmission(ctx, store.NewSubmission{
+	sub, created, err := s.Store.CreateSubmission(ctx, store.NewSubmission{
 		AppID: app.ID, DeveloperID: dev, Version: up.version, Notes: up.notes,
 		PackageSHA256: up.sha256, PackageBytes: up.size,
 		IdempotencyKey: key, RequestHash: hex.EncodeToString(reqHash[:]), DailyQuota: s.DailyQuota,
@@ -104,6 +104,9 @@ func (s *Server) createSubmission(c *gin.Context) {
 	if err != nil && !isAlreadyStarted(err) {
 		fail(c, problemErr("unavailable", "the submission is stored but its review could not start; retry with the same Idempotency-Key"))
 		return
+	}
+	if created {
+		s.audit(c, "submission.create", sub.ID, nil, gin.H{"app_id": sub.AppID, "version": sub.Version, "package_sha256": sub.PackageSHA256})
 	}
 	c.Header("Location", "/v1/submissions/"+sub.ID)
 	c.JSON(http.StatusAccepted, gin.H{"id": sub.ID, "state": sub.State})

@@ -116,6 +116,7 @@ func (s *Server) taskUpdate(c *gin.Context, name string, req func(store.Task) an
 		fail(c, err)
 		return
 	}
+	s.audit(c, "task."+name, t.ID, gin.H{"state": t.State, "assignee": t.Assignee}, nil)
 	t, err = s.Store.GetTask(c.Request.Context(), t.ID)
 	if err != nil {
 		fail(c, err)
@@ -162,6 +163,7 @@ func (s *Server) decideTask(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	s.audit(c, "task.decide", t.ID, nil, req)
 	sub, err := s.Store.GetSubmission(c.Request.Context(), t.SubmissionID)
 	if err != nil {
 		fail(c, err)
@@ -184,6 +186,7 @@ func (s *Server) withdraw(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	s.audit(c, "submission.withdraw", sub.ID, gin.H{"state": sub.State}, nil)
 	s.reload(c, sub.ID)
 }
 
@@ -214,6 +217,7 @@ func (s *Server) appeal(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	s.audit(c, "submission.appeal", sub.ID, gin.H{"state": sub.State}, req)
 	s.reload(c, sub.ID)
 }
 

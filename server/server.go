@@ -78,6 +78,7 @@ var routes = []route{
 	{"GET", "/v1/apps/:id/events", append([]string{RoleDeveloper}, staff...), (*Server).appEvents},
 	{"POST", "/v1/apps/:id/suspend", []string{RoleSeniorReviewer}, (*Server).suspendApp},
 	{"POST", "/v1/apps/:id/appeal", []string{RoleDeveloper}, (*Server).appealSuspension},
+	{"GET", "/v1/audit", []string{RoleCompliance, RoleAdmin}, (*Server).searchAudit},
 }
 
 // Handler builds the router from the route table.

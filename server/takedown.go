@@ -53,11 +53,6 @@ func (s *Server) suspendApp(c *gin.Context) {
 		return
 	}
 	tok := caller(c)
-	if err := s.Store.Audit(ctx, store.AuditEntry{Actor: tok.Subject, Role: tok.Role, Action: "app.takedown",
-		ObjectID: app.ID, RequestID: c.GetString(requestIDKey)}, app, req); err != nil {
-		fail(c, err)
-		return
-	}
 	// One takedown per live version: concurrent or retried requests find
 	// the running one instead of starting a second.
 	id := workflows.TakedownWorkflowID(app.ID, *app.LiveSubmissionID)
@@ -84,6 +79,7 @@ func (s *Server) suspendApp(c *gin.Context) {
 			return
 		}
 	}
+	s.audit(c, "app.takedown", app.ID, nil, req)
 	c.JSON(http.StatusOK, gin.H{"app": app, "takedown": id})
 }
 
@@ -125,5 +121,6 @@ func (s *Server) appealSuspension(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	s.audit(c, "app.appeal", app.ID, nil, req)
 	s.appEvents(c)
 }

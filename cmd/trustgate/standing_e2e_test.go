@@ -67,6 +67,14 @@ func TestCreditDropSuspendsTheLiveApp(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, audit, 1, "the applied change is audited; the ignored one is not")
 	require.Equal(t, "demo-identity", audit[0].Actor)
+
+	var found struct{ Items []store.AuditEntry }
+	resp = s.call(t, "GET", "/v1/audit?action=developer.standing&object_id="+me.Developer.ID, s.demo.tokens["compliance"], nil, nil, &found)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Len(t, found.Items, 1)
+	require.Contains(t, string(found.Items[0].After), `"credit_score":520`, "the entry says what changed")
+	resp = s.call(t, "GET", "/v1/audit?since=yesterday", s.demo.tokens["compliance"], nil, nil, nil)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
 }
 
 func TestTakedownAndItsAppeal(t *testing.T) {

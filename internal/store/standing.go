@@ -176,3 +176,29 @@ func (s *Store) Decisions(ctx context.Context, submissionID string) ([]DecisionR
 	}
 	return recs, nil
 }
+
+// AuditFilter selects audit entries; empty fields match all.
+type AuditFilter struct {
+	Actor, Action, ObjectID string
+	Since, Until            *time.Time
+	Before                  int64 // cursor: entries with a smaller ID
+	Limit                   int
+}
+
+// SearchAudit lists audit entries newest first.
+func (s *Store) SearchAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, actor, role, action, object_id, request_id, before, after, at
+		FROM audit_log
+		WHERE ($1 = '' OR actor = $1) AND ($2 = '' OR action = $2) AND ($3 = '' OR object_id = $3)
+			AND ($4::timestamptz IS NULL OR at >= $4) AND ($5::timestamptz IS NULL OR at < $5)
+			AND ($6 = 0 OR id < $6)
+		ORDER BY id DESC LIMIT $7`, f.Actor, f.Action, f.ObjectID, f.Since, f.Until, f.Before, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("search audit: %w", err)
+	}
+	entries, err := pgx.CollectRows(rows, pgx.RowToStructByPos[AuditEntry])
+	if err != nil {
+		return nil, fmt.Errorf("search audit: %w", err)
+	}
+	return entries, nil
+}
