@@ -43,7 +43,7 @@ type stack struct {
 	worker worker.Worker
 }
 
-func startStack(t *testing.T, maxPackage int64) *stack {
+func startStack(t testing.TB, maxPackage int64) *stack {
 	t.Helper()
 	ctx := context.Background()
 	db := testenv.NewDB(t)
@@ -76,7 +76,7 @@ func (s *stack) appOf(owner string) string {
 }
 
 // call sends a request with a token and decodes the JSON answer.
-func (s *stack) call(t *testing.T, method, path, token string, body io.Reader, header http.Header, out any) *http.Response {
+func (s *stack) call(t testing.TB, method, path, token string, body io.Reader, header http.Header, out any) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(method, s.url+path, body)
 	require.NoError(t, err)
@@ -97,7 +97,7 @@ func (s *stack) call(t *testing.T, method, path, token string, body io.Reader, h
 	return resp
 }
 
-func examplePackage(t *testing.T, name string) []byte {
+func examplePackage(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := pkgzip.Dir(filepath.Join("..", "..", "examples", name))
 	require.NoError(t, err)
@@ -106,7 +106,7 @@ func examplePackage(t *testing.T, name string) []byte {
 
 // variant is an example package with one file that differs by salt: the
 // same app may not have the same bytes under review twice.
-func variant(t *testing.T, name, salt string) []byte {
+func variant(t testing.TB, name, salt string) []byte {
 	t.Helper()
 	dir := t.TempDir()
 	require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "examples", name))))
@@ -117,7 +117,7 @@ func variant(t *testing.T, name, salt string) []byte {
 }
 
 // upload posts a package as multipart, as `trustgate submit` does.
-func (s *stack) upload(t *testing.T, token, appID, version string, pkg []byte, key string) (*http.Response, map[string]any) {
+func (s *stack) upload(t testing.TB, token, appID, version string, pkg []byte, key string) (*http.Response, map[string]any) {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -138,7 +138,7 @@ func (s *stack) upload(t *testing.T, token, appID, version string, pkg []byte, k
 }
 
 // settle polls a submission until its state is final.
-func (s *stack) settle(t *testing.T, token, id string) submissionAnswer {
+func (s *stack) settle(t testing.TB, token, id string) submissionAnswer {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
