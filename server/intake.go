@@ -98,7 +98,9 @@ func (s *Server) createSubmission(c *gin.Context) {
 	// starting one that runs already returns that run.
 	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: sub.ID, TaskQueue: s.TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		// A submission has one run, unless it failed through our fault and
+		// an operator retries it.
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 	}, workflows.SubmissionWorkflow, workflows.SubmissionInput{SubmissionID: sub.ID, Review: s.Review})
 	if err != nil && !isAlreadyStarted(err) {

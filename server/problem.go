@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgconn"
 	"go.temporal.io/sdk/temporal"
 
 	"trustgate/internal/store"
@@ -96,6 +100,8 @@ func fail(c *gin.Context, err error) {
 		ae = problemErr("validation", appErr.Message())
 	case errors.As(err, &appErr) && appErr.Type() == "Decided":
 		ae = problemErr("conflict", appErr.Message())
+	case unreachable(err):
+		ae = problemErr("unavailable", "a service we depend on is unreachable; retry shortly")
 	case errors.Is(err, context.DeadlineExceeded):
 		ae = problemErr("unavailable", "a dependency did not answer in time; retry later")
 	default:
@@ -111,4 +117,21 @@ func fail(c *gin.Context, err error) {
 		Type: "/problems/" + ae.kind, Title: kinds[ae.kind].title, Status: ae.status,
 		Detail: ae.detail, Instance: c.Request.URL.Path, Errors: ae.fields,
 	})
+}
+
+// unreachable reports errors that mean the database (or another service)
+// is down or restarting, not that the request is wrong: the answer is 503
+// with Retry-After, and a client retry will succeed once it is back.
+func unreachable(err error) bool {
+	var connErr *pgconn.ConnectError
+	var netErr *net.OpError
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &connErr), errors.As(err, &netErr), pgconn.Timeout(err):
+		return true
+	case errors.As(err, &pgErr):
+		// admin_shutdown, crash_shutdown, cannot_connect_now
+		return pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "conn closed")
 }

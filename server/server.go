@@ -65,6 +65,7 @@ var routes = []route{
 	{"GET", "/v1/submissions", append([]string{RoleDeveloper}, staff...), (*Server).listSubmissions},
 	{"GET", "/v1/submissions/:id", append([]string{RoleDeveloper}, staff...), (*Server).getSubmission},
 	{"POST", "/v1/submissions/:id/withdraw", []string{RoleDeveloper}, (*Server).withdraw},
+	{"POST", "/v1/submissions/:id/retry", []string{RoleAdmin}, (*Server).retrySubmission},
 	{"POST", "/v1/submissions/:id/appeal", []string{RoleDeveloper}, (*Server).appeal},
 	{"GET", "/v1/submissions/:id/findings", append([]string{RoleDeveloper}, staff...), (*Server).listFindings},
 	{"GET", "/v1/review-tasks", reviewers, (*Server).listTasks},

@@ -54,6 +54,7 @@ func newProcess(in SubmissionInput) *process {
 		cfg.QADue = DefaultReviewConfig.QADue
 	}
 	return &process{
+		seq: in.Run * 1000, decides: in.Run * 1000, taskSeq: in.Run * 1000,
 		id: in.SubmissionID, taskPrefix: strings.TrimPrefix(in.SubmissionID, "sub_"), cfg: cfg, state: submission.Received,
 		tasks: map[string]*activities.Task{}, claimGen: map[string]int{},
 	}

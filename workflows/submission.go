@@ -44,6 +44,10 @@ var DefaultReviewConfig = ReviewConfig{
 type SubmissionInput struct {
 	SubmissionID string       `json:"submission_id"`
 	Review       ReviewConfig `json:"review"`
+	// Run counts operator retries of a failed submission (0 for the first
+	// run); each run numbers its timeline entries and decisions apart, so a
+	// retry adds to the history instead of colliding with it.
+	Run int `json:"run,omitempty"`
 }
 
 // SubmissionResult is how a submission ended.

@@ -42,6 +42,7 @@ var allowed = map[string][]string{
 	"GET /v1/apps/:id/events":                    {"developer", "reviewer", "senior_reviewer", "compliance", "admin"},
 	"POST /v1/apps/:id/suspend":                  {"senior_reviewer"},
 	"POST /v1/apps/:id/appeal":                   {"developer"},
+	"POST /v1/submissions/:id/retry":             {"admin"},
 	"GET /v1/audit":                              {"compliance", "admin"},
 }
 

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -467,4 +469,47 @@ func TestSamePackageInFlightAndQuota(t *testing.T) {
 	require.Equal(t, "/problems/in-flight", problem["type"])
 	require.Contains(t, problem["detail"], first, "the answer names the first submission")
 	require.Equal(t, "/v1/submissions/"+first, resp.Header.Get("Location"))
+}
+
+func TestOperatorRetriesAFailedSubmission(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	lin, admin := s.demo.tokens["lin-verified"], s.demo.tokens["admin"]
+	pkg := examplePackage(t, "hello-wechat")
+
+	// An injected fault of ours: the stored package vanishes before the
+	// scan, which no retry of the activity can fix.
+	s.worker.Stop()
+	resp, created := s.upload(t, lin, s.appOf("lin-verified"), "1.0.0", pkg, "")
+	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	id := created["id"].(string)
+	sum := sha256.Sum256(pkg)
+	sha := hex.EncodeToString(sum[:])
+	require.NoError(t, s.svc.blobs.Delete(t.Context(), blobstore.PackageKey(sha)))
+	w := s.svc.newWorker()
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+
+	sub := s.settle(t, lin, id)
+	require.Equal(t, "failed", string(sub.State), "our fault is failed, never rejected")
+
+	var failed struct{ Items []map[string]any }
+	s.call(t, "GET", "/v1/submissions?state=failed", admin, nil, nil, &failed)
+	require.Len(t, failed.Items, 1, "operators see what failed")
+
+	// The operator fixes the cause and retries.
+	require.NoError(t, blobstore.PutPackage(t.Context(), s.svc.blobs, sha, bytes.NewReader(pkg)))
+	code, out := s.act(t, admin, "/v1/submissions/"+id+"/retry", "")
+	require.Equal(t, http.StatusOK, code, "%v", out)
+	require.Eventually(t, func() bool {
+		s.call(t, "GET", "/v1/submissions/"+id, lin, nil, nil, &sub)
+		return sub.State == "approved"
+	}, 30*time.Second, 100*time.Millisecond, "timeline %v, failure %v", timelineStates(sub), sub.Failure)
+	states := timelineStates(sub)
+	require.Equal(t, []string{"received", "scanning", "failed", "scanning", "evaluating", "approved"}, states,
+		"the retry continues the timeline")
+	code, _ = s.act(t, admin, "/v1/submissions/"+id+"/retry", "")
+	require.Equal(t, http.StatusConflict, code, "an approved submission is not retried")
+	code, _ = s.act(t, lin, "/v1/submissions/"+id+"/retry", "")
+	require.Equal(t, http.StatusForbidden, code)
 }
