@@ -1,6 +1,9 @@
 package server
 
 import (
+	"context"
+	"time"
+
 	"github.com/gin-gonic/gin"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
@@ -29,10 +32,14 @@ func (s *Server) retrySubmission(c *gin.Context) {
 		return
 	}
 	run := events[len(events)-1].Seq/1000 + 1
+	// The failed run records "failed" just before it ends; wait for its end
+	// so the retry is a new run, not the closing one.
+	wait, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_ = s.Temporal.GetWorkflow(wait, sub.ID, "").Get(wait, nil)
 	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: sub.ID, TaskQueue: s.TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 	}, workflows.SubmissionWorkflow, workflows.SubmissionInput{SubmissionID: sub.ID, Review: s.Review, Run: run})
 	if err != nil && !isAlreadyStarted(err) {
 		fail(c, problemErr("unavailable", "the retry could not start; try again"))

@@ -29,6 +29,8 @@ type Server struct {
 	Namespace       string
 	MaxPackageBytes int64
 	DailyQuota      int // submissions per developer in any 24 hours; 0: none
+	// WebhookAllowLoopback admits http:// endpoints on loopback (dev only).
+	WebhookAllowLoopback bool
 	// Engines finds the compiled bundle that made a recorded decision.
 	Engines interface {
 		Lookup(hash string) *policies.Engine
@@ -80,6 +82,11 @@ var routes = []route{
 	{"POST", "/v1/apps/:id/suspend", []string{RoleSeniorReviewer}, (*Server).suspendApp},
 	{"POST", "/v1/apps/:id/appeal", []string{RoleDeveloper}, (*Server).appealSuspension},
 	{"GET", "/v1/audit", []string{RoleCompliance, RoleAdmin}, (*Server).searchAudit},
+	{"POST", "/v1/webhooks", []string{RoleDeveloper}, (*Server).createWebhook},
+	{"GET", "/v1/webhooks", []string{RoleDeveloper}, (*Server).listWebhooks},
+	{"DELETE", "/v1/webhooks/:id", []string{RoleDeveloper}, (*Server).deleteWebhook},
+	{"GET", "/v1/webhooks/:id/deliveries", []string{RoleDeveloper}, (*Server).webhookDeliveries},
+	{"POST", "/v1/webhook-deliveries/:id/redeliver", []string{RoleDeveloper}, (*Server).redeliver},
 }
 
 // Handler builds the router from the route table.

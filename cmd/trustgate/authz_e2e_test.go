@@ -44,6 +44,11 @@ var allowed = map[string][]string{
 	"POST /v1/apps/:id/appeal":                   {"developer"},
 	"POST /v1/submissions/:id/retry":             {"admin"},
 	"GET /v1/audit":                              {"compliance", "admin"},
+	"POST /v1/webhooks":                          {"developer"},
+	"GET /v1/webhooks":                           {"developer"},
+	"DELETE /v1/webhooks/:id":                    {"developer"},
+	"GET /v1/webhooks/:id/deliveries":            {"developer"},
+	"POST /v1/webhook-deliveries/:id/redeliver":  {"developer"},
 }
 
 func TestEveryRouteChecksEveryRole(t *testing.T) {

@@ -86,6 +86,8 @@ func runDev(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := store.Migrate(ctx, cfg.OwnerURL(), appRoleFor(cfg)); err != nil {
 		return err
 	}
+	// Webhook receivers on this machine are how developers try them out.
+	cfg.WebhookAllowLoopback = true
 	s, err := openServices(ctx, cfg)
 	if err != nil {
 		return err
@@ -103,6 +105,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	defer w.Stop()
+	s.startDispatcher(ctx)
 
 	httpCtx, stopHTTP := context.WithCancel(ctx)
 	defer stopHTTP()

@@ -55,12 +55,16 @@ func startStack(t testing.TB, maxPackage int64) *stack {
 	engine, err := policies.NewDefault()
 	require.NoError(t, err)
 	s := &services{
-		cfg:   config.Config{TemporalTaskQueue: testenv.TaskQueue(t), TemporalNamespace: "default", MaxPackageBytes: maxPackage},
+		cfg: config.Config{TemporalTaskQueue: testenv.TaskQueue(t), TemporalNamespace: "default", MaxPackageBytes: maxPackage,
+			DailyQuota: 1000, WebhookAllowLoopback: true},
 		store: db.Store, temporal: testenv.Temporal(t), blobs: blobs, policy: engine,
 	}
 	w := s.newWorker()
 	require.NoError(t, w.Start())
 	t.Cleanup(func() { w.Stop() })
+	dctx, stopDispatch := context.WithCancel(context.Background())
+	t.Cleanup(stopDispatch)
+	s.startDispatcher(dctx)
 	srv := httptest.NewServer(s.newServer().Handler())
 	t.Cleanup(srv.Close)
 	demo, err := seedDemo(ctx, db.Store, t.TempDir())

@@ -20,6 +20,7 @@ import (
 	"trustgate/internal/config"
 	"trustgate/internal/metrics"
 	"trustgate/internal/store"
+	"trustgate/internal/webhooks"
 	"trustgate/policies"
 	"trustgate/server"
 	"trustgate/workflows"
@@ -101,6 +102,12 @@ func dialTemporal(ctx context.Context, cfg config.Config) (client.Client, error)
 	}
 }
 
+// startDispatcher delivers webhooks from the outbox until ctx ends.
+func (s *services) startDispatcher(ctx context.Context) {
+	d := &webhooks.Dispatcher{Store: s.store, AllowLoopback: s.cfg.WebhookAllowLoopback, Every: 200 * time.Millisecond}
+	go d.Run(ctx)
+}
+
 // newWorker registers the submission workflow and its activities.
 func (s *services) newWorker() worker.Worker {
 	w := worker.New(s.temporal, s.cfg.TemporalTaskQueue, worker.Options{})
@@ -118,9 +125,10 @@ func (s *services) newServer() *server.Server {
 	return &server.Server{
 		Store: s.store, Temporal: s.temporal, Blobs: s.blobs, TaskQueue: s.cfg.TemporalTaskQueue,
 		TemporalUIURL: s.cfg.TemporalUIURL, Namespace: s.cfg.TemporalNamespace,
-		MaxPackageBytes: s.cfg.MaxPackageBytes,
-		DailyQuota:      s.cfg.DailyQuota,
-		Engines:         activities.FixedPolicy{Engine: s.policy},
+		MaxPackageBytes:      s.cfg.MaxPackageBytes,
+		DailyQuota:           s.cfg.DailyQuota,
+		WebhookAllowLoopback: s.cfg.WebhookAllowLoopback,
+		Engines:              activities.FixedPolicy{Engine: s.policy},
 		Review: workflows.ReviewConfig{
 			ClaimTimeout: s.cfg.ClaimTimeout, AppealWindow: s.cfg.AppealWindow,
 			QASampleRate: s.cfg.QASampleRate, QADue: workflows.DefaultReviewConfig.QADue,
@@ -177,6 +185,7 @@ func runWorker(ctx context.Context, args []string, _ io.Writer) error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
+	s.startDispatcher(ctx)
 	slog.Info("worker running", "task_queue", cfg.TemporalTaskQueue, "metrics", cfg.MetricsAddr)
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", metrics.Handler(s.store))

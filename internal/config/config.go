@@ -14,28 +14,31 @@ import (
 
 // Config is every setting of every trustgate command.
 type Config struct {
-	HTTPAddr          string        // TRUSTGATE_HTTP_ADDR
-	MetricsAddr       string        // TRUSTGATE_METRICS_ADDR: /metrics of `trustgate worker`
-	DatabaseURL       string        // DATABASE_URL: the application role
-	DatabaseOwnerURL  string        // DATABASE_OWNER_URL: the owner role that migrates
-	DatabaseAppRole   string        // DATABASE_APP_ROLE: granted row privileges after migrating
-	TemporalAddress   string        // TEMPORAL_ADDRESS
-	TemporalNamespace string        // TEMPORAL_NAMESPACE
-	TemporalTaskQueue string        // TEMPORAL_TASK_QUEUE
-	TemporalTLSCert   string        // TEMPORAL_TLS_CERT
-	TemporalTLSKey    string        // TEMPORAL_TLS_KEY
-	TemporalUIURL     string        // TEMPORAL_UI_URL: links from submissions to their workflow
-	BlobURL           string        // BLOB_URL
-	MaxPackageBytes   int64         // TRUSTGATE_MAX_PACKAGE_BYTES
-	DailyQuota        int           // TRUSTGATE_DAILY_SUBMISSION_QUOTA
-	DevDir            string        // TRUSTGATE_DEV_DIR
-	PostgresPort      int           // TRUSTGATE_PG_PORT: the local cluster of `trustgate dev`
-	TemporalPort      int           // TEMPORAL_PORT: the dev server of `trustgate dev`
-	TemporalUIPort    int           // TEMPORAL_UI_PORT
-	ClaimTimeout      time.Duration // TRUSTGATE_CLAIM_TIMEOUT
-	AppealWindow      time.Duration // TRUSTGATE_APPEAL_WINDOW
-	QASampleRate      float64       // TRUSTGATE_QA_SAMPLE_RATE
-	LogLevel          slog.Level
+	HTTPAddr          string // TRUSTGATE_HTTP_ADDR
+	MetricsAddr       string // TRUSTGATE_METRICS_ADDR: /metrics of `trustgate worker`
+	DatabaseURL       string // DATABASE_URL: the application role
+	DatabaseOwnerURL  string // DATABASE_OWNER_URL: the owner role that migrates
+	DatabaseAppRole   string // DATABASE_APP_ROLE: granted row privileges after migrating
+	TemporalAddress   string // TEMPORAL_ADDRESS
+	TemporalNamespace string // TEMPORAL_NAMESPACE
+	TemporalTaskQueue string // TEMPORAL_TASK_QUEUE
+	TemporalTLSCert   string // TEMPORAL_TLS_CERT
+	TemporalTLSKey    string // TEMPORAL_TLS_KEY
+	TemporalUIURL     string // TEMPORAL_UI_URL: links from submissions to their workflow
+	BlobURL           string // BLOB_URL
+	MaxPackageBytes   int64  // TRUSTGATE_MAX_PACKAGE_BYTES
+	DailyQuota        int    // TRUSTGATE_DAILY_SUBMISSION_QUOTA
+	// WebhookAllowLoopback admits http:// webhook endpoints on loopback;
+	// `trustgate dev` turns it on, production leaves it off.
+	WebhookAllowLoopback bool          // TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK
+	DevDir               string        // TRUSTGATE_DEV_DIR
+	PostgresPort         int           // TRUSTGATE_PG_PORT: the local cluster of `trustgate dev`
+	TemporalPort         int           // TEMPORAL_PORT: the dev server of `trustgate dev`
+	TemporalUIPort       int           // TEMPORAL_UI_PORT
+	ClaimTimeout         time.Duration // TRUSTGATE_CLAIM_TIMEOUT
+	AppealWindow         time.Duration // TRUSTGATE_APPEAL_WINDOW
+	QASampleRate         float64       // TRUSTGATE_QA_SAMPLE_RATE
+	LogLevel             slog.Level
 }
 
 // Var documents one environment variable.
@@ -59,6 +62,7 @@ var Vars = []Var{
 	{"BLOB_URL", "file://.dev/blobs", "gocloud bucket URL for packages (file://, s3://, ...)"},
 	{"TRUSTGATE_MAX_PACKAGE_BYTES", "33554432", "largest upload accepted, in bytes (32 MiB)"},
 	{"TRUSTGATE_DAILY_SUBMISSION_QUOTA", "1000", "submissions a developer may make in any 24 hours (429 beyond)"},
+	{"TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK", "false", "accept http:// webhook endpoints on loopback (on in `trustgate dev`; never in production)"},
 	{"TRUSTGATE_DEV_DIR", ".dev", "where `trustgate dev` keeps its data"},
 	{"TRUSTGATE_PG_PORT", "55432", "port of the local PostgreSQL of `trustgate dev`"},
 	{"TEMPORAL_PORT", "7233", "port of the Temporal dev server of `trustgate dev`"},
@@ -123,6 +127,9 @@ func FromEnv() (Config, error) {
 	}
 	if c.DailyQuota, err = strconv.Atoi(get("TRUSTGATE_DAILY_SUBMISSION_QUOTA")); err != nil || c.DailyQuota < 0 {
 		return c, fmt.Errorf("TRUSTGATE_DAILY_SUBMISSION_QUOTA: want a number of submissions, got %q", get("TRUSTGATE_DAILY_SUBMISSION_QUOTA"))
+	}
+	if c.WebhookAllowLoopback, err = strconv.ParseBool(get("TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK")); err != nil {
+		return c, fmt.Errorf("TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK: want true or false, got %q", get("TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK"))
 	}
 	if c.QASampleRate, err = strconv.ParseFloat(get("TRUSTGATE_QA_SAMPLE_RATE"), 64); err != nil || c.QASampleRate < 0 || c.QASampleRate > 1 {
 		return c, fmt.Errorf("TRUSTGATE_QA_SAMPLE_RATE: want a share from 0 to 1, got %q", get("TRUSTGATE_QA_SAMPLE_RATE"))

@@ -42,12 +42,17 @@ func addAppEvent(ctx context.Context, tx pgx.Tx, appID, kind string, submissionI
 	if dedupe != "" {
 		key = &dedupe
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO app_events (app_id, kind, submission_id, detail, dedupe_key)
-		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING`, appID, kind, submissionID, b, key)
+	var developerID string
+	err = tx.QueryRow(ctx, `INSERT INTO app_events (app_id, kind, submission_id, detail, dedupe_key)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING
+		RETURNING (SELECT developer_id FROM apps WHERE id = $1)`, appID, kind, submissionID, b, key).Scan(&developerID)
+	if err == pgx.ErrNoRows {
+		return nil // written by an earlier attempt, and notified then
+	}
 	if err != nil {
 		return fmt.Errorf("app event %s for %s: %w", kind, appID, err)
 	}
-	return nil
+	return enqueueEvent(ctx, tx, developerID, submissionID, &appID, "app."+kind, map[string]any{"app_id": appID, "detail": detail})
 }
 
 // SuspendApp takes an app down with the reasons its developer will see. A

@@ -46,7 +46,7 @@ func (s *Store) Advance(ctx context.Context, st Step) error {
 		reasons = json.RawMessage("[]")
 	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		var appID, version string
+		var appID, version, developerID string
 		err := tx.QueryRow(ctx, `
 			UPDATE submissions SET state = $2, updated_at = now(),
 				outcome = COALESCE(NULLIF($4, ''), outcome),
@@ -56,9 +56,9 @@ func (s *Store) Advance(ctx context.Context, st Step) error {
 				failure = NULLIF($8, ''),
 				decided_at = CASE WHEN $2 IN ('approved', 'rejected') THEN COALESCE(decided_at, now()) ELSE decided_at END
 			WHERE id = $1 AND state = ANY($3)
-			RETURNING app_id, version`,
+			RETURNING app_id, version, developer_id`,
 			st.SubmissionID, string(st.To), preds, st.Outcome, reasons, st.PolicyVersion, st.PolicyHash, st.Failure,
-		).Scan(&appID, &version)
+		).Scan(&appID, &version, &developerID)
 		if err == pgx.ErrNoRows {
 			cur, gerr := s.GetSubmission(ctx, st.SubmissionID)
 			if gerr != nil {
@@ -69,9 +69,19 @@ func (s *Store) Advance(ctx context.Context, st Step) error {
 		if err != nil {
 			return fmt.Errorf("advance %s to %s: %w", st.SubmissionID, st.To, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO submission_events (submission_id, seq, state, detail)
-			VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, st.SubmissionID, st.Seq, string(st.To), detail); err != nil {
+		tag, err := tx.Exec(ctx, `INSERT INTO submission_events (submission_id, seq, state, detail)
+			VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, st.SubmissionID, st.Seq, string(st.To), detail)
+		if err != nil {
 			return fmt.Errorf("timeline entry for %s: %w", st.SubmissionID, err)
+		}
+		if tag.RowsAffected() == 1 { // a repeated step notifies nobody twice
+			data := map[string]any{"submission_id": st.SubmissionID, "app_id": appID, "version": version, "state": st.To}
+			if st.Outcome != "" {
+				data["outcome"], data["reasons"] = st.Outcome, reasons
+			}
+			if err := enqueueEvent(ctx, tx, developerID, &st.SubmissionID, &appID, "submission."+string(st.To), data); err != nil {
+				return err
+			}
 		}
 		if st.To != submission.Approved {
 			return nil

@@ -142,6 +142,10 @@ func (s *Store) CreateSubmission(ctx context.Context, n NewSubmission) (sub Subm
 			VALUES ($1, 0, 'received', $2)`, sub.ID, sub.CreatedAt); err != nil {
 			return fmt.Errorf("insert first timeline entry: %w", err)
 		}
+		if err := enqueueEvent(ctx, tx, sub.DeveloperID, &sub.ID, &sub.AppID, "submission.received",
+			map[string]any{"submission_id": sub.ID, "app_id": sub.AppID, "version": sub.Version, "state": sub.State}); err != nil {
+			return err
+		}
 		if n.IdempotencyKey == "" {
 			return nil
 		}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"trustgate/internal/webhooks"
+)
+
+// receiver is a developer's endpoint that can be down for a while.
+type receiver struct {
+	mu     sync.Mutex
+	up     atomic.Bool
+	secret string
+	events []webhooks.Event
+	bad    int
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if !r.up.Load() {
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+		return
+	}
+	body, _ := io.ReadAll(req.Body)
+	// Verify as the docs tell receivers to: recompute the signature over
+	// "t.body" with the secret.
+	sig := req.Header.Get("Trustgate-Signature")
+	ts := strings.TrimPrefix(strings.Split(sig, ",")[0], "t=")
+	tm, _ := time.Parse(time.RFC3339, "1970-01-01T00:00:00Z")
+	var unix int64
+	_ = json.Unmarshal([]byte(ts), &unix)
+	tm = time.Unix(unix, 0)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if webhooks.Sign(r.secret, tm, body) != sig {
+		r.bad++
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	var ev webhooks.Event
+	_ = json.Unmarshal(body, &ev)
+	if ev.ID != req.Header.Get("Trustgate-Event-Id") {
+		r.bad++
+	}
+	r.events = append(r.events, ev)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func TestWebhooksArriveSignedInOrderAfterAnOutage(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	lin := s.demo.tokens["lin-verified"]
+	rcv := &receiver{}
+	endpoint := httptest.NewServer(rcv)
+	t.Cleanup(endpoint.Close)
+
+	var hook struct{ ID, Secret string }
+	resp := s.call(t, "POST", "/v1/webhooks", lin, strings.NewReader(`{"url":"`+endpoint.URL+`/hook","events":["*"]}`), jsonHeader, &hook)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	require.True(t, strings.HasPrefix(hook.Secret, "whsec_"), "the secret is shown once, at creation")
+	rcv.secret = hook.Secret
+	var listed struct{ Items []map[string]any }
+	s.call(t, "GET", "/v1/webhooks", lin, nil, nil, &listed)
+	require.Len(t, listed.Items, 1)
+	require.NotContains(t, listed.Items[0], "secret", "and never again")
+
+	// The receiver is down while the submission runs.
+	resp, created := s.upload(t, lin, s.appOf("lin-verified"), "1.0.0", examplePackage(t, "hello-wechat"), "")
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, "%v", created)
+	id := created["id"].(string)
+	require.Equal(t, "approved", string(s.settle(t, lin, id).State))
+	var ds struct {
+		Items []struct {
+			State    string
+			Attempts int
+		}
+	}
+	require.Eventually(t, func() bool {
+		s.call(t, "GET", "/v1/webhooks/"+hook.ID+"/deliveries", lin, nil, nil, &ds)
+		return len(ds.Items) > 0 && ds.Items[len(ds.Items)-1].Attempts > 0
+	}, 10*time.Second, 100*time.Millisecond, "deliveries were tried while the receiver was down")
+
+	rcv.up.Store(true)
+	want := []string{"submission.received", "submission.scanning", "submission.evaluating", "submission.approved", "app.live"}
+	require.Eventually(t, func() bool {
+		rcv.mu.Lock()
+		defer rcv.mu.Unlock()
+		return len(rcv.events) >= len(want)
+	}, 30*time.Second, 100*time.Millisecond, "every event arrives once the receiver is back")
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	var got []string
+	for _, e := range rcv.events {
+		got = append(got, e.Type)
+	}
+	require.Equal(t, want, got, "in order, each once")
+	require.Zero(t, rcv.bad, "every signature verifies")
+}
+
+func TestWebhookURLsMustBeSafe(t *testing.T) {
+	t.Parallel()
+	require.Error(t, webhooks.CheckURL("http://example.com/hook", false), "plain http is refused")
+	require.Error(t, webhooks.CheckURL("https://user:pw@example.com/hook", false))
+	require.NoError(t, webhooks.CheckURL("https://example.com/hook", false))
+	require.NoError(t, webhooks.CheckURL("http://127.0.0.1:9/hook", true))
+}
