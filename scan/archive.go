@@ -249,18 +249,33 @@ func (rd *reader) read(i int, f *zip.File, e *entry) error {
 	return nil
 }
 
-// readLimited reads at most budget+1 bytes of the entry. The buffer starts at
-// the declared size (bounded by budget) to avoid regrowth for honest entries.
+// readLimited reads at most budget+1 bytes of the entry. The buffer is sized
+// once from the declared size (bounded by budget) and filled in place: an
+// honest entry is decompressed straight into a buffer of its own size,
+// never copied or doubled, and only a header that understates the size
+// makes the buffer grow.
 func readLimited(ctx context.Context, f *zip.File, budget int64) ([]byte, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	var buf bytes.Buffer
-	buf.Grow(int(min(int64(f.UncompressedSize64), budget)) + 1)
-	_, err = buf.ReadFrom(io.LimitReader(ctxReader{ctx: ctx, r: rc}, budget+1))
-	return buf.Bytes(), err
+	r := io.LimitReader(ctxReader{ctx: ctx, r: rc}, budget+1)
+	// One byte past the declared size lets EOF arrive without growing.
+	buf := make([]byte, 0, min(int64(f.UncompressedSize64), budget)+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 func ratioTooHigh(unpacked, packed uint64, maxRatio float64) bool {

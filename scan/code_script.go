@@ -3,7 +3,6 @@ package scan
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/dop251/goja/ast"
@@ -49,33 +48,80 @@ func parseJS(src []byte) (prog *ast.Program, err error) {
 			prog, err = nil, fmt.Errorf("parser failed: %v", r)
 		}
 	}()
-	return parser.ParseFile(nil, "", stripModuleSyntax(src), 0, parser.WithDisableSourceMaps)
+	return parser.ParseFile(nil, "", src, 0, parser.WithDisableSourceMaps)
 }
 
-// jsFile is the analysis of one script.
+// jsFile is the analysis of one script. Its maps and lists are reused from
+// script to script (jsScratch): a package has hundreds of scripts and most
+// leave them nearly empty.
 type jsFile struct {
 	s        *state
 	e        *entry
 	t        *text
 	env      *jsEnv
-	hexIdent map[string]jsfile.Idx // obfuscator-style identifiers, first seen
-	escaped  int                   // string literals written entirely as \x escapes
-	firstEsc jsfile.Idx
+	hexIdent map[string]int // obfuscator-style identifiers, offset first seen
+	escaped  int            // string literals written entirely as \x escapes
+	firstEsc int
+	// later holds the nodes whose meaning depends on the file's bindings
+	// (calls, member accesses), resolved once the walk has seen them all.
+	later []ast.Node
 }
 
+// jsScratch is what one scan reuses across its scripts.
+type jsScratch struct {
+	file jsFile
+	lits []lexLiteral
+}
+
+func (s *state) jsFile(e *entry, t *text) *jsFile {
+	if s.js == nil {
+		s.js = &jsScratch{file: jsFile{env: newJSEnv(), hexIdent: map[string]int{}}}
+	}
+	f := &s.js.file
+	f.s, f.e, f.t = s, e, t
+	f.env.reset()
+	clear(f.hexIdent)
+	f.escaped, f.firstEsc = 0, 0
+	return f
+}
+
+// analyzeScript runs the CODE rules on one script. A script without any
+// of the names the syntax rules look for (codeTokens) is only read for its
+// string literals, lexically; the parser, a third of the whole scan's
+// time, runs on the others and on any script the lexical read is unsure of.
 func (s *state) analyzeScript(e *entry) {
 	t := newText(e.data)
-	prog, err := parseJS(e.data)
+	src := stripModuleSyntax(e.data)
+	f := s.jsFile(e, t)
+	if !needsSyntax(src) {
+		if lits, ok := scanLiterals(src, s.js.lits[:0]); ok {
+			s.js.lits = lits
+			for _, l := range lits {
+				if l.raw == "" {
+					f.templateText(l.off, l.value)
+				} else {
+					f.stringLiteral(l.off, l.value, l.raw)
+				}
+			}
+			f.finish()
+			return
+		}
+	}
+	prog, err := parseJS(src)
 	if err != nil {
 		s.dynamicAPI = true
 		s.add(ruleCodeUnparsed, parseErrorHit(e, t, err))
 		return
 	}
-	f := &jsFile{s: s, e: e, t: t, env: newJSEnv(), hexIdent: map[string]jsfile.Idx{}}
-	// Bindings are collected first: a name can be used above its
-	// declaration, and folding needs the whole file's constants.
-	walkJS(prog, f.env.record)
+	// One walk records the bindings and checks what needs none; the nodes
+	// that need them wait in later, since a name can be used above its
+	// declaration and folding needs the whole file's constants.
 	walkJS(prog, f.visit)
+	for i, n := range f.later {
+		f.resolve(n)
+		f.later[i] = nil // let the tree go once the file is done
+	}
+	f.later = f.later[:0]
 	f.finish()
 }
 
@@ -96,11 +142,45 @@ func parseErrorHit(e *entry, t *text, err error) hit {
 }
 
 func (f *jsFile) at(idx jsfile.Idx, match string) hit {
-	line, col := f.t.position(int(idx) - 1)
+	return f.atOffset(int(idx)-1, match)
+}
+
+func (f *jsFile) atOffset(off int, match string) hit {
+	line, col := f.t.position(off)
 	return hit{file: f.e.name, line: line, column: col, snippet: f.t.line(line), match: match}
 }
 
+// visit is called for every node in walk order. Bindings are recorded and
+// literals checked at once; calls and member accesses, which may name a
+// binding declared further down, are kept for resolve.
 func (f *jsFile) visit(n ast.Node) {
+	switch n := n.(type) {
+	case *ast.Binding, *ast.AssignExpression, *ast.UnaryExpression:
+		f.env.record(n)
+	case *ast.CallExpression, *ast.NewExpression:
+		f.later = append(f.later, n)
+	case *ast.DotExpression:
+		// Only a name can be (or stand for) a platform object.
+		if _, ok := n.Left.(*ast.Identifier); ok {
+			f.later = append(f.later, n)
+		}
+	case *ast.BracketExpression:
+		if _, ok := n.Left.(*ast.Identifier); ok {
+			f.later = append(f.later, n)
+		}
+	case *ast.Identifier:
+		f.identifier(n.Name.String(), int(n.Idx)-1)
+	case *ast.StringLiteral:
+		f.stringLiteral(int(n.Idx)-1, n.Value.String(), n.Literal)
+	case *ast.TemplateLiteral:
+		for _, el := range n.Elements {
+			f.templateText(int(el.Idx)-1, el.Parsed.String())
+		}
+	}
+}
+
+// resolve checks a node kept by visit, now that every binding is known.
+func (f *jsFile) resolve(n ast.Node) {
 	switch n := n.(type) {
 	case *ast.CallExpression:
 		f.call(n)
@@ -114,292 +194,5 @@ func (f *jsFile) visit(n ast.Node) {
 		}
 	case *ast.BracketExpression:
 		f.bracket(n)
-	case *ast.Identifier:
-		name := n.Name.String()
-		if isHexIdent(name) {
-			if _, seen := f.hexIdent[name]; !seen && len(f.hexIdent) < 1000 {
-				f.hexIdent[name] = n.Idx
-			}
-		}
-	case *ast.StringLiteral:
-		f.literal(n)
-	case *ast.TemplateLiteral:
-		for _, el := range n.Elements {
-			f.s.contentText(f.e, f.t, int(el.Idx)-1, el.Parsed.String())
-		}
 	}
 }
-
-// globalName returns the name of a global reached directly or through
-// window, globalThis, self or global, and through "(0, eval)".
-func (f *jsFile) globalName(e ast.Expression) (string, bool) {
-	switch e := e.(type) {
-	case *ast.Identifier:
-		name := e.Name.String()
-		if f.env.constant(name) != nil {
-			return "", false // a local of that name, not the global
-		}
-		return name, true
-	case *ast.DotExpression:
-		if id, ok := e.Left.(*ast.Identifier); ok {
-			switch id.Name {
-			case "window", "globalThis", "self", "global":
-				return e.Identifier.Name.String(), true
-			}
-		}
-	case *ast.SequenceExpression:
-		if len(e.Sequence) > 0 {
-			return f.globalName(e.Sequence[len(e.Sequence)-1])
-		}
-	}
-	return "", false
-}
-
-func (f *jsFile) call(c *ast.CallExpression) {
-	if name, ok := f.globalName(c.Callee); ok {
-		switch name {
-		case "eval":
-			f.s.add(ruleCodeEval, f.at(c.Idx0(), "eval"))
-			if len(c.ArgumentList) > 0 && isPacker(c.ArgumentList[0]) {
-				f.s.add(ruleCodePacked, f.at(c.Idx0(), "packer"))
-			}
-		case "Function":
-			f.s.add(ruleCodeFunction, f.at(c.Idx0(), "Function"))
-		case "setTimeout", "setInterval":
-			if len(c.ArgumentList) > 0 {
-				if _, ok := f.env.foldString(c.ArgumentList[0]); ok {
-					f.s.add(ruleCodeStringTimer, f.at(c.Idx0(), name))
-				}
-			}
-		}
-	}
-	obj, name, ok := f.apiMember(c.Callee)
-	if !ok || len(c.ArgumentList) == 0 {
-		return
-	}
-	if key, ok := endpointAPIs[name]; ok {
-		if v := objectValue(c.ArgumentList[0], key); v != nil {
-			f.endpoint(obj+"."+name, v)
-		}
-	}
-}
-
-// apiMember resolves wx.name, wx['name'] and their folded forms.
-func (f *jsFile) apiMember(e ast.Expression) (string, string, bool) {
-	switch e := e.(type) {
-	case *ast.DotExpression:
-		if obj, ok := f.platformObject(e.Left); ok {
-			return obj, e.Identifier.Name.String(), true
-		}
-	case *ast.BracketExpression:
-		if obj, ok := f.platformObject(e.Left); ok {
-			if name, ok := f.env.foldString(e.Member); ok {
-				return obj, name, true
-			}
-		}
-	}
-	return "", "", false
-}
-
-// platformObject reports whether e is wx or my, directly or through a
-// name bound once to one of them. A file that declares its own "my" (a
-// common variable name) is not talking to Alipay through it.
-func (f *jsFile) platformObject(e ast.Expression) (string, bool) {
-	for range 8 {
-		id, ok := e.(*ast.Identifier)
-		if !ok {
-			return "", false
-		}
-		name := id.Name.String()
-		init := f.env.constant(name)
-		if init == nil {
-			_, declared := f.env.inits[name]
-			return name, platformObjects[name] && !declared && !f.env.reassign[name]
-		}
-		e = init
-	}
-	return "", false
-}
-
-// bracket reports platform APIs reached by a computed name.
-func (f *jsFile) bracket(b *ast.BracketExpression) {
-	obj, ok := f.platformObject(b.Left)
-	if !ok {
-		return
-	}
-	if lit, ok := b.Member.(*ast.StringLiteral); ok {
-		f.useAPI(obj, lit.Value.String(), f.at(lit.Idx, ""))
-		return
-	}
-	h := f.at(b.Member.Idx0(), "")
-	name, ok := f.env.foldString(b.Member)
-	if !ok {
-		f.s.dynamicAPI = true
-		f.s.add(ruleCodeDynamicAPI, h)
-		return
-	}
-	h.detail = fmt.Sprintf("%s[...] resolves to %s.%s", obj, obj, printable(name, 60))
-	h.match = name
-	f.s.add(ruleCodeHiddenAPI, h)
-	h.detail, h.match = "", ""
-	f.useAPI(obj, name, h)
-}
-
-// useAPI records a use of a platform interface: payments are reported at
-// once, privacy-sensitive ones once app.json is known.
-func (f *jsFile) useAPI(obj, name string, h hit) {
-	call := obj + "." + name
-	if paymentAPIs[name] {
-		f.s.add(ruleCodePayment, withMatch(withDetail(h, call), call))
-	}
-	if kind, ok := sensitiveAPIs[name]; ok {
-		f.s.add(ruleCodeSensitive, withMatch(withDetail(h, call+" ("+kind+")"), call))
-		f.s.apiUses = append(f.s.apiUses, apiUse{object: obj, name: name, h: withMatch(h, call)})
-	}
-}
-
-func withMatch(h hit, match string) hit {
-	h.match = match
-	return h
-}
-
-// objectValue returns the value of key in an object literal argument.
-func objectValue(e ast.Expression, key string) ast.Expression {
-	obj, ok := e.(*ast.ObjectLiteral)
-	if !ok {
-		return nil
-	}
-	for _, p := range obj.Value {
-		switch p := p.(type) {
-		case *ast.PropertyKeyed:
-			if p.Computed {
-				continue
-			}
-			switch k := p.Key.(type) {
-			case *ast.StringLiteral:
-				if k.Value.String() == key {
-					return p.Value
-				}
-			case *ast.Identifier:
-				if k.Name.String() == key {
-					return p.Value
-				}
-			}
-		case *ast.PropertyShort:
-			if p.Name.Name.String() == key {
-				return &p.Name
-			}
-		}
-	}
-	return nil
-}
-
-func (f *jsFile) endpoint(api string, v ast.Expression) {
-	prefix, ok := f.env.foldPrefix(v)
-	if !ok {
-		return
-	}
-	h := f.at(v.Idx0(), "")
-	f.s.checkEndpoint(api, prefix, h)
-}
-
-// literal feeds a string to the content lexicon and the entropy and
-// encoding checks.
-func (f *jsFile) literal(n *ast.StringLiteral) {
-	v := n.Value.String()
-	f.s.contentText(f.e, f.t, int(n.Idx)-1, v)
-	for _, mark := range obfuscatorMarks {
-		if strings.Contains(v, mark) {
-			f.s.add(ruleCodeObfuscated, withDetail(f.at(n.Idx, mark), "marker "+mark))
-		}
-	}
-	if len(n.Literal) >= 16 && fullyHexEscaped(n.Literal) {
-		if f.escaped == 0 {
-			f.firstEsc = n.Idx
-		}
-		f.escaped++
-	}
-	if len(v) >= minEntropyLen && !strings.HasPrefix(v, "data:") {
-		if e := shannon(v); e >= minEntropy {
-			h := f.at(n.Idx, "")
-			h.snippet = printable(v, 60)
-			h.detail = fmt.Sprintf("%d characters, %.2f bits per character", len(v), e)
-			f.s.add(ruleCodeEntropy, h)
-		}
-	}
-}
-
-// finish reports obfuscation, which only shows in the whole file.
-func (f *jsFile) finish() {
-	if len(f.hexIdent) >= minHexIdents {
-		first := jsfile.Idx(1 << 62)
-		for _, idx := range f.hexIdent {
-			first = min(first, idx)
-		}
-		h := f.at(first, "hex identifiers")
-		h.detail = fmt.Sprintf("%d identifiers like _0x1a2b", len(f.hexIdent))
-		f.s.add(ruleCodeObfuscated, h)
-	}
-	if f.escaped >= minEscapedLiterals {
-		h := f.at(f.firstEsc, "escaped strings")
-		h.detail = fmt.Sprintf("%d string literals written only as \\x escapes", f.escaped)
-		f.s.add(ruleCodeObfuscated, h)
-	}
-}
-
-// Obfuscation thresholds: one or two such names or strings happen in
-// honest code (a generated id, an escaped binary marker); tens of them are
-// the output of an obfuscator.
-const (
-	minHexIdents       = 8
-	minEscapedLiterals = 10
-	minEntropyLen      = 256
-	minEntropy         = 5.5
-)
-
-var hexIdentRE = regexp.MustCompile(`^_0x[0-9a-fA-F]{4,}$`)
-
-func isHexIdent(name string) bool {
-	return strings.HasPrefix(name, "_0x") && hexIdentRE.MatchString(name)
-}
-
-// fullyHexEscaped reports a quoted literal made only of \xNN escapes.
-func fullyHexEscaped(lit string) bool {
-	body := lit[1 : len(lit)-1]
-	if len(body) < 8 || len(body)%4 != 0 {
-		return false
-	}
-	for i := 0; i < len(body); i += 4 {
-		if body[i] != '\\' || body[i+1] != 'x' {
-			return false
-		}
-	}
-	return true
-}
-
-// isPacker recognises Dean Edwards' packer and its clones, which wrap the
-// whole script in eval(function(p,a,c,k,e,d){...}(...)).
-func isPacker(arg ast.Expression) bool {
-	call, ok := arg.(*ast.CallExpression)
-	if !ok {
-		return false
-	}
-	fn, ok := call.Callee.(*ast.FunctionLiteral)
-	if !ok || fn.ParameterList == nil || len(fn.ParameterList.List) != 6 {
-		return false
-	}
-	var names strings.Builder
-	for _, b := range fn.ParameterList.List {
-		id, ok := b.Target.(*ast.Identifier)
-		if !ok {
-			return false
-		}
-		names.WriteString(id.Name.String())
-	}
-	n := names.String()
-	return n == "packer" || n == "packed"
-}
-
-// obfuscatorMarks are strings that commercial obfuscators popular with
-// mini-program developers leave in their output.
-var obfuscatorMarks = []string{"jsjiami.com", "sojson.v4", "sojson.v5"}

@@ -22,6 +22,7 @@ type lexCategory struct {
 	Name        string   `json:"name"`
 	Message     string   `json:"message"`
 	Remediation string   `json:"remediation"`
+	Why         string   `json:"why"`
 	Terms       []string `json:"terms"`
 }
 
@@ -45,7 +46,7 @@ func loadLexicon(raw []byte) []lexTerm {
 	}
 	var terms []lexTerm
 	for _, c := range doc.Categories {
-		r := register(Rule{ID: c.Rule, Severity: SeverityLow, Message: c.Message, Remediation: c.Remediation})
+		r := register(Rule{ID: c.Rule, Severity: SeverityLow, Message: c.Message, Remediation: c.Remediation, Why: c.Why})
 		for _, t := range c.Terms {
 			lt := strings.ToLower(strings.TrimSpace(t))
 			if lt == "" {

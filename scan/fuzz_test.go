@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -55,7 +56,8 @@ func FuzzManifest(f *testing.F) {
 }
 
 // FuzzJS runs the module rewrite and the CODE rule pass over arbitrary
-// script text: neither may panic, and the rewrite must keep every offset.
+// script text: neither may panic, the rewrite must keep every offset, and
+// a script the lexical read accepts must read as the parser reads it.
 func FuzzJS(f *testing.F) {
 	for _, name := range []string{"eval.js", "hidden.js", "packed.js", "obfuscated.js", "endpoint.js", "module.js", "dynamic.js"} {
 		b, err := os.ReadFile(filepath.Join("testdata", "wechat-rules", "code", name))
@@ -71,6 +73,7 @@ func FuzzJS(f *testing.F) {
 		if got := stripModuleSyntax([]byte(src)); len(got) != len(src) {
 			t.Fatalf("module rewrite changed the length: %d -> %d", len(src), len(got))
 		}
+		requireLexicalReadAgrees(t, fmt.Sprintf("%q", src), stripModuleSyntax([]byte(src)))
 		s := &state{opts: Options{Domains: []string{"*.example.com"}}, platform: PlatformWeChat}
 		e := &entry{name: "a.js", clean: "a.js", data: []byte(src), read: true}
 		s.arch = &archive{files: []*entry{e}, byPath: map[string]*entry{"a.js": e}}

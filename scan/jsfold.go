@@ -38,6 +38,13 @@ func newJSEnv() *jsEnv {
 	return &jsEnv{inits: map[string]ast.Expression{}, reassign: map[string]bool{}, memo: map[string]foldResult{}}
 }
 
+// reset empties the environment for the next file, keeping the maps.
+func (env *jsEnv) reset() {
+	clear(env.inits)
+	clear(env.reassign)
+	clear(env.memo)
+}
+
 // record notes a declaration or assignment seen while walking the program.
 func (env *jsEnv) record(n ast.Node) {
 	switch n := n.(type) {

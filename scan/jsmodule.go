@@ -65,8 +65,12 @@ type lexer struct {
 	src      []byte
 	pos      int
 	prev     tokKind // kind of the previous significant token
-	prevText string  // its text when short (punctuation, keywords)
+	prevText string  // its text if punctuation or a keyword before a regexp
 	prevEnd  int
+	// broken is set when a string, template, regular expression or
+	// comment runs into a line break or the end it may not reach: the
+	// parser rejects the script, and its tokens cannot be trusted.
+	broken bool
 }
 
 func isIdentByte(c byte) bool {
@@ -82,14 +86,28 @@ func (lx *lexer) regexpAllowed() bool {
 	case tokNumber, tokString, tokRegexp, tokTemplate:
 		return false
 	case tokIdent:
-		switch lx.prevText {
-		case "return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case", "do", "else", "yield", "await":
-			return true
-		}
-		return false
+		return lx.prevText != "" // only the keywords below are kept
 	}
 	return lx.prevText != ")" && lx.prevText != "]" && lx.prevText != "}"
 }
+
+// regexpKeywords are the words after which a '/' starts a regular
+// expression. They and the punctuation are the only previous tokens whose
+// text the lexer keeps, taken from tables so that no token allocates.
+var regexpKeywords = func() map[string]string {
+	m := map[string]string{}
+	for _, w := range []string{"return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case", "do", "else", "yield", "await"} {
+		m[w] = w
+	}
+	return m
+}()
+
+var punctText = func() (t [256]string) {
+	for i := range t {
+		t[i] = string(rune(i))
+	}
+	return t
+}()
 
 // next returns the next significant token, skipping blanks and comments.
 func (lx *lexer) next() (int, int, tokKind) {
@@ -109,6 +127,7 @@ func (lx *lexer) next() (int, int, tokKind) {
 			end := bytes.Index(src[lx.pos+2:], []byte("*/"))
 			if end < 0 {
 				lx.pos = len(src)
+				lx.broken = true
 			} else {
 				lx.pos += end + 4
 			}
@@ -141,8 +160,11 @@ func (lx *lexer) next() (int, int, tokKind) {
 		}
 		lx.prev, lx.prevEnd = kind, lx.pos
 		lx.prevText = ""
-		if lx.pos-start <= 12 {
-			lx.prevText = string(src[start:lx.pos])
+		switch kind {
+		case tokPunct:
+			lx.prevText = punctText[c]
+		case tokIdent:
+			lx.prevText = regexpKeywords[string(src[start:lx.pos])]
 		}
 		return start, lx.pos, kind
 	}
@@ -155,11 +177,18 @@ func (lx *lexer) skipQuoted(q byte) {
 		switch src[lx.pos] {
 		case '\\':
 			lx.pos++
-		case q, '\n':
+		case q:
 			lx.pos++
+			return
+		case '\n':
+			lx.pos++
+			lx.broken = true
 			return
 		}
 	}
+	// A backslash ending the file must not step past it.
+	lx.pos = len(src)
+	lx.broken = true
 }
 
 // skipTemplate skips a template literal, including nested code in ${}.
@@ -180,6 +209,8 @@ func (lx *lexer) skipTemplate() {
 			}
 		}
 	}
+	lx.pos = min(lx.pos, len(src))
+	lx.broken = true
 }
 
 // skipBraces skips tokens up to the brace closing an already opened one.
@@ -217,6 +248,7 @@ func (lx *lexer) skipRegexp() {
 		case ']':
 			inClass = false
 		case '\n':
+			lx.broken = true
 			return
 		case '/':
 			if !inClass {
@@ -228,6 +260,8 @@ func (lx *lexer) skipRegexp() {
 			}
 		}
 	}
+	lx.pos = min(lx.pos, len(src))
+	lx.broken = true
 }
 
 // statementStart reports whether the identifier at start begins a

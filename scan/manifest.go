@@ -17,41 +17,49 @@ var (
 		ID: "MAN-001", Severity: SeverityCritical,
 		Message:     "app.json is missing",
 		Remediation: "Put app.json at the root of the mini-program (or of miniprogramRoot) and declare the pages in it.",
+		Why:         "Without app.json the platform cannot start the mini-program, and no page or privacy rule can be checked.",
 	})
 	ruleManInvalid = register(Rule{
 		ID: "MAN-002", Severity: SeverityCritical,
 		Message:     "app.json is not valid JSON or a field has the wrong type",
 		Remediation: "Fix app.json at the reported line and column; comments and trailing commas are not allowed.",
+		Why:         "The platform rejects an app.json it cannot read, and the checks that depend on it cannot run.",
 	})
 	ruleManPageMissing = register(Rule{
 		ID: "MAN-003", Severity: SeverityCritical,
 		Message:     "a page declared in app.json is missing a file",
 		Remediation: "Add the page's script and template, or remove the page from \"pages\" in app.json.",
+		Why:         "The app crashes when a user opens a declared page whose files are missing.",
 	})
 	ruleManSubPageMissing = register(Rule{
 		ID: "MAN-004", Severity: SeverityCritical,
 		Message:     "a sub-package page declared in app.json is missing a file",
 		Remediation: "Add the page under the sub-package root, or remove it from the sub-package's \"pages\".",
+		Why:         "Opening a sub-package page whose files are missing fails for users at run time.",
 	})
 	ruleManTabIconMissing = register(Rule{
 		ID: "MAN-005", Severity: SeverityMedium,
 		Message:     "a tab-bar icon declared in app.json is missing",
 		Remediation: "Add the icon file at the declared path (relative to the mini-program root) or fix the path.",
+		Why:         "A missing tab-bar icon shows a broken tab bar on every page.",
 	})
 	ruleManPermissionDesc = register(Rule{
 		ID: "MAN-006", Severity: SeverityMedium,
 		Message:     "a permission scope is declared without a description",
 		Remediation: "Give the scope a \"desc\" telling users why the app needs it; the platform shows it when asking.",
+		Why:         "Users decide whether to grant a permission from its description, and the platforms refuse scopes without one.",
 	})
 	ruleManNoPages = register(Rule{
 		ID: "MAN-007", Severity: SeverityCritical,
 		Message:     "app.json declares no pages",
 		Remediation: "List at least the home page in \"pages\"; the first entry is where the app starts.",
+		Why:         "An app without pages has nowhere to start and is refused by the platform.",
 	})
 	ruleManProjectConfig = register(Rule{
 		ID: "MAN-008", Severity: SeverityMedium,
 		Message:     "project configuration file is invalid",
 		Remediation: "Fix project.config.json or mini.project.json; the code root could not be read from it.",
+		Why:         "The code root comes from the project file, so a broken one may hide which files the platform actually builds.",
 	})
 )
 

@@ -17,16 +17,19 @@ var (
 		ID: "MAN-009", Severity: SeverityMedium,
 		Message:     "requiredPrivateInfos is not a list of known privacy interfaces",
 		Remediation: "Make \"requiredPrivateInfos\" an array of interface names such as \"getLocation\" or \"chooseAddress\".",
+		Why:         "The platform checks privacy calls against this list, so a malformed list blocks the calls or the release.",
 	})
 	ruleManLocationBoth = register(Rule{
 		ID: "MAN-010", Severity: SeverityMedium,
 		Message:     "requiredPrivateInfos declares both getLocation and getFuzzyLocation",
 		Remediation: "Declare one of the two; WeChat does not accept both precise and fuzzy location in one app.",
+		Why:         "WeChat refuses a release that asks for precise and fuzzy location together.",
 	})
 	ruleManUnusedPrivateInfo = register(Rule{
 		ID: "MAN-011", Severity: SeverityInfo,
 		Message:     "privacy interface declared but no script calls it",
 		Remediation: "Remove the declaration if the app does not need the data; declare only what the code uses.",
+		Why:         "Declaring data the app never uses asks users for more than it needs, which privacy review objects to.",
 	})
 )
 

@@ -19,6 +19,9 @@ type Rule struct {
 	Severity    Severity
 	Message     string
 	Remediation string
+	// Why says in one sentence why the rule matters: what goes wrong for
+	// users, the platform or the review when it is ignored.
+	Why string
 }
 
 // registry holds every rule by ID. It is filled by package-level register
@@ -30,6 +33,11 @@ var registry = map[string]Rule{}
 func register(r Rule) Rule {
 	if _, dup := registry[r.ID]; dup {
 		panic("scan: duplicate rule ID " + r.ID)
+	}
+	if r.Why == "" {
+		// The catalogue shows every rule's reason; a rule nobody can
+		// justify should not be registered.
+		panic("scan: rule " + r.ID + " does not say why it matters")
 	}
 	if _, ok := severityRank[r.Severity]; !ok {
 		panic("scan: rule " + r.ID + " has unknown severity " + string(r.Severity))

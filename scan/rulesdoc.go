@@ -23,19 +23,19 @@ func RulesMarkdown() string {
 		if prefix != family {
 			family = prefix
 			fmt.Fprintf(&b, "\n## %s\n\n%s\n\n", family, familyIntro[family])
-			b.WriteString("| ID | Severity | What | How to fix |\n|---|---|---|---|\n")
+			b.WriteString("| ID | Severity | What | Why it matters | How to fix |\n|---|---|---|---|---|\n")
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.ID, r.Severity, mdCell(r.Message), mdCell(r.Remediation))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.ID, r.Severity, mdCell(r.Message), mdCell(r.Why), mdCell(r.Remediation))
 	}
 	return b.String()
 }
 
-// familyIntro says why each family exists; the per-rule "why" is in its
-// message and severity.
+// familyIntro says why each family exists; each rule says why it matters
+// in its Why.
 var familyIntro = map[string]string{
 	"PKG":     "The archive and the package as the platform sees it. Anything that makes the zip unsafe to unpack is critical, so the submission is rejected with that reason instead of being unpacked anywhere.",
 	"MAN":     "app.json, the manifest both platforms read first. Declared pages that are missing make the app fail at start-up; privacy declarations are what the platforms hold the code to.",
-	"CODE":    "The scripts, read from their syntax tree (`.js`, `.wxs`, `.sjs`, vendored `miniprogram_npm/` and `node_modules/` included). Dynamic code cannot be reviewed; privacy and payment calls are evidence for the policy.",
+	"CODE":    "The scripts, read from their syntax tree (`.js`, `.wxs`, `.sjs`, vendored `miniprogram_npm/` and `node_modules/` included). Dynamic code cannot be reviewed; privacy and payment calls are evidence for the policy. A script that names none of the globals, platform objects or marks these rules look for is read lexically for its string literals instead of being parsed, so CODE-090 reports such a script only when it is visibly broken (a string, comment or bracket left open).",
 	"SECRET":  "Credentials in any text file. A released package is public: anyone can unpack it from a phone. gitleaks' rules (run as a library) find provider credentials; the platform rules find app secrets and payment signing keys.",
 	"CONTENT": "Lexicon hits in templates and string literals for businesses that need a qualification. Evidence for the policy, never a verdict; the terms live in `scan/lexicon.json`.",
 }

@@ -32,6 +32,7 @@ type sarifDriver struct {
 type sarifRule struct {
 	ID                   string         `json:"id"`
 	ShortDescription     sarifText      `json:"shortDescription"`
+	FullDescription      sarifText      `json:"fullDescription"`
 	Help                 sarifText      `json:"help"`
 	DefaultConfiguration sarifRuleLevel `json:"defaultConfiguration"`
 	Properties           map[string]any `json:"properties,omitempty"`
@@ -96,6 +97,7 @@ func (r Report) SARIF() SARIFLog {
 		driver.Rules = append(driver.Rules, sarifRule{
 			ID:                   rule.ID,
 			ShortDescription:     sarifText{Text: rule.Message},
+			FullDescription:      sarifText{Text: rule.Why},
 			Help:                 sarifText{Text: rule.Remediation},
 			DefaultConfiguration: sarifRuleLevel{Level: sarifLevel(rule.Severity)},
 			Properties:           map[string]any{"severity": string(rule.Severity)},

@@ -59,6 +59,7 @@ type state struct {
 	dynamicAPI bool
 	lexHits    map[string]bool // file and term already reported
 	lexBuf     []byte          // reused by the lexicon search
+	js         *jsScratch      // reused by the script analysis
 }
 
 // maxPerRule caps the findings one rule reports in a package. Past a hundred

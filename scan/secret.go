@@ -18,26 +18,31 @@ var (
 		ID: "SECRET-001", Severity: SeverityCritical,
 		Message:     "credential in the package (gitleaks rule)",
 		Remediation: "Revoke the credential now, remove it from the package and keep it on your server; the package is public once released.",
+		Why:         "Anyone can unpack a released package, so a credential in it is public and can be abused.",
 	})
 	ruleSecretGeneric = register(Rule{
 		ID: "SECRET-002", Severity: SeverityHigh,
 		Message:     "possible credential assigned in the package (gitleaks generic rule)",
 		Remediation: "If this is a real key, token or password, revoke it and move it to your server; if it is not, rename the field so it does not look like one.",
+		Why:         "A value assigned to a key- or password-like name is often a real credential, public once released.",
 	})
 	ruleSecretAppSecret = register(Rule{
 		ID: "SECRET-003", Severity: SeverityCritical,
 		Message:     "mini-program AppSecret in the package",
 		Remediation: "Reset the AppSecret in the platform console and call the platform's server APIs from your server only.",
+		Why:         "The AppSecret lets anyone call the platform's server APIs as the app, including reading its users' data.",
 	})
 	ruleSecretPrivateKey = register(Rule{
 		ID: "SECRET-004", Severity: SeverityCritical,
 		Message:     "RSA or EC private key in the package (payment or API signing key)",
 		Remediation: "Replace the key pair in the platform console, and sign requests on your server; the app may only hold public keys.",
+		Why:         "A signing key in the package lets anyone sign payment or API requests as the merchant.",
 	})
 	ruleSecretMerchantKey = register(Rule{
 		ID: "SECRET-005", Severity: SeverityCritical,
 		Message:     "payment merchant API key in the package",
 		Remediation: "Reset the merchant API key in the payment console and keep it on your server, which alone may sign payment requests.",
+		Why:         "The merchant API key signs payment requests, so whoever holds it can move the merchant's money.",
 	})
 )
 
