@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
 	"trustgate/internal/blobstore"
@@ -47,8 +48,13 @@ type stack struct {
 
 func startStack(t testing.TB, maxPackage int64) *stack {
 	t.Helper()
+	return wireStack(t, testenv.NewDB(t).Store, testenv.Temporal(t), maxPackage)
+}
+
+// wireStack wires the application on a store and a Temporal client.
+func wireStack(t testing.TB, st *store.Store, tc client.Client, maxPackage int64) *stack {
+	t.Helper()
 	ctx := context.Background()
-	db := testenv.NewDB(t)
 	blobs, err := blobstore.Open(ctx, "file://"+filepath.ToSlash(t.TempDir()))
 	require.NoError(t, err)
 	t.Cleanup(func() { blobs.Close() })
@@ -57,7 +63,7 @@ func startStack(t testing.TB, maxPackage int64) *stack {
 	s := &services{
 		cfg: config.Config{TemporalTaskQueue: testenv.TaskQueue(t), TemporalNamespace: "default", MaxPackageBytes: maxPackage,
 			DailyQuota: 1000, WebhookAllowLoopback: true},
-		store: db.Store, temporal: testenv.Temporal(t), blobs: blobs, policy: engine,
+		store: st, temporal: tc, blobs: blobs, policy: engine,
 	}
 	w := s.newWorker()
 	require.NoError(t, w.Start())
@@ -67,9 +73,9 @@ func startStack(t testing.TB, maxPackage int64) *stack {
 	s.startDispatcher(dctx)
 	srv := httptest.NewServer(s.newServer().Handler())
 	t.Cleanup(srv.Close)
-	demo, err := seedDemo(ctx, db.Store, t.TempDir())
+	demo, err := seedDemo(ctx, st, t.TempDir())
 	require.NoError(t, err)
-	return &stack{url: srv.URL, demo: demo, store: db.Store, svc: s, worker: w}
+	return &stack{url: srv.URL, demo: demo, store: st, svc: s, worker: w}
 }
 
 func (s *stack) appOf(owner string) string {
