@@ -3,8 +3,12 @@
 # for an enterprise with a payment qualification.
 #
 # A scan can report hundreds of findings, and this file is where a decision
-# spends its time. Each finding is looked at once, in open_findings; the
-# rules after it see only the few that matter, already normalised.
+# spends its time. What a finding costs in OPA's evaluator is the number of
+# expressions it goes through, and a builtin call, a negation, a function call
+# or a lookup in another rule's value costs several plain ones. So the one
+# pass over every finding (possibly_open_findings) does as little as it can;
+# open_findings normalises the few that remain, and the reason rules see
+# only those.
 package trustgate.submission
 
 # A waiver exempts one app from one rule until its end date; compliance
@@ -17,33 +21,51 @@ waived_rules := {w.rule_id |
 	time.parse_rfc3339_ns(w.expires_at) > now_ns
 }
 
-# Severities that never stop a submission. Anything not listed here or as
-# critical goes to a reviewer, so a new or misspelt severity fails closed.
-informational_severities := {"medium", "low", "info"}
+# Medium, low and info are the severities that never stop a submission.
+# Anything else that is not critical goes to a reviewer, so a new or misspelt
+# severity fails closed. Most findings of a large scan are informational, and
+# the pass over all of them only compares the severity with the three
+# spellings the scan writes; a severity in another case ("Low") stays in, and
+# open_findings recognises it after lower().
+#
+# A finding without a severity would drop out of that pass. The count below
+# notices it, and only then are findings looked at again, so that such a
+# finding goes to review instead of silently disappearing.
+possibly_open_findings := array.concat(
+	[f |
+		some f in input.findings
+		severity := f.severity
+		severity != "medium"
+		severity != "low"
+		severity != "info"
+	],
+	unrated_findings,
+)
+
+unrated_findings := [f | some f in input.findings; object.get(f, "severity", null) == null] if {
+	count([true | input.findings[_].severity]) < count(input.findings)
+} else := []
 
 # The findings that stop or hold a submission, normalised: lower-case
 # severity, and every field present so that no reason goes missing because a
-# hand-written input left one out.
-#
-# Most findings of a large scan are informational. The first line after the
-# iteration drops those with one builtin and one lookup; only the rest pay
-# for lower() and the normalising. A severity in an odd case ("Low") takes
-# the long way and is still recognised. (object.get rather than f.severity:
-# OPA hoists f.severity out of the negation, and a finding without a
-# severity would silently drop out instead of going to review.)
+# hand-written input left one out. Each is kept as the evidence its reason
+# shows, with the finding's own text beside it, so that the reason rules
+# build no second object and look nothing up twice.
 open_findings := [finding |
-	some f in input.findings
-	raw_severity := object.get(f, "severity", "")
-	not informational_severities[raw_severity]
-	severity := lower(raw_severity)
-	not informational_severities[severity]
+	some f in possibly_open_findings
+	severity := lower(object.get(f, "severity", ""))
+	severity != "medium"
+	severity != "low"
+	severity != "info"
 	rule_id := object.get(f, "rule_id", "")
 	not waived_rules[rule_id]
 	finding := {
-		"rule_id": rule_id,
-		"severity": severity,
-		"file": object.get(f, "file", ""),
-		"line": object.get(f, "line", 0),
+		"evidence": {
+			"rule_id": rule_id,
+			"file": object.get(f, "file", ""),
+			"line": object.get(f, "line", 0),
+			"severity": severity,
+		},
 		"message": object.get(f, "message", ""),
 		"remediation": object.get(f, "remediation", ""),
 	}
@@ -51,15 +73,15 @@ open_findings := [finding |
 
 reject_reasons contains reason if {
 	some f in open_findings
-	f.severity == "critical"
-	location := where(f)
+	evidence := f.evidence
+	evidence.severity == "critical"
 
 	# The rule ID is the code so that a developer can look the rule up.
 	reason := {
-		"code": f.rule_id,
+		"code": evidence.rule_id,
 		"message": f.message,
-		"evidence": {"rule_id": f.rule_id, "file": f.file, "line": f.line, "severity": f.severity},
-		"remediation": critical_remediation(f, location),
+		"evidence": evidence,
+		"remediation": critical_remediation(f, where(evidence.file, evidence.line)),
 	}
 }
 
@@ -68,24 +90,42 @@ reject_reasons contains reason if {
 critical_remediation(f, location) := sprintf("%s (at %s)", [f.remediation, location]) if {
 	is_string(f.remediation)
 	f.remediation != ""
-} else := sprintf("Fix what %s reports at %s and upload a new version.", [f.rule_id, location])
+} else := sprintf("Fix what %s reports at %s and upload a new version.", [f.evidence.rule_id, location])
 
+# Nearly every finding has a line, and its reason is written without a call
+# to where(): a function call costs a finding more than the rest of its
+# reason. The rule after it writes the same sentences for the others.
 review_reasons contains reason if {
 	some f in open_findings
-	f.severity != "critical"
-	location := where(f)
+	evidence := f.evidence
+	evidence.line > 0
+	evidence.severity != "critical"
 	reason := {
 		"code": "FINDING_NEEDS_REVIEW",
-		"message": sprintf("%s (%s) at %s needs a reviewer: %s", [f.rule_id, f.severity, location, f.message]),
-		"evidence": {"rule_id": f.rule_id, "file": f.file, "line": f.line, "severity": f.severity},
-		"remediation": sprintf("No action needed for this submission; to skip review next time, fix what %s reports at %s.", [f.rule_id, location]),
+		"message": sprintf("%s (%s) at %s:%v needs a reviewer: %s", [evidence.rule_id, evidence.severity, evidence.file, evidence.line, f.message]),
+		"evidence": evidence,
+		"remediation": sprintf("No action needed for this submission; to skip review next time, fix what %s reports at %s:%v.", [evidence.rule_id, evidence.file, evidence.line]),
 	}
 }
 
-where(f) := sprintf("%s:%v", [f.file, f.line]) if {
-	f.line > 0
-} else := f.file if {
-	f.file != ""
+review_reasons contains reason if {
+	some f in open_findings
+	evidence := f.evidence
+	evidence.line <= 0
+	evidence.severity != "critical"
+	location := where(evidence.file, evidence.line)
+	reason := {
+		"code": "FINDING_NEEDS_REVIEW",
+		"message": sprintf("%s (%s) at %s needs a reviewer: %s", [evidence.rule_id, evidence.severity, location, f.message]),
+		"evidence": evidence,
+		"remediation": sprintf("No action needed for this submission; to skip review next time, fix what %s reports at %s.", [evidence.rule_id, location]),
+	}
+}
+
+where(file, line) := sprintf("%s:%v", [file, line]) if {
+	line > 0
+} else := file if {
+	file != ""
 } else := "package level"
 
 # ---------------------------------------------------------------------------
@@ -100,12 +140,18 @@ payment_allowed if {
 }
 
 # Looked at only when payments are not allowed, so the usual enterprise with
-# a payment licence pays nothing for this pass.
-payment_findings := [f |
-	some f in input.findings
-	payment_rule_ids[f.rule_id]
-	not waived_rules[f.rule_id]
-]
+# a payment licence pays nothing for this pass. The rule IDs are bound to a
+# local array first: a lookup in another rule's value, or in a set, costs
+# each finding several times a comparison.
+payment_findings := fs if {
+	ids := [id | some id in payment_rule_ids]
+	fs := [f |
+		some f in input.findings
+		some id in ids
+		f.rule_id == id
+		not waived_rules[id]
+	]
+}
 
 reject_reasons contains reason if {
 	not payment_allowed

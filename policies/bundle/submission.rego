@@ -25,18 +25,24 @@ now_ns := time.parse_rfc3339_ns(input.now)
 # developer can fix everything in one round instead of one reason per upload.
 # Reasons are sets here; the engine returns them as a list sorted by code and
 # evidence, which keeps sorting (costly in Rego) out of every decision.
+#
+# Approval repeats its condition: if the review routing in data.json were
+# missing a field, the review branch would be undefined, and the decision
+# must then be undefined too (the engine fails closed), not fall through to
+# an approval.
 decision := {"outcome": "reject", "reasons": reject_reasons} if {
-	count(reject_reasons) > 0
-}
-
-decision := object.union({"outcome": "review", "reasons": review_reasons}, review_route) if {
-	count(reject_reasons) == 0
-	count(review_reasons) > 0
-}
-
-decision := {"outcome": "approve", "reasons": []} if {
-	count(reject_reasons) == 0
-	count(review_reasons) == 0
+	reject_reasons != set()
+} else := {
+	"outcome": "review",
+	"reasons": review_reasons,
+	"queue": queue,
+	"priority": review_route.priority,
+	"approvals_required": review_route.approvals_required,
+	"sla_hours": review_route.sla_hours,
+} if {
+	review_reasons != set()
+} else := {"outcome": "approve", "reasons": []} if {
+	review_reasons == set()
 }
 
 # ---------------------------------------------------------------------------
@@ -172,9 +178,4 @@ review_reasons contains reason if {
 
 queue := "senior" if repeat_offender else := "standard"
 
-review_route := {
-	"queue": queue,
-	"priority": limits.review[queue].priority,
-	"approvals_required": limits.review[queue].approvals_required,
-	"sla_hours": limits.review[queue].sla_hours,
-}
+review_route := limits.review[queue]

@@ -173,6 +173,17 @@ test_finding_without_severity_goes_to_review if {
 	reason(d, "FINDING_NEEDS_REVIEW").evidence.severity == ""
 }
 
+test_high_finding_without_line_names_the_file_or_the_package if {
+	in_file := object.union(high, {"line": 0})
+	d := submission.decision with input as object.union(clean, {"findings": [in_file]})
+	r := reason(d, "FINDING_NEEDS_REVIEW")
+	r.message == "CODE-012 (high) at pages/pay/pay.js needs a reviewer: payment API used"
+	r.remediation == "No action needed for this submission; to skip review next time, fix what CODE-012 reports at pages/pay/pay.js."
+	package_level := json.remove(high, ["file", "line"])
+	at_package := submission.decision with input as object.union(clean, {"findings": [package_level]})
+	reason(at_package, "FINDING_NEEDS_REVIEW").message == "CODE-012 (high) at package level needs a reviewer: payment API used"
+}
+
 test_unknown_severity_goes_to_review if {
 	f := object.union(high, {"severity": "severe"})
 	d := submission.decision with input as object.union(clean, {"findings": [f]})
