@@ -165,6 +165,9 @@ type Verdict struct {
 	policies.Decision
 	PolicyVersion string `json:"policy_version"`
 	PolicyHash    string `json:"policy_hash"`
+	// QASampleRate is the policy's share of automatic approvals that get a
+	// QA look (policy data, so compliance owns it).
+	QASampleRate float64 `json:"qa_sample_rate,omitempty"`
 }
 
 // Decide evaluates the active policy on the profile and the stored findings
@@ -193,7 +196,7 @@ func (a *Activities) Decide(ctx context.Context, in DecideInput) (Verdict, error
 	started := time.Now()
 	decision := engine.Decide(ctx, input)
 	metrics.PolicyEvaluation.Observe(time.Since(started).Seconds())
-	v := Verdict{Decision: decision, PolicyVersion: engine.Version(), PolicyHash: engine.Hash()}
+	v := Verdict{Decision: decision, PolicyVersion: engine.Version(), PolicyHash: engine.Hash(), QASampleRate: engine.QASampleRate()}
 	if err := a.Store.RecordDecision(ctx, in.SubmissionID, in.Attempt, v.PolicyVersion, v.PolicyHash, input, decision); err != nil {
 		return Verdict{}, err
 	}

@@ -29,6 +29,8 @@ type Engine struct {
 	hash     string
 	version  string
 	timeout  time.Duration
+	// qaSampleRate is data.trustgate.qa.sample_rate, read once.
+	qaSampleRate float64
 }
 
 // NewDefault returns an engine for the bundle embedded in the binary, named
@@ -82,8 +84,31 @@ func NewNamed(version string, files map[string][]byte) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare bundle %s: %w", version, err)
 	}
-	return &Engine{query: query, compiler: compiler, hash: bundleHash(files), version: version, timeout: DefaultTimeout}, nil
+	return &Engine{query: query, compiler: compiler, hash: bundleHash(files), version: version, timeout: DefaultTimeout,
+		qaSampleRate: qaSampleRate(b.data)}, nil
 }
+
+// qaSampleRate reads data.trustgate.qa.sample_rate: the share of automatic
+// approvals that get a QA look after going live. Missing or out of range
+// reads as 0 (no sampling) rather than failing the bundle.
+func qaSampleRate(data map[string]any) float64 {
+	tg, _ := data["trustgate"].(map[string]any)
+	qa, _ := tg["qa"].(map[string]any)
+	var rate float64
+	switch v := qa["sample_rate"].(type) {
+	case float64:
+		rate = v
+	case interface{ Float64() (float64, error) }:
+		rate, _ = v.Float64()
+	}
+	if rate < 0 || rate > 1 {
+		return 0
+	}
+	return rate
+}
+
+// QASampleRate is the bundle's share of automatic approvals sampled for QA.
+func (e *Engine) QASampleRate() float64 { return e.qaSampleRate }
 
 // WithTimeout returns a copy of the engine whose evaluations are bounded by
 // d instead of DefaultTimeout. The compiled bundle is shared.

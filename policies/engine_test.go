@@ -283,3 +283,14 @@ func TestRunTestsRefusesForbiddenBuiltins(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "policy_test.rego:3")
 }
+
+func TestQASampleRateComesFromData(t *testing.T) {
+	t.Parallel()
+	e, err := NewDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.QASampleRate(); got != 0.05 {
+		t.Fatalf("default bundle samples %v of approvals, want 0.05 from data.json", got)
+	}
+}

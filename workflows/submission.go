@@ -28,7 +28,6 @@ var a *activities.Activities
 type ReviewConfig struct {
 	ClaimTimeout time.Duration `json:"claim_timeout"`
 	AppealWindow time.Duration `json:"appeal_window"`
-	QASampleRate float64       `json:"qa_sample_rate"`
 	QADue        time.Duration `json:"qa_due"`
 }
 
@@ -36,7 +35,6 @@ type ReviewConfig struct {
 var DefaultReviewConfig = ReviewConfig{
 	ClaimTimeout: 30 * time.Minute,
 	AppealWindow: 14 * 24 * time.Hour,
-	QASampleRate: 0.05,
 	QADue:        72 * time.Hour,
 }
 
@@ -125,7 +123,7 @@ func (s *process) run(ctx workflow.Context) (SubmissionResult, error) {
 	switch {
 	case result.State == submission.Rejected:
 		return s.hearAppeal(ctx, verdict, result)
-	case automatic && s.sampledForQA():
+	case automatic && s.sampledForQA(verdict.QASampleRate):
 		return result, s.runQA(ctx, verdict)
 	}
 	return result, nil
@@ -179,16 +177,16 @@ func (s *process) hearAppeal(ctx workflow.Context, first activities.Verdict, res
 	return s.finish(ctx, verdict)
 }
 
-// sampledForQA picks a share of automatic approvals for a QA look. The
-// choice hashes the submission ID: deterministic on replay, uniform across
-// submissions.
-func (s *process) sampledForQA() bool {
-	if s.cfg.QASampleRate <= 0 {
+// sampledForQA picks the policy's share of automatic approvals for a QA
+// look. The choice hashes the submission ID: deterministic on replay,
+// uniform across submissions.
+func (s *process) sampledForQA(rate float64) bool {
+	if rate <= 0 {
 		return false
 	}
 	h := fnv.New32a()
 	h.Write([]byte(s.id))
-	return float64(h.Sum32()%10000) < s.cfg.QASampleRate*10000
+	return float64(h.Sum32()%10000) < rate*10000
 }
 
 // runQA asks a reviewer to look at a live automatic approval; a rejection

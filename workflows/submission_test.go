@@ -337,12 +337,12 @@ func TestAppealWindowClosesTheProcess(t *testing.T) {
 
 func TestQASampleRejectionSuspendsTheApp(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, activities.Verdict{Decision: policies.Decision{Outcome: policies.OutcomeApprove}})
+	h := newHarness(t, activities.Verdict{Decision: policies.Decision{Outcome: policies.OutcomeApprove}, QASampleRate: 1})
 	var claim, decide error
 	h.at(time.Hour, UpdateClaim, ClaimRequest{TaskID: task1, Actor: reviewer("q1")}, &claim)
 	h.at(2*time.Hour, UpdateDecide, DecisionRequest{TaskID: task1, Actor: reviewer("q1"), Outcome: "reject",
 		ReasonCodes: []string{"CONTENT_MISLEADING"}, Comment: "fake discounts"}, &decide)
-	r := h.run(ReviewConfig{QASampleRate: 1, ClaimTimeout: 2 * time.Hour})
+	r := h.run(ReviewConfig{ClaimTimeout: 2 * time.Hour})
 	require.NoError(t, claim)
 	require.NoError(t, decide)
 	require.Equal(t, submission.Approved, r.State, "the submission stays approved; its app is suspended")
@@ -354,8 +354,8 @@ func TestQASampleRejectionSuspendsTheApp(t *testing.T) {
 
 func TestUntakenQATaskLapses(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, activities.Verdict{Decision: policies.Decision{Outcome: policies.OutcomeApprove}})
-	r := h.run(ReviewConfig{QASampleRate: 1, QADue: 72 * time.Hour})
+	h := newHarness(t, activities.Verdict{Decision: policies.Decision{Outcome: policies.OutcomeApprove}, QASampleRate: 1})
+	r := h.run(ReviewConfig{QADue: 72 * time.Hour})
 	require.Equal(t, submission.Approved, r.State)
 	require.Equal(t, "expired", h.rec.task(task1).State)
 	require.Empty(t, h.rec.suspended)
@@ -365,8 +365,8 @@ func TestQASamplingPicksTheConfiguredShare(t *testing.T) {
 	t.Parallel()
 	picked := 0
 	for i := range 10000 {
-		p := &process{id: "sub_" + time.Unix(int64(i), 0).Format("20060102150405"), cfg: ReviewConfig{QASampleRate: 0.05}}
-		if p.sampledForQA() {
+		p := &process{id: "sub_" + time.Unix(int64(i), 0).Format("20060102150405")}
+		if p.sampledForQA(0.05) {
 			picked++
 		}
 	}

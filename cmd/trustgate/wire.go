@@ -131,7 +131,7 @@ func (s *services) newServer() *server.Server {
 		Engines:              activities.FixedPolicy{Engine: s.policy},
 		Review: workflows.ReviewConfig{
 			ClaimTimeout: s.cfg.ClaimTimeout, AppealWindow: s.cfg.AppealWindow,
-			QASampleRate: s.cfg.QASampleRate, QADue: workflows.DefaultReviewConfig.QADue,
+			QADue: workflows.DefaultReviewConfig.QADue,
 		},
 	}
 }

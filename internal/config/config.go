@@ -37,7 +37,6 @@ type Config struct {
 	TemporalUIPort       int           // TEMPORAL_UI_PORT
 	ClaimTimeout         time.Duration // TRUSTGATE_CLAIM_TIMEOUT
 	AppealWindow         time.Duration // TRUSTGATE_APPEAL_WINDOW
-	QASampleRate         float64       // TRUSTGATE_QA_SAMPLE_RATE
 	LogLevel             slog.Level
 }
 
@@ -69,7 +68,6 @@ var Vars = []Var{
 	{"TEMPORAL_UI_PORT", "8233", "port of the Temporal web UI of `trustgate dev`"},
 	{"TRUSTGATE_CLAIM_TIMEOUT", "30m", "a claimed review task without a decision returns to its queue after this"},
 	{"TRUSTGATE_APPEAL_WINDOW", "336h", "how long after a rejection the developer may appeal (14 days)"},
-	{"TRUSTGATE_QA_SAMPLE_RATE", "0.05", "share of automatic approvals that get a QA review after going live"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 }
 
@@ -130,9 +128,6 @@ func FromEnv() (Config, error) {
 	}
 	if c.WebhookAllowLoopback, err = strconv.ParseBool(get("TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK")); err != nil {
 		return c, fmt.Errorf("TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK: want true or false, got %q", get("TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK"))
-	}
-	if c.QASampleRate, err = strconv.ParseFloat(get("TRUSTGATE_QA_SAMPLE_RATE"), 64); err != nil || c.QASampleRate < 0 || c.QASampleRate > 1 {
-		return c, fmt.Errorf("TRUSTGATE_QA_SAMPLE_RATE: want a share from 0 to 1, got %q", get("TRUSTGATE_QA_SAMPLE_RATE"))
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(strings.ToUpper(get("LOG_LEVEL")))); err != nil {
 		return c, fmt.Errorf("LOG_LEVEL: %w", err)
