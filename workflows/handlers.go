@@ -207,14 +207,15 @@ func (s *process) withdraw(ctx workflow.Context) (submission.State, error) {
 }
 
 func (s *process) validateAppeal(ctx workflow.Context, r AppealRequest) error {
+	// A takedown's appeal may arrive as soon as the developer sees the
+	// suspension, which can be a moment before this workflow hears that its
+	// suspending activity finished; the main flow takes it up from there.
 	switch {
-	case s.takedown && !s.suspended:
-		return refuse(RefusedConflict, "the app is not suspended yet")
 	case !s.takedown && s.state != submission.Rejected:
 		return refuse(RefusedConflict, "only a rejected submission can be appealed (it is %s)", s.state)
 	case s.appealText != "":
 		return refuse(RefusedConflict, "the submission was appealed already")
-	case workflow.Now(ctx).After(s.rejectedAt.Add(s.cfg.AppealWindow)):
+	case !s.rejectedAt.IsZero() && workflow.Now(ctx).After(s.rejectedAt.Add(s.cfg.AppealWindow)):
 		return refuse(RefusedConflict, "the appeal window closed")
 	case strings.TrimSpace(r.Text) == "" || len(r.Text) > 4000:
 		return refuse(RefusedInvalid, "an appeal needs a text of 1 to 4000 characters")

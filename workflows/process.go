@@ -37,7 +37,7 @@ type process struct {
 	withdrawn, withdrawRecorded bool
 	finalizing                  bool // a final decision is being recorded
 	appealText                  string
-	takedown, suspended         bool // a takedown: the appeal is of the suspension
+	takedown                    bool // a takedown: the appeal is of the suspension
 	appealRecorded              bool
 	rejectedAt                  time.Time
 }

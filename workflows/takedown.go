@@ -62,7 +62,7 @@ func (s *process) takeDown(ctx workflow.Context, in TakedownInput) (string, erro
 	if err := workflow.ExecuteActivity(ctx, a.SuspendApp, sus).Get(ctx, nil); err != nil {
 		return "", fmt.Errorf("suspend %s: %w", in.AppID, err)
 	}
-	s.suspended, s.rejectedAt = true, workflow.Now(ctx)
+	s.rejectedAt = workflow.Now(ctx)
 	appealed, err := workflow.AwaitWithTimeout(ctx, s.cfg.AppealWindow, func() bool { return s.appealText != "" })
 	if err != nil || !appealed {
 		return "suspended", err
