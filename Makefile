@@ -8,7 +8,7 @@ export GOFLAGS := -buildvcs=false
 TEMPORAL_CLI_VERSION := v1.5.1
 BIN := $(CURDIR)/bin
 
-.PHONY: run test vet build tools clean
+.PHONY: run test vet build tools fuzz bench clean
 
 run: build tools
 	@./bin/trustgate dev
@@ -35,6 +35,21 @@ vet:
 # package uses them through internal/testenv.
 test: tools vet
 	go run ./internal/testenv/teststack -- go test -count=1 -timeout 20m ./...
+
+# Each fuzz target of the scanner for FUZZTIME (CI runs this after the tests).
+FUZZTIME ?= 20s
+fuzz:
+	@for target in FuzzScan FuzzManifest FuzzJS; do \
+		echo "fuzzing $$target for $(FUZZTIME)"; \
+		go test ./scan -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
+
+# Benchmarks: the scanner, the policy engine, and a 2 MB package from upload
+# to findings stored on the whole stack.
+bench: tools
+	go test ./scan -run '^$$' -bench 'ScanLibraries|ScanPackage2MB|Secrets' -cpu 1 -count 3
+	go test ./policies -run '^$$' -bench 'DecideLatency' -count 3
+	go run ./internal/testenv/teststack -- go test ./cmd/trustgate -run '^$$' -bench UploadToFindings -benchtime 20x
 
 clean:
 	rm -rf bin .dev examples/*.zip
