@@ -110,17 +110,12 @@ func (s *Server) updateStanding(c *gin.Context) {
 // appEvents is an app's history: live versions, suspensions with their
 // reasons, re-checks.
 func (s *Server) appEvents(c *gin.Context) {
-	ctx := c.Request.Context()
-	app, err := s.Store.GetApp(ctx, c.Param("id"))
+	app, err := s.loadVisibleApp(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	if !canSee(caller(c), app.DeveloperID) {
-		fail(c, problemErr("not-found", "no such app, or not yours"))
-		return
-	}
-	events, err := s.Store.AppEvents(ctx, app.ID)
+	events, err := s.Store.AppEvents(c.Request.Context(), app.ID)
 	if err != nil {
 		fail(c, err)
 		return
@@ -129,4 +124,17 @@ func (s *Server) appEvents(c *gin.Context) {
 		events = []store.AppEvent{}
 	}
 	c.JSON(http.StatusOK, gin.H{"app": app, "items": events})
+}
+
+// loadVisibleApp loads the app of the route's :id if the caller may see it;
+// another developer's app is "not found", so its existence leaks nothing.
+func (s *Server) loadVisibleApp(c *gin.Context) (store.App, error) {
+	app, err := s.Store.GetApp(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		return app, err
+	}
+	if !canSee(caller(c), app.DeveloperID) {
+		return app, problemErr("not-found", "no such app, or not yours")
+	}
+	return app, nil
 }

@@ -9,7 +9,19 @@ import (
 	"trustgate/policies"
 )
 
-func (s *Server) knownReasonCode(code string) bool { return policies.ReviewerMayGive(code) }
+// checkReasonCodes admits at most 20 codes a reviewer may give, from the
+// catalogue.
+func checkReasonCodes(codes []string) error {
+	if len(codes) > 20 {
+		return invalid("reason_codes", "at most 20 codes")
+	}
+	for _, code := range codes {
+		if !policies.ReviewerMayGive(code) {
+			return invalid("reason_codes", "not a code of the catalogue (GET /v1/reason-codes): "+code)
+		}
+	}
+	return nil
+}
 
 // reasonCodes is the catalogue of reason codes in the caller's language.
 func (s *Server) reasonCodes(c *gin.Context) {

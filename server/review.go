@@ -141,15 +141,9 @@ func (s *Server) decideTask(c *gin.Context) {
 		fail(c, invalid("comment", "at most 4000 characters"))
 		return
 	}
-	if len(req.ReasonCodes) > 20 {
-		fail(c, invalid("reason_codes", "at most 20 codes"))
+	if err := checkReasonCodes(req.ReasonCodes); err != nil {
+		fail(c, err)
 		return
-	}
-	for _, code := range req.ReasonCodes {
-		if !s.knownReasonCode(code) {
-			fail(c, invalid("reason_codes", "not a code of the catalogue (GET /v1/reason-codes): "+code))
-			return
-		}
 	}
 	t, err := s.Store.GetTask(c.Request.Context(), c.Param("id"))
 	if err != nil {

@@ -28,15 +28,13 @@ func (s *Server) suspendApp(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if len(req.ReasonCodes) == 0 || len(req.ReasonCodes) > 20 {
-		fail(c, invalid("reason_codes", "one to 20 codes from GET /v1/reason-codes"))
+	if len(req.ReasonCodes) == 0 {
+		fail(c, invalid("reason_codes", "at least one code from GET /v1/reason-codes"))
 		return
 	}
-	for _, code := range req.ReasonCodes {
-		if !s.knownReasonCode(code) {
-			fail(c, invalid("reason_codes", "not a code of the catalogue: "+code))
-			return
-		}
+	if err := checkReasonCodes(req.ReasonCodes); err != nil {
+		fail(c, err)
+		return
 	}
 	if strings.TrimSpace(req.Comment) == "" || len(req.Comment) > 4000 {
 		fail(c, invalid("comment", "say why, in 1 to 4000 characters"))
@@ -95,13 +93,9 @@ func (s *Server) appealSuspension(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	app, err := s.Store.GetApp(ctx, c.Param("id"))
+	app, err := s.loadVisibleApp(c)
 	if err != nil {
 		fail(c, err)
-		return
-	}
-	if !canSee(caller(c), app.DeveloperID) {
-		fail(c, problemErr("not-found", "no such app, or not yours"))
 		return
 	}
 	sus, err := s.Store.SuspensionOf(ctx, app.ID)

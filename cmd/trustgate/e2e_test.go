@@ -55,14 +55,15 @@ func startStack(t testing.TB, maxPackage int64) *stack {
 func wireStack(t testing.TB, st *store.Store, tc client.Client, maxPackage int64) *stack {
 	t.Helper()
 	ctx := context.Background()
-	blobs, err := blobstore.Open(ctx, "file://"+filepath.ToSlash(t.TempDir()))
+	blobURL := "file://" + filepath.ToSlash(t.TempDir())
+	blobs, err := blobstore.Open(ctx, blobURL)
 	require.NoError(t, err)
 	t.Cleanup(func() { blobs.Close() })
 	engine, err := policies.NewDefault()
 	require.NoError(t, err)
 	s := &services{
 		cfg: config.Config{TemporalTaskQueue: testenv.TaskQueue(t), TemporalNamespace: "default", MaxPackageBytes: maxPackage,
-			DailyQuota: 1000, WebhookAllowLoopback: true},
+			DailyQuota: 1000, WebhookAllowLoopback: true, BlobURL: blobURL},
 		store: st, temporal: tc, blobs: blobs, policy: engine,
 	}
 	w := s.newWorker()

@@ -3,6 +3,10 @@ package main
 import (
 	"context"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -89,4 +93,48 @@ func TestTemporalRestartContinuesTheReview(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, "%v", out)
 	sub := s.settle(t, dev, id)
 	require.Equal(t, []string{"received", "scanning", "evaluating", "in_review", "approved"}, timelineStates(sub))
+}
+
+// workerProcess runs `trustgate worker` as a process of its own against
+// the isolated stack, so that it can be killed like a crashed host.
+func workerProcess(t *testing.T, s *stack, iso *testenv.Isolated, bin string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, "worker")
+	cmd.Env = append(os.Environ(),
+		"DATABASE_URL="+iso.AppURL, "TEMPORAL_ADDRESS="+iso.TemporalAddress,
+		"TEMPORAL_TASK_QUEUE="+s.svc.cfg.TemporalTaskQueue, "BLOB_URL="+s.svc.cfg.BlobURL,
+		"TRUSTGATE_METRICS_ADDR=127.0.0.1:0", "LOG_LEVEL=warn")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd
+}
+
+func TestReviewSurvivesAWorkerKilledHard(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills a worker process")
+	}
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "trustgate")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+	s, iso := startIsolatedStack(t)
+	s.worker.Stop() // from here on, only worker processes work
+	first := workerProcess(t, s, iso, bin)
+
+	r1, dev := s.demo.tokens["reviewer"], s.demo.tokens["wang-flagged"]
+	id, task := s.inReview(t, "1.0.0")
+	code, _ := s.act(t, r1, "/v1/review-tasks/"+task.ID+"/claim", "")
+	require.Equal(t, http.StatusOK, code)
+
+	require.NoError(t, first.Process.Signal(syscall.SIGKILL))
+	_, _ = first.Process.Wait()
+	workerProcess(t, s, iso, bin)
+
+	code, out := s.act(t, r1, "/v1/review-tasks/"+task.ID+"/decision", `{"outcome":"approve","comment":"decided after the crash"}`)
+	require.Equal(t, http.StatusOK, code, "%v", out)
+	sub := s.settle(t, dev, id)
+	require.Equal(t, []string{"received", "scanning", "evaluating", "in_review", "approved"}, timelineStates(sub),
+		"nothing lost, nothing written twice")
 }

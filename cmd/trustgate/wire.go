@@ -151,32 +151,31 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler) error {
 	return srv.Shutdown(shutdown)
 }
 
-func runServe(ctx context.Context, args []string, _ io.Writer) error {
-	if err := newFlags("serve", "serve").Parse(args); err != nil {
-		return err
+// servicesFor parses a long-running command's (flag-less) arguments, reads
+// the configuration and connects to everything.
+func servicesFor(ctx context.Context, name string, args []string) (*services, error) {
+	if err := newFlags(name, name).Parse(args); err != nil {
+		return nil, err
 	}
 	cfg, err := loadConfig()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	s, err := openServices(ctx, cfg)
+	return openServices(ctx, cfg)
+}
+
+func runServe(ctx context.Context, args []string, _ io.Writer) error {
+	s, err := servicesFor(ctx, "serve", args)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	slog.Info("serving API and console", "addr", cfg.HTTPAddr)
-	return serveHTTP(ctx, cfg.HTTPAddr, s.newServer().Handler())
+	slog.Info("serving API and console", "addr", s.cfg.HTTPAddr)
+	return serveHTTP(ctx, s.cfg.HTTPAddr, s.newServer().Handler())
 }
 
 func runWorker(ctx context.Context, args []string, _ io.Writer) error {
-	if err := newFlags("worker", "worker").Parse(args); err != nil {
-		return err
-	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	s, err := openServices(ctx, cfg)
+	s, err := servicesFor(ctx, "worker", args)
 	if err != nil {
 		return err
 	}
@@ -186,10 +185,10 @@ func runWorker(ctx context.Context, args []string, _ io.Writer) error {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	s.startDispatcher(ctx)
-	slog.Info("worker running", "task_queue", cfg.TemporalTaskQueue, "metrics", cfg.MetricsAddr)
+	slog.Info("worker running", "task_queue", s.cfg.TemporalTaskQueue, "metrics", s.cfg.MetricsAddr)
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", metrics.Handler(s.store))
-	err = serveHTTP(ctx, cfg.MetricsAddr, mux)
+	err = serveHTTP(ctx, s.cfg.MetricsAddr, mux)
 	w.Stop()
 	return err
 }

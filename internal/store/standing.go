@@ -103,19 +103,7 @@ type AuditEntry struct {
 
 // Audit appends an entry to the audit log.
 func (s *Store) Audit(ctx context.Context, e AuditEntry, before, after any) error {
-	b, err := json.Marshal(before)
-	if err != nil {
-		return fmt.Errorf("encode audit: %w", err)
-	}
-	a, err := json.Marshal(after)
-	if err != nil {
-		return fmt.Errorf("encode audit: %w", err)
-	}
-	_, err = s.pool.Exec(ctx, auditInsert, e.Actor, e.Role, e.Action, e.ObjectID, e.RequestID, b, a)
-	if err != nil {
-		return fmt.Errorf("audit %s on %s: %w", e.Action, e.ObjectID, err)
-	}
-	return nil
+	return s.inTx(ctx, func(tx pgx.Tx) error { return insertAudit(ctx, tx, e, before, after) })
 }
 
 const auditInsert = `INSERT INTO audit_log (actor, role, action, object_id, request_id, before, after)
