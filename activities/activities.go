@@ -48,6 +48,9 @@ type Activities struct {
 // ScanInput names the submission whose package to scan.
 type ScanInput struct {
 	SubmissionID string
+	// ScanningSeq, when set, is the timeline step at which the scan records
+	// the move to "scanning" before it starts.
+	ScanningSeq int `json:",omitempty"`
 }
 
 // ScanSummary is what the workflow needs to know about a scan; the findings
@@ -62,6 +65,11 @@ type ScanSummary struct {
 // ScanPackage unpacks the submission's package safely, runs every rule and
 // stores the findings, replacing those of an earlier run.
 func (a *Activities) ScanPackage(ctx context.Context, in ScanInput) (ScanSummary, error) {
+	if in.ScanningSeq > 0 {
+		if err := a.Advance(ctx, AdvanceInput{SubmissionID: in.SubmissionID, Seq: in.ScanningSeq, To: submission.Scanning}); err != nil {
+			return ScanSummary{}, err
+		}
+	}
 	sub, app, err := a.load(ctx, in.SubmissionID)
 	if err != nil {
 		return ScanSummary{}, err

@@ -83,7 +83,16 @@ func newHarness(t *testing.T, verdict activities.Verdict, scan ...scanStep) *har
 	if len(scan) > 0 {
 		step = scan[0]
 	}
-	env.OnActivity(a.ScanPackage, mock.Anything, mock.Anything).After(step.delay).Return(activities.ScanSummary{Files: 3}, step.err).Maybe()
+	env.OnActivity(a.ScanPackage, mock.Anything, mock.Anything).After(step.delay).Return(
+		func(_ context.Context, in activities.ScanInput) (activities.ScanSummary, error) {
+			if in.ScanningSeq > 0 { // the scan records "scanning" itself
+				rec.mu.Lock()
+				rec.states = append(rec.states, submission.Scanning)
+				rec.seqs = append(rec.seqs, in.ScanningSeq)
+				rec.mu.Unlock()
+			}
+			return activities.ScanSummary{Files: 3}, step.err
+		}).Maybe()
 	env.OnActivity(a.LoadDeveloper, mock.Anything, mock.Anything).Return(activities.Profile{
 		Developer: policies.DeveloperInput{ID: "dev_1", OrgID: "org_dev"},
 	}, nil).Maybe()
