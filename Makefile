@@ -28,8 +28,14 @@ bin/temporal:
 		| awk '{ n++; if (n % 25 == 0) printf "  ... %d packages compiled\n", n } END { print "  done" }'
 	@test -x bin/temporal
 
+STATICCHECK_VERSION := v0.8.2
+
+# gofmt, go vet and staticcheck: the code reads one way everywhere.
 vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bin/*')); \
+		if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
+	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 # One PostgreSQL and one Temporal dev server for the whole run; every test
 # package uses them through internal/testenv.

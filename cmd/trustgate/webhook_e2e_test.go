@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,11 +35,8 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	// Verify as the docs tell receivers to: recompute the signature over
 	// "t.body" with the secret.
 	sig := req.Header.Get("Trustgate-Signature")
-	ts := strings.TrimPrefix(strings.Split(sig, ",")[0], "t=")
-	tm, _ := time.Parse(time.RFC3339, "1970-01-01T00:00:00Z")
-	var unix int64
-	_ = json.Unmarshal([]byte(ts), &unix)
-	tm = time.Unix(unix, 0)
+	unix, _ := strconv.ParseInt(strings.TrimPrefix(strings.Split(sig, ",")[0], "t="), 10, 64)
+	tm := time.Unix(unix, 0)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if webhooks.Sign(r.secret, tm, body) != sig {
