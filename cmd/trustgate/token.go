@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -59,11 +60,7 @@ func runToken(ctx context.Context, args []string, stdout io.Writer) error {
 		at := time.Now().Add(d)
 		t.ExpiresAt = &at
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	st, err := openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -98,11 +95,7 @@ func runTokenAdmin(ctx context.Context, args []string, stdout io.Writer) error {
 	if args[0] == "revoke" && len(args) != 2 {
 		return &exitError{code: 2, msg: tokenUsage}
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	st, err := openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -129,4 +122,16 @@ func runTokenAdmin(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%s  %-16s %-24s %-8s created %s\n", r.ID, r.Role, r.Subject, state, r.CreatedAt.Format(time.RFC3339))
 	}
 	return nil
+}
+
+// openStore connects the operator tools to the configured database.
+func openStore(ctx context.Context) (*store.Store, error) {
+	cfg, err := loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DatabaseURL == "" {
+		return nil, errors.New("DATABASE_URL is not set")
+	}
+	return store.Open(ctx, cfg.DatabaseURL)
 }
