@@ -60,6 +60,25 @@ func newProcess(in SubmissionInput) *process {
 	}
 }
 
+// runProcess runs a workflow body on its process: it registers the Updates
+// people act through, gives the body the step activity options, and lets a
+// handler still writing (a decision's task snapshot) finish before the
+// workflow does, or its write would be lost with it.
+func runProcess[T any](ctx workflow.Context, s *process, body func(workflow.Context) (T, error)) (T, error) {
+	s.workflowID = workflow.GetInfo(ctx).WorkflowExecution.ID
+	if err := s.registerHandlers(ctx); err != nil {
+		var zero T
+		return zero, err
+	}
+	ctx = workflow.WithActivityOptions(ctx, stepOptions)
+	s.ctx = ctx
+	result, err := body(ctx)
+	if werr := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); werr != nil && err == nil {
+		err = werr
+	}
+	return result, err
+}
+
 func (s *process) advance(ctx workflow.Context, to submission.State, detail map[string]any) error {
 	s.seq++
 	in := activities.AdvanceInput{SubmissionID: s.id, Seq: s.seq, To: to, Detail: detail}

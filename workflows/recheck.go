@@ -62,19 +62,9 @@ type RecheckInput struct {
 // an entry of the app's history.
 func RecheckWorkflow(ctx workflow.Context, in RecheckInput) (string, error) {
 	s := newProcess(SubmissionInput{SubmissionID: in.SubmissionID, Review: in.Review})
-	s.workflowID = workflow.GetInfo(ctx).WorkflowExecution.ID
 	s.taskPrefix = fmt.Sprintf("%s_%d", in.AppID, in.AsOf.UnixNano())
 	s.state = submission.Approved // the live version; nothing here may withdraw or appeal it
-	if err := s.registerHandlers(ctx); err != nil {
-		return "", err
-	}
-	ctx = workflow.WithActivityOptions(ctx, stepOptions)
-	s.ctx = ctx
-	outcome, err := s.recheck(ctx, in)
-	if werr := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); werr != nil && err == nil {
-		err = werr
-	}
-	return outcome, err
+	return runProcess(ctx, s, func(ctx workflow.Context) (string, error) { return s.recheck(ctx, in) })
 }
 
 func (s *process) recheck(ctx workflow.Context, in RecheckInput) (string, error) {

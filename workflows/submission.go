@@ -61,19 +61,7 @@ type SubmissionResult struct {
 // may withdraw at any point before the decision.
 func SubmissionWorkflow(ctx workflow.Context, in SubmissionInput) (SubmissionResult, error) {
 	s := newProcess(in)
-	s.workflowID = workflow.GetInfo(ctx).WorkflowExecution.ID
-	if err := s.registerHandlers(ctx); err != nil {
-		return SubmissionResult{}, err
-	}
-	ctx = workflow.WithActivityOptions(ctx, stepOptions)
-	s.ctx = ctx
-	result, err := s.run(ctx)
-	// A handler still writing (a decision's task snapshot) must finish
-	// before the workflow does, or its write is lost with it.
-	if werr := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); werr != nil && err == nil {
-		err = werr
-	}
-	return result, err
+	return runProcess(ctx, s, s.run)
 }
 
 func (s *process) run(ctx workflow.Context) (SubmissionResult, error) {

@@ -32,20 +32,10 @@ func TakedownWorkflowID(appID, liveSubmissionID string) string {
 // the app live again.
 func TakedownWorkflow(ctx workflow.Context, in TakedownInput) (string, error) {
 	s := newProcess(SubmissionInput{SubmissionID: in.SubmissionID, Review: in.Review})
-	s.workflowID = workflow.GetInfo(ctx).WorkflowExecution.ID
-	s.taskPrefix = s.workflowID
+	s.taskPrefix = workflow.GetInfo(ctx).WorkflowExecution.ID
 	s.state, s.takedown = submission.Approved, true
 	s.deciders = []string{in.By}
-	if err := s.registerHandlers(ctx); err != nil {
-		return "", err
-	}
-	ctx = workflow.WithActivityOptions(ctx, stepOptions)
-	s.ctx = ctx
-	outcome, err := s.takeDown(ctx, in)
-	if werr := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); werr != nil && err == nil {
-		err = werr
-	}
-	return outcome, err
+	return runProcess(ctx, s, func(ctx workflow.Context) (string, error) { return s.takeDown(ctx, in) })
 }
 
 func (s *process) takeDown(ctx workflow.Context, in TakedownInput) (string, error) {
