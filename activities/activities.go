@@ -65,6 +65,7 @@ type ScanSummary struct {
 // ScanPackage unpacks the submission's package safely, runs every rule and
 // stores the findings, replacing those of an earlier run.
 func (a *Activities) ScanPackage(ctx context.Context, in ScanInput) (ScanSummary, error) {
+	defer keepHeartbeating(ctx)()
 	if in.ScanningSeq > 0 {
 		if err := a.Advance(ctx, AdvanceInput{SubmissionID: in.SubmissionID, Seq: in.ScanningSeq, To: submission.Scanning}); err != nil {
 			return ScanSummary{}, err
@@ -105,6 +106,33 @@ func (a *Activities) ScanPackage(ctx context.Context, in ScanInput) (ScanSummary
 	}
 	activity.GetLogger(ctx).Info("scanned package", "submission_id", sub.ID, "findings", sum.Findings)
 	return sum, nil
+}
+
+// keepHeartbeating tells Temporal the activity is alive until the returned
+// stop is called: a scan is one library call that cannot heartbeat itself,
+// and a worker that dies mid-scan must be noticed long before the scan's
+// whole timeout.
+func keepHeartbeating(ctx context.Context) (stop func()) {
+	timeout := activity.GetInfo(ctx).HeartbeatTimeout
+	if timeout <= 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(timeout / 3)
+		defer tick.Stop()
+		for {
+			activity.RecordHeartbeat(ctx)
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 // ProfileInput names the submission whose developer to load.

@@ -70,7 +70,7 @@ func runProcess[T any](ctx workflow.Context, s *process, body func(workflow.Cont
 		var zero T
 		return zero, err
 	}
-	ctx = workflow.WithActivityOptions(ctx, stepOptions)
+	ctx = workflow.WithActivityOptions(ctx, s.cfg.stepOptions())
 	s.ctx = ctx
 	result, err := body(ctx)
 	if werr := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); werr != nil && err == nil {

@@ -21,7 +21,7 @@ type ReevaluateInput struct {
 // ReevaluateDeveloperWorkflow re-checks every live app of a developer whose
 // standing changed under the active policy, one child workflow per app.
 func ReevaluateDeveloperWorkflow(ctx workflow.Context, in ReevaluateInput) error {
-	ctx = workflow.WithActivityOptions(ctx, stepOptions)
+	ctx = workflow.WithActivityOptions(ctx, in.Review.stepOptions())
 	var apps []activities.LiveApp
 	if err := workflow.ExecuteActivity(ctx, a.LiveApps, in.DeveloperID).Get(ctx, &apps); err != nil {
 		return fmt.Errorf("live apps of %s: %w", in.DeveloperID, err)

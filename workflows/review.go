@@ -139,7 +139,7 @@ func (s *process) watchClaim(ctx workflow.Context, t *activities.Task, gen int) 
 // claim gives the task to a reviewer. The state changes before the first
 // blocking call, so concurrent claims validate against it: one wins.
 func (s *process) claim(ctx workflow.Context, r ClaimRequest) (activities.Task, error) {
-	ctx = workflow.WithActivityOptions(ctx, stepOptions)
+	ctx = workflow.WithActivityOptions(ctx, s.cfg.stepOptions())
 	t := s.tasks[r.TaskID]
 	if t.State == taskClaimed && t.Assignee == r.Name {
 		return *t, nil // the holder claiming again
@@ -156,7 +156,7 @@ func (s *process) claim(ctx workflow.Context, r ClaimRequest) (activities.Task, 
 }
 
 func (s *process) release(ctx workflow.Context, r ReleaseRequest) (activities.Task, error) {
-	ctx = workflow.WithActivityOptions(ctx, stepOptions)
+	ctx = workflow.WithActivityOptions(ctx, s.cfg.stepOptions())
 	t := s.tasks[r.TaskID]
 	s.claimGen[t.ID]++
 	t.State, t.Assignee, t.ClaimExpiresAt = taskOpen, "", nil
@@ -168,7 +168,7 @@ func (s *process) release(ctx workflow.Context, r ReleaseRequest) (activities.Ta
 // required number puts the task back in the queue for a second reviewer.
 // The answer waits until the submission's state shows the decision.
 func (s *process) decideTask(ctx workflow.Context, r DecisionRequest) (DecisionResult, error) {
-	ctx = workflow.WithActivityOptions(ctx, stepOptions)
+	ctx = workflow.WithActivityOptions(ctx, s.cfg.stepOptions())
 	t := s.tasks[r.TaskID]
 	s.claimGen[t.ID]++
 	if !slices.Contains(s.deciders, r.Name) {

@@ -29,6 +29,11 @@ type ReviewConfig struct {
 	ClaimTimeout time.Duration `json:"claim_timeout"`
 	AppealWindow time.Duration `json:"appeal_window"`
 	QADue        time.Duration `json:"qa_due"`
+	// Activity timeouts; zero keeps the defaults below. Short ones let a
+	// fault test see a killed worker's activities retried within seconds.
+	StepTimeout      time.Duration `json:"step_timeout,omitempty"`
+	ScanTimeout      time.Duration `json:"scan_timeout,omitempty"`
+	HeartbeatTimeout time.Duration `json:"scan_heartbeat_timeout,omitempty"`
 }
 
 // DefaultReviewConfig is what production starts submissions with.
@@ -113,23 +118,45 @@ func (s *process) run(ctx workflow.Context) (SubmissionResult, error) {
 	return result, nil
 }
 
-var stepOptions = workflow.ActivityOptions{
-	StartToCloseTimeout: 30 * time.Second,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:    time.Second,
-		BackoffCoefficient: 2,
-		MaximumInterval:    30 * time.Second,
-		// About five minutes of retries: long enough to ride out a database
-		// restart, short enough that an operator hears of a real fault.
-		MaximumAttempts: 14,
-	},
+// Default activity timeouts, for a ReviewConfig that sets none.
+const (
+	DefaultStepTimeout      = 30 * time.Second
+	DefaultScanTimeout      = 2 * time.Minute
+	DefaultHeartbeatTimeout = 30 * time.Second
+)
+
+// stepOptions are the activity options of every step but the scan. A
+// change of timeouts needs no workflow version: replay does not compare
+// them.
+func (c ReviewConfig) stepOptions() workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout: orDefault(c.StepTimeout, DefaultStepTimeout),
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    30 * time.Second,
+			// About five minutes of retries: long enough to ride out a database
+			// restart, short enough that an operator hears of a real fault.
+			MaximumAttempts: 14,
+		},
+	}
 }
 
-var scanOptions = func() workflow.ActivityOptions {
-	o := stepOptions
-	o.StartToCloseTimeout = 2 * time.Minute
+// scanOptions give the scan more time and a heartbeat: a worker that dies
+// mid-scan is noticed after the heartbeat timeout, not the whole scan's.
+func (c ReviewConfig) scanOptions() workflow.ActivityOptions {
+	o := c.stepOptions()
+	o.StartToCloseTimeout = orDefault(c.ScanTimeout, DefaultScanTimeout)
+	o.HeartbeatTimeout = orDefault(c.HeartbeatTimeout, DefaultHeartbeatTimeout)
 	return o
-}()
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
 
 // scan unpacks and scans the package. Since version 1 the scan activity
 // records the move to "scanning" itself, which saves the submission a round
@@ -146,7 +173,7 @@ func (s *process) scan(ctx workflow.Context) (activities.ScanSummary, error) {
 		s.seq++
 		in.ScanningSeq = s.seq
 	}
-	scanCtx := workflow.WithActivityOptions(ctx, scanOptions)
+	scanCtx := workflow.WithActivityOptions(ctx, s.cfg.scanOptions())
 	if err := workflow.ExecuteActivity(scanCtx, a.ScanPackage, in).Get(ctx, &scanned); err != nil {
 		return scanned, err
 	}

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -82,13 +84,11 @@ func dialTemporal(ctx context.Context, cfg config.Config) (client.Client, error)
 		Namespace: cfg.TemporalNamespace,
 		Logger:    tlog.NewStructuredLogger(slog.Default().With("component", "temporal")),
 	}
-	if cfg.TemporalTLSCert != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.TemporalTLSCert, cfg.TemporalTLSKey)
-		if err != nil {
-			return nil, fmt.Errorf("load Temporal client certificate: %w", err)
-		}
-		opts.ConnectionOptions.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	tlsConfig, err := temporalTLS(cfg)
+	if err != nil {
+		return nil, err
 	}
+	opts.ConnectionOptions.TLS = tlsConfig
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		c, err := client.DialContext(ctx, opts)
@@ -102,6 +102,33 @@ func dialTemporal(ctx context.Context, cfg config.Config) (client.Client, error)
 	}
 }
 
+// temporalTLS is the TLS configuration towards Temporal: none unless a
+// client certificate or a CA is configured.
+func temporalTLS(cfg config.Config) (*tls.Config, error) {
+	if cfg.TemporalTLSCert == "" && cfg.TemporalTLSCA == "" && cfg.TemporalTLSServer == "" {
+		return nil, nil
+	}
+	c := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: cfg.TemporalTLSServer}
+	if cfg.TemporalTLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TemporalTLSCert, cfg.TemporalTLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("load Temporal client certificate: %w", err)
+		}
+		c.Certificates = []tls.Certificate{cert}
+	}
+	if cfg.TemporalTLSCA != "" {
+		pem, err := os.ReadFile(cfg.TemporalTLSCA)
+		if err != nil {
+			return nil, fmt.Errorf("read TEMPORAL_TLS_CA: %w", err)
+		}
+		c.RootCAs = x509.NewCertPool()
+		if !c.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("TEMPORAL_TLS_CA %s holds no PEM certificate", cfg.TemporalTLSCA)
+		}
+	}
+	return c, nil
+}
+
 // startDispatcher delivers webhooks from the outbox until ctx ends.
 func (s *services) startDispatcher(ctx context.Context) {
 	d := &webhooks.Dispatcher{Store: s.store, AllowLoopback: s.cfg.WebhookAllowLoopback, Every: 200 * time.Millisecond}
@@ -110,7 +137,10 @@ func (s *services) startDispatcher(ctx context.Context) {
 
 // newWorker registers the submission workflow and its activities.
 func (s *services) newWorker() worker.Worker {
-	w := worker.New(s.temporal, s.cfg.TemporalTaskQueue, worker.Options{})
+	w := worker.New(s.temporal, s.cfg.TemporalTaskQueue, worker.Options{
+		MaxConcurrentActivityExecutionSize:     s.cfg.WorkerActivities,
+		MaxConcurrentWorkflowTaskExecutionSize: s.cfg.WorkerWorkflowTasks,
+	})
 	w.RegisterWorkflow(workflows.SubmissionWorkflow)
 	w.RegisterWorkflow(workflows.ReevaluateDeveloperWorkflow)
 	w.RegisterWorkflow(workflows.RecheckWorkflow)
@@ -131,7 +161,8 @@ func (s *services) newServer() *server.Server {
 		Engines:              activities.FixedPolicy{Engine: s.policy},
 		Review: workflows.ReviewConfig{
 			ClaimTimeout: s.cfg.ClaimTimeout, AppealWindow: s.cfg.AppealWindow,
-			QADue: workflows.DefaultReviewConfig.QADue,
+			QADue:       workflows.DefaultReviewConfig.QADue,
+			StepTimeout: s.cfg.StepTimeout, ScanTimeout: s.cfg.ScanTimeout, HeartbeatTimeout: s.cfg.HeartbeatTimeout,
 		},
 	}
 }

@@ -24,6 +24,8 @@ type Config struct {
 	TemporalTaskQueue string // TEMPORAL_TASK_QUEUE
 	TemporalTLSCert   string // TEMPORAL_TLS_CERT
 	TemporalTLSKey    string // TEMPORAL_TLS_KEY
+	TemporalTLSCA     string // TEMPORAL_TLS_CA: CA bundle that signed the cluster's certificate
+	TemporalTLSServer string // TEMPORAL_TLS_SERVER_NAME: name to verify the certificate against
 	TemporalUIURL     string // TEMPORAL_UI_URL: links from submissions to their workflow
 	BlobURL           string // BLOB_URL
 	MaxPackageBytes   int64  // TRUSTGATE_MAX_PACKAGE_BYTES
@@ -37,7 +39,15 @@ type Config struct {
 	TemporalUIPort       int           // TEMPORAL_UI_PORT
 	ClaimTimeout         time.Duration // TRUSTGATE_CLAIM_TIMEOUT
 	AppealWindow         time.Duration // TRUSTGATE_APPEAL_WINDOW
-	LogLevel             slog.Level
+	// Activity timeouts travel in each workflow's input, so the API
+	// process that starts a workflow sets them.
+	StepTimeout      time.Duration // TRUSTGATE_STEP_TIMEOUT
+	ScanTimeout      time.Duration // TRUSTGATE_SCAN_TIMEOUT
+	HeartbeatTimeout time.Duration // TRUSTGATE_SCAN_HEARTBEAT_TIMEOUT
+	// Worker concurrency; 0 leaves the Temporal SDK's default.
+	WorkerActivities    int // TRUSTGATE_WORKER_ACTIVITIES
+	WorkerWorkflowTasks int // TRUSTGATE_WORKER_WORKFLOW_TASKS
+	LogLevel            slog.Level
 }
 
 // Var documents one environment variable.
@@ -57,6 +67,8 @@ var Vars = []Var{
 	{"TEMPORAL_TASK_QUEUE", "trustgate-submissions", "task queue of workflows and activities"},
 	{"TEMPORAL_TLS_CERT", "", "client certificate file for mTLS to Temporal (with TEMPORAL_TLS_KEY)"},
 	{"TEMPORAL_TLS_KEY", "", "client key file for mTLS to Temporal"},
+	{"TEMPORAL_TLS_CA", "", "CA bundle file that signed the Temporal frontend's certificate (TLS without a client certificate, or a private CA)"},
+	{"TEMPORAL_TLS_SERVER_NAME", "", "server name to verify the Temporal frontend's certificate against (when it differs from the address)"},
 	{"TEMPORAL_UI_URL", "http://127.0.0.1:8233", "Temporal web UI, for links to a submission's workflow"},
 	{"BLOB_URL", "file://.dev/blobs", "gocloud bucket URL for packages (file://, s3://, ...)"},
 	{"TRUSTGATE_MAX_PACKAGE_BYTES", "33554432", "largest upload accepted, in bytes (32 MiB)"},
@@ -68,6 +80,11 @@ var Vars = []Var{
 	{"TEMPORAL_UI_PORT", "8233", "port of the Temporal web UI of `trustgate dev`"},
 	{"TRUSTGATE_CLAIM_TIMEOUT", "30m", "a claimed review task without a decision returns to its queue after this"},
 	{"TRUSTGATE_APPEAL_WINDOW", "336h", "how long after a rejection the developer may appeal (14 days)"},
+	{"TRUSTGATE_STEP_TIMEOUT", "30s", "start-to-close timeout of each short activity (record a step, load a developer, decide)"},
+	{"TRUSTGATE_SCAN_TIMEOUT", "2m", "start-to-close timeout of one scan of a package"},
+	{"TRUSTGATE_SCAN_HEARTBEAT_TIMEOUT", "30s", "a scan whose worker stops heartbeating for this long is retried on another worker"},
+	{"TRUSTGATE_WORKER_ACTIVITIES", "0", "activities one worker process runs at once (0: the Temporal SDK default, 1000)"},
+	{"TRUSTGATE_WORKER_WORKFLOW_TASKS", "0", "workflow tasks one worker process runs at once (0: the Temporal SDK default, 1000)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 }
 
@@ -95,6 +112,8 @@ func FromEnv() (Config, error) {
 		TemporalTaskQueue: get("TEMPORAL_TASK_QUEUE"),
 		TemporalTLSCert:   os.Getenv("TEMPORAL_TLS_CERT"),
 		TemporalTLSKey:    os.Getenv("TEMPORAL_TLS_KEY"),
+		TemporalTLSCA:     os.Getenv("TEMPORAL_TLS_CA"),
+		TemporalTLSServer: os.Getenv("TEMPORAL_TLS_SERVER_NAME"),
 		TemporalUIURL:     get("TEMPORAL_UI_URL"),
 		BlobURL:           get("BLOB_URL"),
 		DevDir:            get("TRUSTGATE_DEV_DIR"),
@@ -116,7 +135,11 @@ func FromEnv() (Config, error) {
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
-	}{{"TRUSTGATE_CLAIM_TIMEOUT", &c.ClaimTimeout}, {"TRUSTGATE_APPEAL_WINDOW", &c.AppealWindow}} {
+	}{
+		{"TRUSTGATE_CLAIM_TIMEOUT", &c.ClaimTimeout}, {"TRUSTGATE_APPEAL_WINDOW", &c.AppealWindow},
+		{"TRUSTGATE_STEP_TIMEOUT", &c.StepTimeout}, {"TRUSTGATE_SCAN_TIMEOUT", &c.ScanTimeout},
+		{"TRUSTGATE_SCAN_HEARTBEAT_TIMEOUT", &c.HeartbeatTimeout},
+	} {
 		v, err := time.ParseDuration(get(d.name))
 		if err != nil || v <= 0 {
 			return c, fmt.Errorf("%s: want a duration such as 30m or 336h, got %q", d.name, get(d.name))
@@ -125,6 +148,16 @@ func FromEnv() (Config, error) {
 	}
 	if c.DailyQuota, err = strconv.Atoi(get("TRUSTGATE_DAILY_SUBMISSION_QUOTA")); err != nil || c.DailyQuota < 0 {
 		return c, fmt.Errorf("TRUSTGATE_DAILY_SUBMISSION_QUOTA: want a number of submissions, got %q", get("TRUSTGATE_DAILY_SUBMISSION_QUOTA"))
+	}
+	for _, n := range []struct {
+		name string
+		dst  *int
+	}{{"TRUSTGATE_WORKER_ACTIVITIES", &c.WorkerActivities}, {"TRUSTGATE_WORKER_WORKFLOW_TASKS", &c.WorkerWorkflowTasks}} {
+		v, err := strconv.Atoi(get(n.name))
+		if err != nil || v < 0 {
+			return c, fmt.Errorf("%s: want a number (0 for the default), got %q", n.name, get(n.name))
+		}
+		*n.dst = v
 	}
 	if c.WebhookAllowLoopback, err = strconv.ParseBool(get("TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK")); err != nil {
 		return c, fmt.Errorf("TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK: want true or false, got %q", get("TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK"))
