@@ -34,7 +34,7 @@ import (
 func TestMain(m *testing.M) {
 	// Access logs of thousands of test requests would bury the failures.
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	testenv.Main(m)
+	testenv.Main(m, removeBinary)
 }
 
 // stack is the whole application wired as `trustgate dev` wires it, on the

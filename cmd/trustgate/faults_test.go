@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -115,10 +114,7 @@ func TestReviewSurvivesAWorkerKilledHard(t *testing.T) {
 		t.Skip("builds and kills a worker process")
 	}
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "trustgate")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
+	bin := trustgateBinary(t)
 	s, iso := startIsolatedStack(t)
 	s.worker.Stop() // from here on, only worker processes work
 	first := workerProcess(t, s, iso, bin)

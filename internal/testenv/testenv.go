@@ -24,9 +24,14 @@ import (
 
 // Main runs a package's tests against the shared stack, or, when the
 // package is tested on its own (plain `go test ./pkg`), against a stack it
-// starts and stops itself.
-func Main(m *testing.M) {
-	os.Exit(run(m))
+// starts and stops itself. The after functions clean up what the tests
+// left for the whole run.
+func Main(m *testing.M, after ...func()) {
+	code := run(m)
+	for _, f := range after {
+		f()
+	}
+	os.Exit(code)
 }
 
 func run(m *testing.M) int {
