@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -86,22 +88,59 @@ func (s *Server) listApps(c *gin.Context) {
 }
 
 // bindJSON decodes a bounded JSON body, refusing unknown fields so that a
-// client writing a field it may not write hears about it.
+// client writing a field it may not write hears about it, and NUL
+// characters, which PostgreSQL cannot store: refused here, they never reach
+// a workflow whose writes would fail on every retry.
 func bindJSON(c *gin.Context, dst any) error {
 	if c.Request.ContentLength > maxJSONBody {
 		return problemErr("too-large", "request body over 64 KiB")
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody)
-	dec := json.NewDecoder(c.Request.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
+	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			return problemErr("too-large", "request body over 64 KiB")
 		}
+		return uploadError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
 		return invalid("body", "not valid JSON for this request: "+err.Error())
 	}
+	if bytes.Contains(raw, []byte(`\u0000`)) && holdsNUL(raw) {
+		return invalid("body", "text may not contain NUL characters")
+	}
 	return nil
+}
+
+// holdsNUL reports whether any string of a JSON document holds a NUL.
+func holdsNUL(raw []byte) bool {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return false
+	}
+	var walk func(any) bool
+	walk = func(v any) bool {
+		switch v := v.(type) {
+		case string:
+			return strings.ContainsRune(v, 0)
+		case []any:
+			for _, e := range v {
+				if walk(e) {
+					return true
+				}
+			}
+		case map[string]any:
+			for k, e := range v {
+				if strings.ContainsRune(k, 0) || walk(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(v)
 }
 
 type meResponse struct {

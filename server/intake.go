@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -151,6 +152,9 @@ func (s *Server) readUpload(c *gin.Context) (*upload, error) {
 				return up, invalid(part.FormName(), "at most 4096 bytes")
 			}
 			v := strings.TrimSpace(string(b))
+			if strings.ContainsRune(v, 0) || !utf8.ValidString(v) {
+				return up, invalid(part.FormName(), "UTF-8 text without NUL characters")
+			}
 			switch part.FormName() {
 			case "app_id":
 				up.appID = v

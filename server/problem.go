@@ -100,6 +100,8 @@ func fail(c *gin.Context, err error) {
 		ae = problemErr("validation", appErr.Message())
 	case errors.As(err, &appErr) && appErr.Type() == "Decided":
 		ae = problemErr("conflict", appErr.Message())
+	case textRefused(err):
+		ae = problemErr("validation", "text the database cannot store (a NUL character or invalid UTF-8)")
 	case unreachable(err):
 		ae = problemErr("unavailable", "a service we depend on is unreachable; retry shortly")
 	case errors.Is(err, context.DeadlineExceeded):
@@ -134,4 +136,12 @@ func unreachable(err error) bool {
 		return pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
 	}
 	return errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "conn closed")
+}
+
+// textRefused is PostgreSQL refusing a string it cannot store (invalid
+// UTF-8, a NUL character): the client's input, never our fault. The
+// handlers refuse such text first; this is the backstop.
+func textRefused(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "22021" || pgErr.Code == "22P05")
 }
