@@ -54,13 +54,14 @@ func removeBinary() {
 // and `trustgate worker` processes of the real binary against one
 // PostgreSQL and one Temporal, sharing a task queue and a blob store.
 type cluster struct {
-	t    *testing.T
-	bin  string
-	dir  string
-	env  []string
-	db   *testenv.DB
-	demo demoData
-	n    int
+	t     *testing.T
+	bin   string
+	dir   string
+	env   []string
+	db    *testenv.DB
+	demo  demoData
+	n     int
+	procs []*proc
 }
 
 // startCluster prepares a database with the demo data and the environment
@@ -102,6 +103,7 @@ func (c *cluster) start(name string, env []string, args ...string) *proc {
 	cmd.Stdout, cmd.Stderr = logf, logf
 	require.NoError(t, cmd.Start())
 	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
+	c.procs = append(c.procs, p)
 	go func() {
 		_ = cmd.Wait()
 		logf.Close()
@@ -123,21 +125,30 @@ func (c *cluster) start(name string, env []string, args ...string) *proc {
 // startWorker runs `trustgate worker`.
 func (c *cluster) startWorker() *proc { return c.start("worker", nil, "worker") }
 
-// startAPI runs `trustgate serve` and returns a client of it once it is ready.
+// startAPI runs `trustgate serve` and returns a client of it once it is
+// ready. A free port may be taken by someone else before the process binds
+// it; then it tries another.
 func (c *cluster) startAPI() *stack {
-	port, err := devstack.FreePort()
-	require.NoError(c.t, err)
-	c.start("serve", []string{fmt.Sprintf("TRUSTGATE_HTTP_ADDR=127.0.0.1:%d", port)}, "serve")
-	s := &stack{url: fmt.Sprintf("http://127.0.0.1:%d", port), demo: c.demo, store: c.db.Store}
-	require.Eventually(c.t, func() bool {
-		resp, err := http.Get(s.url + "/readyz")
-		if err != nil {
-			return false
+	c.t.Helper()
+	for attempt := 0; ; attempt++ {
+		port, err := devstack.FreePort()
+		require.NoError(c.t, err)
+		p := c.start("serve", []string{fmt.Sprintf("TRUSTGATE_HTTP_ADDR=127.0.0.1:%d", port)}, "serve")
+		s := &stack{url: fmt.Sprintf("http://127.0.0.1:%d", port), demo: c.demo, store: c.db.Store}
+		deadline := time.Now().Add(60 * time.Second)
+		for p.running() && time.Now().Before(deadline) {
+			if resp, err := http.Get(s.url + "/readyz"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return s
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 60*time.Second, 100*time.Millisecond, "trustgate serve answers /readyz")
-	return s
+		require.False(c.t, p.running(), "trustgate serve did not answer /readyz within 60s")
+		require.Less(c.t, attempt, 3, "trustgate serve exited before it was ready")
+		c.procs = c.procs[:len(c.procs)-1]
+	}
 }
 
 // kill ends the process as a crashed host would (SIGKILL).
