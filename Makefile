@@ -51,11 +51,15 @@ fuzz:
 	done
 
 # Benchmarks: the scanner, the policy engine, and a 2 MB package from upload
-# to findings stored on the whole stack.
-bench: tools
+# to findings stored on the whole stack; then the load harness (throughput,
+# latency, CPU per submission against a no-op workflow of the same shape),
+# which writes .artifacts/bench/results.md. BENCH_FLAGS passes flags to it
+# (--duration, --concurrency, --rate).
+bench: build tools
 	go test ./scan -run '^$$' -bench 'ScanLibraries|ScanPackage2MB|Secrets' -cpu 1 -count 3
 	go test ./policies -run '^$$' -bench 'DecideLatency' -count 3
 	go run ./internal/testenv/teststack -- go test ./cmd/trustgate -run '^$$' -bench UploadToFindings -benchtime 20x
+	./bin/trustgate bench $(BENCH_FLAGS)
 
 clean:
 	rm -rf bin .dev examples/*.zip

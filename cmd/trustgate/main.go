@@ -40,6 +40,7 @@ var commands = []command{
 	{"status", "show a submission: status ID", runStatus},
 	{"scan", "scan a package offline: scan [--platform wechat|alipay] [--json] FILE.zip", runScan},
 	{"policy", "work with policy bundles: policy eval|test", runPolicy},
+	{"bench", "load harness: throughput, latency and CPU per submission on a local stack (make bench)", runBench},
 }
 
 func usage(w io.Writer) {

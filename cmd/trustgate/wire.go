@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"gocloud.dev/blob"
@@ -35,6 +36,9 @@ type services struct {
 	temporal client.Client
 	blobs    *blob.Bucket
 	policy   *policies.Engine
+	// interceptors wrap the worker's activities (the load harness meters
+	// their CPU).
+	interceptors []interceptor.WorkerInterceptor
 }
 
 func openServices(ctx context.Context, cfg config.Config) (*services, error) {
@@ -140,6 +144,7 @@ func (s *services) newWorker() worker.Worker {
 	w := worker.New(s.temporal, s.cfg.TemporalTaskQueue, worker.Options{
 		MaxConcurrentActivityExecutionSize:     s.cfg.WorkerActivities,
 		MaxConcurrentWorkflowTaskExecutionSize: s.cfg.WorkerWorkflowTasks,
+		Interceptors:                           s.interceptors,
 	})
 	w.RegisterWorkflow(workflows.SubmissionWorkflow)
 	w.RegisterWorkflow(workflows.ReevaluateDeveloperWorkflow)
