@@ -122,13 +122,13 @@ func keepHeartbeating(ctx context.Context) (stop func()) {
 		tick := time.NewTicker(timeout / 3)
 		defer tick.Stop()
 		for {
-			activity.RecordHeartbeat(ctx)
 			select {
 			case <-done:
 				return
 			case <-ctx.Done():
 				return
 			case <-tick.C:
+				activity.RecordHeartbeat(ctx)
 			}
 		}
 	}()

@@ -69,7 +69,7 @@ func TestWorkersKilledMidScanAndReviewLoseNothing(t *testing.T) {
 	code, _ = api.act(t, r1, "/v1/review-tasks/"+tasks[1]+"/claim", "")
 	require.Equal(t, http.StatusOK, code)
 	second := uploadMany(t, apis, "2", 10, func(i int) []byte { return twoMegabytePackage(t, 200+i) })
-	w = c.killMidScan(w, second)
+	c.killMidScan(w, second)
 
 	code, out := api.act(t, r1, "/v1/review-tasks/"+tasks[0]+"/decision", `{"outcome":"approve","comment":"decided after two crashes"}`)
 	require.Equal(t, http.StatusOK, code, "%v", out)
