@@ -99,11 +99,12 @@ func (s *Server) Handler() http.Handler {
 	r.NoMethod(func(c *gin.Context) {
 		fail(c, problemErr("method-not-allowed", "this route does not take "+c.Request.Method))
 	})
+	tokens := newTokenCache(s.Store.LookupToken)
 	for _, rt := range routes {
 		h := rt.handle
 		handlers := []gin.HandlerFunc{}
 		if rt.roles != nil {
-			handlers = append(handlers, s.authenticate(rt.roles))
+			handlers = append(handlers, authenticate(tokens, rt.roles))
 		}
 		handlers = append(handlers, func(c *gin.Context) { h(s, c) })
 		r.Handle(rt.method, rt.path, handlers...)
