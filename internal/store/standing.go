@@ -153,8 +153,14 @@ type DecisionRecord struct {
 
 // Decisions returns a submission's policy evaluations, oldest first.
 func (s *Store) Decisions(ctx context.Context, submissionID string) ([]DecisionRecord, error) {
+	return s.DecisionsPage(ctx, submissionID, 0, 0)
+}
+
+// DecisionsPage returns at most limit (0: all) of a submission's policy
+// evaluations after the one with ID after, oldest first.
+func (s *Store) DecisionsPage(ctx context.Context, submissionID string, after int64, limit int) ([]DecisionRecord, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, attempt, policy_version, policy_hash, input, output, created_at
-		FROM decisions WHERE submission_id = $1 ORDER BY id`, submissionID)
+		FROM decisions WHERE submission_id = $1 AND id > $2 ORDER BY id LIMIT NULLIF($3, 0)`, submissionID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("decisions of %s: %w", submissionID, err)
 	}
