@@ -59,7 +59,10 @@ var routes = []route{
 	{"GET", "/healthz", nil, (*Server).healthz},
 	{"GET", "/readyz", nil, (*Server).readyz},
 	{"GET", "/openapi.yaml", nil, (*Server).openAPIDocument},
-	{"GET", "/metrics", nil, (*Server).metrics},
+	// Prometheus scrapes the private metrics port (TRUSTGATE_METRICS_ADDR);
+	// on the API port the metrics are an admin's, as they tell outsiders
+	// the platform's volumes and queues.
+	{"GET", "/metrics", []string{RoleAdmin}, (*Server).metrics},
 	{"GET", "/v1/me", everyone, (*Server).me},
 	{"POST", "/v1/apps", []string{RoleDeveloper}, (*Server).createApp},
 	{"GET", "/v1/apps", []string{RoleDeveloper}, (*Server).listApps},

@@ -21,7 +21,7 @@ var allowed = map[string][]string{
 	"GET /healthz":                               {"*"},
 	"GET /readyz":                                {"*"},
 	"GET /openapi.yaml":                          {"*"},
-	"GET /metrics":                               {"*"},
+	"GET /metrics":                               {"admin"},
 	"GET /v1/me":                                 {"developer", "reviewer", "senior_reviewer", "compliance", "identity", "admin"},
 	"POST /v1/apps":                              {"developer"},
 	"GET /v1/apps":                               {"developer"},

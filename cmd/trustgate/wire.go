@@ -170,8 +170,30 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 		return err
 	}
 	defer s.close()
-	slog.Info("serving API and console", "addr", s.cfg.HTTPAddr)
-	return serveHTTP(ctx, s.cfg.HTTPAddr, s.newServer().Handler())
+	slog.Info("serving API and console", "addr", s.cfg.HTTPAddr, "metrics", s.cfg.MetricsAddr)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	go func() { errc <- serveHTTP(ctx, s.cfg.HTTPAddr, s.newServer().Handler()) }()
+	go func() { errc <- s.serveMetrics(ctx) }()
+	err = <-errc // the first to end ends both
+	cancel()
+	if err2 := <-errc; err == nil {
+		err = err2
+	}
+	return err
+}
+
+// serveMetrics serves /metrics without a token on the private metrics
+// address until ctx ends; with no address configured it only waits.
+func (s *services) serveMetrics(ctx context.Context) error {
+	if s.cfg.MetricsAddr == "" {
+		<-ctx.Done()
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", metrics.Handler(s.store))
+	return serveHTTP(ctx, s.cfg.MetricsAddr, mux)
 }
 
 func runWorker(ctx context.Context, args []string, _ io.Writer) error {
@@ -186,9 +208,7 @@ func runWorker(ctx context.Context, args []string, _ io.Writer) error {
 	}
 	s.startDispatcher(ctx)
 	slog.Info("worker running", "task_queue", s.cfg.TemporalTaskQueue, "metrics", s.cfg.MetricsAddr)
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", metrics.Handler(s.store))
-	err = serveHTTP(ctx, s.cfg.MetricsAddr, mux)
+	err = s.serveMetrics(ctx)
 	w.Stop()
 	return err
 }

@@ -15,7 +15,7 @@ import (
 // Config is every setting of every trustgate command.
 type Config struct {
 	HTTPAddr          string // TRUSTGATE_HTTP_ADDR
-	MetricsAddr       string // TRUSTGATE_METRICS_ADDR: /metrics of `trustgate worker`
+	MetricsAddr       string // TRUSTGATE_METRICS_ADDR: the private /metrics of `serve`, `worker` and `dev`
 	DatabaseURL       string // DATABASE_URL: the application role
 	DatabaseOwnerURL  string // DATABASE_OWNER_URL: the owner role that migrates
 	DatabaseAppRole   string // DATABASE_APP_ROLE: granted row privileges after migrating
@@ -48,7 +48,7 @@ type Var struct {
 // Vars lists every variable trustgate reads, with its default and meaning.
 var Vars = []Var{
 	{"TRUSTGATE_HTTP_ADDR", ":8080", "where the API and console listen"},
-	{"TRUSTGATE_METRICS_ADDR", ":9090", "where `trustgate worker` serves /metrics (the API serves its own at /metrics)"},
+	{"TRUSTGATE_METRICS_ADDR", ":9090", "private port where `serve`, `worker` and `dev` serve /metrics without a token, for Prometheus; keep it off the public network (empty: none; on the API port /metrics needs an admin token)"},
 	{"DATABASE_URL", "the local cluster of `trustgate dev`", "PostgreSQL URL of the application role (no superuser, owns no table)"},
 	{"DATABASE_OWNER_URL", "DATABASE_URL", "PostgreSQL URL of the role that owns the schema and runs migrations"},
 	{"DATABASE_APP_ROLE", "trustgate_app", "role granted row privileges after migrating (empty: grant nothing)"},
