@@ -80,6 +80,11 @@ func (s *Server) updateStanding(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	// With If-Match the change applies only to the developer as the caller
+	// last saw it (the ETag of an earlier answer); otherwise 412.
+	if h := c.GetHeader("If-Match"); h != "" {
+		st.IfMatch = func(current store.Developer) bool { return ifMatch(h, etagOf(current)) }
+	}
 	ctx := c.Request.Context()
 	tok := caller(c)
 	after, applied, current, err := s.Store.ApplyStanding(ctx, c.Param("id"), st, store.AuditEntry{
@@ -89,6 +94,7 @@ func (s *Server) updateStanding(c *gin.Context) {
 		return
 	}
 	ans := standingAnswer{Developer: after, Applied: applied}
+	c.Header("ETag", etagOf(after))
 	if !current {
 		c.JSON(http.StatusOK, ans) // older than what was applied: nothing to re-check
 		return

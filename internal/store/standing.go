@@ -21,6 +21,9 @@ type Standing struct {
 	Qualifications     []string // nil: unchanged
 	RiskFlags          []string // nil: unchanged
 	Blacklisted        *bool
+	// IfMatch, when set, is asked about the developer as it is, under the
+	// row lock; false leaves everything unchanged with ErrPrecondition.
+	IfMatch func(current Developer) bool
 }
 
 // ApplyStanding applies a standing change unless a newer one was applied
@@ -35,6 +38,9 @@ func (s *Store) ApplyStanding(ctx context.Context, id string, st Standing, audit
 		before, err = scanDeveloper(tx.QueryRow(ctx, `SELECT `+developerColumns+` FROM developers WHERE id = $1 FOR UPDATE`, id))
 		if err != nil {
 			return notFound(err, "developer "+id)
+		}
+		if st.IfMatch != nil && !st.IfMatch(before) {
+			return fmt.Errorf("standing of %s: %w", id, ErrPrecondition)
 		}
 		if err := tx.QueryRow(ctx, `SELECT standing_as_of FROM developers WHERE id = $1`, id).Scan(&asOf); err != nil {
 			return fmt.Errorf("read standing of %s: %w", id, err)

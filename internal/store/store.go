@@ -20,6 +20,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict means the row is not in a state that allows the change.
 	ErrConflict = errors.New("conflict")
+	// ErrPrecondition means the row is no longer what the caller last read
+	// (a stale If-Match): nothing was changed.
+	ErrPrecondition = errors.New("precondition failed")
 )
 
 // Store runs trustgate's queries on a connection pool.
