@@ -139,10 +139,35 @@ func accessLog() gin.HandlerFunc {
 			route = "unmatched"
 		}
 		elapsed := time.Since(start)
-		metrics.HTTPDuration.WithLabelValues(c.Request.Method, route, strconv.Itoa(c.Writer.Status())).Observe(elapsed.Seconds())
-		slog.Info("http", "method", c.Request.Method, "route", route, "status", c.Writer.Status(),
+		status := c.Writer.Status()
+		metrics.HTTPDuration.WithLabelValues(c.Request.Method, route, statusText(status)).Observe(elapsed.Seconds())
+		// Every request is counted in the latency histogram; a log line per
+		// quick success would cost more than the request itself at a few
+		// thousand a second, so those are debug-level. Errors, refusals
+		// and slow requests are logged at info.
+		level := slog.LevelInfo
+		if status < 400 && elapsed < time.Second {
+			level = slog.LevelDebug
+		}
+		ctx := c.Request.Context()
+		if !slog.Default().Enabled(ctx, level) {
+			return
+		}
+		slog.Log(ctx, level, "http", "method", c.Request.Method, "route", route, "status", status,
 			"ms", elapsed.Milliseconds(), "request_id", c.GetString(requestIDKey))
 	}
+}
+
+// statusText is strconv.Itoa for the statuses we answer, without an
+// allocation per request.
+func statusText(code int) string {
+	switch code {
+	case http.StatusOK:
+		return "200"
+	case http.StatusNotFound:
+		return "404"
+	}
+	return strconv.Itoa(code)
 }
 
 func (s *Server) metrics(c *gin.Context) { metrics.Handler(s.Store).ServeHTTP(c.Writer, c.Request) }
