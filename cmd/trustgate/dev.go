@@ -113,7 +113,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer) error {
 	go func() { errc <- serveHTTP(httpCtx, cfg.HTTPAddr, s.newServer().Handler()) }()
 	go func() {
 		// A taken metrics port should not stop a developer's stack.
-		if err := s.serveMetrics(httpCtx); err != nil {
+		if err := s.serveMetrics(httpCtx, true); err != nil {
 			slog.Warn("metrics port not served", "error", err)
 		}
 	}()

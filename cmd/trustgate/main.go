@@ -40,6 +40,7 @@ var commands = []command{
 	{"status", "show a submission: status ID", runStatus},
 	{"scan", "scan a package offline: scan [--platform wechat|alipay] [--json] FILE.zip", runScan},
 	{"policy", "work with policy bundles: policy eval|test", runPolicy},
+	{"load", "offer a constant rate of GET /v1/submissions/{id} on loopback and print latencies: load --stack", runLoad},
 }
 
 func usage(w io.Writer) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -175,7 +176,7 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	defer cancel()
 	errc := make(chan error, 2)
 	go func() { errc <- serveHTTP(ctx, s.cfg.HTTPAddr, s.newServer().Handler()) }()
-	go func() { errc <- s.serveMetrics(ctx) }()
+	go func() { errc <- s.serveMetrics(ctx, false) }()
 	err = <-errc // the first to end ends both
 	cancel()
 	if err2 := <-errc; err == nil {
@@ -185,14 +186,20 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 }
 
 // serveMetrics serves /metrics without a token on the private metrics
-// address until ctx ends; with no address configured it only waits.
-func (s *services) serveMetrics(ctx context.Context) error {
+// address until ctx ends; with no address configured it only waits. With
+// profiling (`trustgate dev` only: profiles show memory) it also serves
+// /debug/pprof/, which is how `trustgate load` sees where the time goes.
+func (s *services) serveMetrics(ctx context.Context, profiling bool) error {
 	if s.cfg.MetricsAddr == "" {
 		<-ctx.Done()
 		return nil
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", metrics.Handler(s.store))
+	if profiling {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	}
 	return serveHTTP(ctx, s.cfg.MetricsAddr, mux)
 }
 
@@ -208,7 +215,7 @@ func runWorker(ctx context.Context, args []string, _ io.Writer) error {
 	}
 	s.startDispatcher(ctx)
 	slog.Info("worker running", "task_queue", s.cfg.TemporalTaskQueue, "metrics", s.cfg.MetricsAddr)
-	err = s.serveMetrics(ctx)
+	err = s.serveMetrics(ctx, false)
 	w.Stop()
 	return err
 }
