@@ -213,6 +213,9 @@ func startLoadStack(ctx context.Context, stdout io.Writer) (*loadStack, error) {
 		fmt.Sprintf("TEMPORAL_PORT=%d", ports[3]),
 		fmt.Sprintf("TEMPORAL_UI_PORT=%d", ports[4]),
 		"DATABASE_URL=", "DATABASE_OWNER_URL=", "TEMPORAL_ADDRESS=",
+		// Reads wait on round trips, not on CPU: more connections than
+		// the default four keep them from queueing for one.
+		"DATABASE_POOL_MAX_CONNS="+envOr("DATABASE_POOL_MAX_CONNS", "16"),
 	)
 	fmt.Fprintf(stdout, "starting the whole stack (trustgate dev, log: %s)\n", logFile.Name())
 	if err := st.cmd.Start(); err != nil {

@@ -45,7 +45,7 @@ func openServices(ctx context.Context, cfg config.Config) (*services, error) {
 	}
 	s := &services{cfg: cfg}
 	var err error
-	if s.store, err = store.Open(ctx, cfg.DatabaseURL); err != nil {
+	if s.store, err = store.OpenPool(ctx, cfg.DatabaseURL, cfg.DatabasePoolMaxConns); err != nil {
 		return nil, err
 	}
 	if s.temporal, err = dialTemporal(ctx, cfg); err != nil {

@@ -8,8 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"runtime"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -32,18 +30,22 @@ type Store struct {
 	pool *pgxpool.Pool
 }
 
-// Open connects to url (the application role) and checks the connection.
-func Open(ctx context.Context, url string) (*Store, error) {
+// Open connects to url (the application role) and checks the connection,
+// with pgx's pool size (pool_max_conns in the URL, or the larger of 4 and
+// the number of CPUs).
+func Open(ctx context.Context, url string) (*Store, error) { return OpenPool(ctx, url, 0) }
+
+// OpenPool is Open with at most maxConns pooled connections (0: pgx's
+// default). An API under read load wants more connections than cores, as a
+// round trip is mostly waiting; a worker whose CPU goes to scans and policy
+// evaluation does not.
+func OpenPool(ctx context.Context, url string, maxConns int) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
-	// pgx's default pool (four connections on two cores) makes requests
-	// queue for a connection long before PostgreSQL is busy; a round trip
-	// is mostly waiting, so more connections than cores pay. An explicit
-	// pool_max_conns in the URL wins.
-	if !strings.Contains(url, "pool_max_conns") {
-		cfg.MaxConns = int32(max(16, 4*runtime.NumCPU()))
+	if maxConns > 0 {
+		cfg.MaxConns = int32(min(maxConns, 1000))
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
