@@ -8,7 +8,7 @@ export GOFLAGS := -buildvcs=false
 TEMPORAL_CLI_VERSION := v1.5.1
 BIN := $(CURDIR)/bin
 
-.PHONY: run test vet build tools fuzz bench clean
+.PHONY: run test vet build tools fuzz bench load clean
 
 run: build tools
 	@./bin/trustgate dev
@@ -60,6 +60,17 @@ bench: build tools
 	go test ./policies -run '^$$' -bench 'DecideLatency' -count 3
 	go run ./internal/testenv/teststack -- go test ./cmd/trustgate -run '^$$' -bench UploadToFindings -benchtime 20x
 	./bin/trustgate bench $(BENCH_FLAGS)
+	@$(MAKE) --no-print-directory load
+
+# GET /v1/submissions/{id} at a constant offered rate (open model, vegeta)
+# against a whole stack of its own (`trustgate dev` in a temp dir, loopback
+# ports): LOAD_RUNS runs of LOAD_DURATION, each with a CPU profile of the
+# server saved to the system temp dir. Prints p50/p95/p99/max, rates, errors.
+LOAD_RATE ?= 5000
+LOAD_DURATION ?= 10s
+LOAD_RUNS ?= 3
+load: build tools
+	./bin/trustgate load --stack --rate $(LOAD_RATE) --duration $(LOAD_DURATION) --runs $(LOAD_RUNS) --cpuprofile
 
 clean:
 	rm -rf bin .dev examples/*.zip

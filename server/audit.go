@@ -27,7 +27,7 @@ func (s *Server) audit(c *gin.Context, action, objectID string, before, after an
 // searchAudit lists the audit log for compliance and admins: filters by
 // actor, action, object and time range, newest first, paged.
 func (s *Server) searchAudit(c *gin.Context) {
-	f := store.AuditFilter{Actor: c.Query("actor"), Action: c.Query("action"), ObjectID: c.Query("object_id"), Limit: defaultLimit}
+	f := store.AuditFilter{Actor: c.Query("actor"), Action: c.Query("action"), ObjectID: c.Query("object_id")}
 	for _, p := range []struct {
 		name string
 		dst  **time.Time
@@ -41,22 +41,15 @@ func (s *Server) searchAudit(c *gin.Context) {
 			*p.dst = &t
 		}
 	}
-	after, limit, err := page(c)
-	if err != nil {
+	var err error
+	if f.Before, f.Limit, err = pageByNumber(c); err != nil {
 		fail(c, err)
 		return
-	}
-	f.Limit = limit
-	if after != "" {
-		if f.Before, err = strconv.ParseInt(after, 10, 64); err != nil || f.Before <= 0 {
-			fail(c, invalid("cursor", "not a cursor this API gave out"))
-			return
-		}
 	}
 	entries, err := s.Store.SearchAudit(c.Request.Context(), f)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, listOf(entries, limit, func(e store.AuditEntry) string { return strconv.FormatInt(e.ID, 10) }))
+	c.JSON(http.StatusOK, listOf(entries, f.Limit, func(e store.AuditEntry) string { return strconv.FormatInt(e.ID, 10) }))
 }

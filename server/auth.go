@@ -36,8 +36,9 @@ func caller(c *gin.Context) store.Token {
 	return c.MustGet(callerKey).(store.Token)
 }
 
-// authenticate resolves the bearer token and checks the route's roles.
-func (s *Server) authenticate(roles []string) gin.HandlerFunc {
+// authenticate resolves the bearer token (through the short-lived cache)
+// and checks the route's roles.
+func authenticate(tokens *tokenCache, roles []string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		h := c.GetHeader("Authorization")
 		secret, ok := strings.CutPrefix(h, "Bearer ")
@@ -46,7 +47,7 @@ func (s *Server) authenticate(roles []string) gin.HandlerFunc {
 			fail(c, problemErr("unauthorized", "send Authorization: Bearer <token>"))
 			return
 		}
-		tok, err := s.Store.LookupToken(c.Request.Context(), strings.TrimSpace(secret))
+		tok, err := tokens.resolve(c.Request.Context(), strings.TrimSpace(secret))
 		if errors.Is(err, store.ErrNotFound) {
 			c.Header("WWW-Authenticate", `Bearer realm="trustgate", error="invalid_token"`)
 			fail(c, problemErr("unauthorized", "the token is unknown, revoked or expired"))

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -79,6 +80,11 @@ func (s *Server) updateStanding(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	// With If-Match the change applies only to the developer as the caller
+	// last saw it (the ETag of an earlier answer); otherwise 412.
+	if h := c.GetHeader("If-Match"); h != "" {
+		st.IfMatch = func(current store.Developer) bool { return ifMatch(h, etagOf(current)) }
+	}
 	ctx := c.Request.Context()
 	tok := caller(c)
 	after, applied, current, err := s.Store.ApplyStanding(ctx, c.Param("id"), st, store.AuditEntry{
@@ -88,6 +94,7 @@ func (s *Server) updateStanding(c *gin.Context) {
 		return
 	}
 	ans := standingAnswer{Developer: after, Applied: applied}
+	c.Header("ETag", etagOf(after))
 	if !current {
 		c.JSON(http.StatusOK, ans) // older than what was applied: nothing to re-check
 		return
@@ -115,15 +122,24 @@ func (s *Server) appEvents(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	events, err := s.Store.AppEvents(c.Request.Context(), app.ID)
+	after, limit, err := pageByNumber(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	if events == nil {
-		events = []store.AppEvent{}
+	events, err := s.Store.AppEvents(c.Request.Context(), app.ID, after, limit)
+	if err != nil {
+		fail(c, err)
+		return
 	}
-	c.JSON(http.StatusOK, gin.H{"app": app, "items": events})
+	c.JSON(http.StatusOK, appEventsAnswer{App: app,
+		List: listOf(events, limit, func(e store.AppEvent) string { return strconv.FormatInt(e.ID, 10) })})
+}
+
+// appEventsAnswer is a page of an app's history, with the app as it is now.
+type appEventsAnswer struct {
+	App store.App `json:"app"`
+	List[store.AppEvent]
 }
 
 // loadVisibleApp loads the app of the route's :id if the caller may see it;

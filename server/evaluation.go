@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -20,15 +21,24 @@ func (s *Server) evaluations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	recs, err := s.Store.Decisions(c.Request.Context(), sub.ID)
+	after, limit, err := pageByNumber(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	if recs == nil {
-		recs = []store.DecisionRecord{}
+	recs, err := s.Store.DecisionsPage(c.Request.Context(), sub.ID, after, limit)
+	if err != nil {
+		fail(c, err)
+		return
 	}
-	c.JSON(http.StatusOK, gin.H{"submission_id": sub.ID, "items": recs})
+	c.JSON(http.StatusOK, evaluationsAnswer{SubmissionID: sub.ID,
+		List: listOf(recs, limit, func(r store.DecisionRecord) string { return strconv.FormatInt(r.ID, 10) })})
+}
+
+// evaluationsAnswer is a page of a submission's policy evaluations.
+type evaluationsAnswer struct {
+	SubmissionID string `json:"submission_id"`
+	List[store.DecisionRecord]
 }
 
 type replayAnswer struct {

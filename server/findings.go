@@ -29,10 +29,17 @@ var severities = []string{"info", "low", "medium", "high", "critical"}
 
 // listFindings lists a submission's findings, filterable by severity and
 // rule; with compare=live each is new or known against the app's live
-// version (by fingerprint), and the fixed ones are listed.
+// version (by fingerprint), and the fixed ones are listed on the first page.
+// Pages follow the findings' order (most severe first); the cursor names
+// the last finding of a page by its fingerprint, unique in a submission.
 func (s *Server) listFindings(c *gin.Context) {
 	ctx := c.Request.Context()
 	sub, err := s.loadVisible(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	after, limit, err := page(c)
 	if err != nil {
 		fail(c, err)
 		return
@@ -70,12 +77,12 @@ func (s *Server) listFindings(c *gin.Context) {
 			return
 		}
 		if app.LiveSubmissionID != nil && *app.LiveSubmissionID != sub.ID {
+			ans.ComparedTo = app.LiveSubmissionID
 			prev, err := s.Store.Findings(ctx, *app.LiveSubmissionID)
 			if err != nil {
 				fail(c, err)
 				return
 			}
-			ans.ComparedTo = app.LiveSubmissionID
 			live = map[string]bool{}
 			current := map[string]bool{}
 			for _, f := range all {
@@ -83,15 +90,27 @@ func (s *Server) listFindings(c *gin.Context) {
 			}
 			for _, f := range prev {
 				live[f.Fingerprint] = true
-				if !current[f.Fingerprint] && keep(f) {
+				if !current[f.Fingerprint] && keep(f) && after == "" {
 					ans.Fixed = append(ans.Fixed, f)
 				}
 			}
 		}
 	}
+	if after != "" {
+		i := slices.IndexFunc(all, func(f store.Finding) bool { return f.Fingerprint == after })
+		if i < 0 {
+			fail(c, invalid("cursor", "not a cursor this API gave out"))
+			return
+		}
+		all = all[i+1:]
+	}
 	for _, f := range all {
 		if !keep(f) {
 			continue
+		}
+		if len(ans.Items) == limit {
+			ans.NextCursor = listOf(ans.Items, limit, func(v findingView) string { return v.Fingerprint }).NextCursor
+			break
 		}
 		v := findingView{Finding: f}
 		if compare == "live" {

@@ -40,6 +40,19 @@ func page(c *gin.Context) (after string, limit int, err error) {
 	return after, limit, nil
 }
 
+// pageByNumber is page for lists keyed by a numeric row ID: the cursor
+// holds the last ID of the previous page (0: the first page).
+func pageByNumber(c *gin.Context) (after int64, limit int, err error) {
+	cursor, limit, err := page(c)
+	if err != nil || cursor == "" {
+		return 0, limit, err
+	}
+	if after, err = strconv.ParseInt(cursor, 10, 64); err != nil || after <= 0 {
+		return 0, 0, invalid("cursor", "not a cursor this API gave out")
+	}
+	return after, limit, nil
+}
+
 // listOf builds a page answer; a full page gets a cursor to the next one.
 func listOf[T any](items []T, limit int, id func(T) string) List[T] {
 	l := List[T]{Items: items}

@@ -54,6 +54,7 @@ var kinds = map[string]struct {
 	"forbidden":              {http.StatusForbidden, "Not allowed"},
 	"not-found":              {http.StatusNotFound, "Not found"},
 	"conflict":               {http.StatusConflict, "Conflict with the current state"},
+	"precondition-failed":    {http.StatusPreconditionFailed, "The object changed since it was read"},
 	"method-not-allowed":     {http.StatusMethodNotAllowed, "Method not allowed"},
 	"too-large":              {http.StatusRequestEntityTooLarge, "Request too large"},
 	"over-quota":             {http.StatusTooManyRequests, "Over quota"},
@@ -90,6 +91,8 @@ func fail(c *gin.Context, err error) {
 		c.Header("Retry-After", strconv.Itoa(max(1, int(quota.RetryAfter.Seconds()+0.5))))
 	case errors.Is(err, store.ErrNotFound):
 		ae = problemErr("not-found", "no such object, or not yours")
+	case errors.Is(err, store.ErrPrecondition):
+		ae = problemErr("precondition-failed", "If-Match does not name the current version; read it again (its ETag) and retry")
 	case errors.Is(err, store.ErrConflict):
 		ae = problemErr("conflict", err.Error())
 	case errors.Is(err, store.ErrKeyReused):

@@ -59,7 +59,10 @@ var routes = []route{
 	{"GET", "/healthz", nil, (*Server).healthz},
 	{"GET", "/readyz", nil, (*Server).readyz},
 	{"GET", "/openapi.yaml", nil, (*Server).openAPIDocument},
-	{"GET", "/metrics", nil, (*Server).metrics},
+	// Prometheus scrapes the private metrics port (TRUSTGATE_METRICS_ADDR);
+	// on the API port the metrics are an admin's, as they tell outsiders
+	// the platform's volumes and queues.
+	{"GET", "/metrics", []string{RoleAdmin}, (*Server).metrics},
 	{"GET", "/v1/me", everyone, (*Server).me},
 	{"POST", "/v1/apps", []string{RoleDeveloper}, (*Server).createApp},
 	{"GET", "/v1/apps", []string{RoleDeveloper}, (*Server).listApps},
@@ -99,11 +102,12 @@ func (s *Server) Handler() http.Handler {
 	r.NoMethod(func(c *gin.Context) {
 		fail(c, problemErr("method-not-allowed", "this route does not take "+c.Request.Method))
 	})
+	tokens := newTokenCache(s.Store.LookupToken)
 	for _, rt := range routes {
 		h := rt.handle
 		handlers := []gin.HandlerFunc{}
 		if rt.roles != nil {
-			handlers = append(handlers, s.authenticate(rt.roles))
+			handlers = append(handlers, authenticate(tokens, rt.roles))
 		}
 		handlers = append(handlers, func(c *gin.Context) { h(s, c) })
 		r.Handle(rt.method, rt.path, handlers...)
@@ -135,10 +139,35 @@ func accessLog() gin.HandlerFunc {
 			route = "unmatched"
 		}
 		elapsed := time.Since(start)
-		metrics.HTTPDuration.WithLabelValues(c.Request.Method, route, strconv.Itoa(c.Writer.Status())).Observe(elapsed.Seconds())
-		slog.Info("http", "method", c.Request.Method, "route", route, "status", c.Writer.Status(),
+		status := c.Writer.Status()
+		metrics.HTTPDuration.WithLabelValues(c.Request.Method, route, statusText(status)).Observe(elapsed.Seconds())
+		// Every request is counted in the latency histogram; a log line per
+		// quick success would cost more than the request itself at a few
+		// thousand a second, so those are debug-level. Errors, refusals
+		// and slow requests are logged at info.
+		level := slog.LevelInfo
+		if status < 400 && elapsed < time.Second {
+			level = slog.LevelDebug
+		}
+		ctx := c.Request.Context()
+		if !slog.Default().Enabled(ctx, level) {
+			return
+		}
+		slog.Log(ctx, level, "http", "method", c.Request.Method, "route", route, "status", status,
 			"ms", elapsed.Milliseconds(), "request_id", c.GetString(requestIDKey))
 	}
+}
+
+// statusText is strconv.Itoa for the statuses we answer, without an
+// allocation per request.
+func statusText(code int) string {
+	switch code {
+	case http.StatusOK:
+		return "200"
+	case http.StatusNotFound:
+		return "404"
+	}
+	return strconv.Itoa(code)
 }
 
 func (s *Server) metrics(c *gin.Context) { metrics.Handler(s.Store).ServeHTTP(c.Writer, c.Request) }

@@ -76,32 +76,47 @@ func (s *Server) loadVisible(c *gin.Context) (store.Submission, error) {
 }
 
 func (s *Server) getSubmission(c *gin.Context) {
-	sub, err := s.loadVisible(c)
+	d, err := s.Store.GetSubmissionDetail(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	s.renderSubmission(c, sub)
+	if !canSee(caller(c), d.DeveloperID) {
+		fail(c, fmt.Errorf("submission %s: %w", d.ID, store.ErrNotFound))
+		return
+	}
+	s.renderDetail(c, d)
 }
 
-// renderSubmission answers with a submission in full: timeline, findings,
-// where it stands in its review queue, and for staff its review tasks and
-// a link to its workflow.
+// renderSubmission answers with a submission in full, reading its timeline
+// and findings.
 func (s *Server) renderSubmission(c *gin.Context, sub store.Submission) {
 	ctx := c.Request.Context()
+	d := store.SubmissionDetail{Submission: sub}
+	var err error
+	if d.Timeline, err = s.Store.Timeline(ctx, sub.ID); err != nil {
+		fail(c, err)
+		return
+	}
+	if d.Findings, err = s.Store.Findings(ctx, sub.ID); err != nil {
+		fail(c, err)
+		return
+	}
+	s.renderDetail(c, d)
+}
+
+// renderDetail answers with a submission in full: timeline, findings,
+// where it stands in its review queue, and for staff its review tasks and
+// a link to its workflow.
+func (s *Server) renderDetail(c *gin.Context, d store.SubmissionDetail) {
+	ctx := c.Request.Context()
+	sub := d.Submission
 	v := s.view(sub)
 	if v.Decision != nil {
 		v.Decision.Reasons = localized(v.Decision.Reasons, c.GetHeader("Accept-Language"))
 	}
+	v.Timeline, v.Findings = d.Timeline, d.Findings
 	var err error
-	if v.Timeline, err = s.Store.Timeline(ctx, sub.ID); err != nil {
-		fail(c, err)
-		return
-	}
-	if v.Findings, err = s.Store.Findings(ctx, sub.ID); err != nil {
-		fail(c, err)
-		return
-	}
 	if sub.State == submission.InReview || sub.State == submission.Appealed {
 		q, ok, err := s.Store.EstimateQueue(ctx, sub.ID)
 		if err != nil {

@@ -79,17 +79,17 @@ func (s *Server) deleteWebhook(c *gin.Context) {
 }
 
 func (s *Server) webhookDeliveries(c *gin.Context) {
-	_, limit, err := page(c)
+	after, limit, err := page(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	ds, err := s.Store.Deliveries(c.Request.Context(), *caller(c).DeveloperID, c.Param("id"), limit)
+	ds, err := s.Store.Deliveries(c.Request.Context(), *caller(c).DeveloperID, c.Param("id"), after, limit)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": ds, "next_cursor": ""})
+	c.JSON(http.StatusOK, listOf(ds, limit, func(d store.Delivery) string { return d.ID }))
 }
 
 func (s *Server) redeliver(c *gin.Context) {

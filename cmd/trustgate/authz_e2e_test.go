@@ -21,7 +21,7 @@ var allowed = map[string][]string{
 	"GET /healthz":                               {"*"},
 	"GET /readyz":                                {"*"},
 	"GET /openapi.yaml":                          {"*"},
-	"GET /metrics":                               {"*"},
+	"GET /metrics":                               {"admin"},
 	"GET /v1/me":                                 {"developer", "reviewer", "senior_reviewer", "compliance", "identity", "admin"},
 	"POST /v1/apps":                              {"developer"},
 	"GET /v1/apps":                               {"developer"},
@@ -111,5 +111,27 @@ func TestEveryRouteChecksEveryRole(t *testing.T) {
 	}
 	for key := range allowed {
 		require.Contains(t, routed, key, "this test names a route the router does not serve")
+	}
+}
+
+// Token lookups are cached for at most two seconds: a revoked token answers
+// 401 within that, give or take the time a request takes.
+func TestRevokedTokenStopsWorkingWithinTwoSeconds(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	ctx := t.Context()
+	secret, err := s.store.CreateToken(ctx, store.Token{Role: "reviewer", Subject: "soon-revoked"})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, s.call(t, "GET", "/v1/me", secret, nil, nil, nil).StatusCode)
+	require.NoError(t, s.store.RevokeToken(ctx, secret))
+	revoked := time.Now()
+	for {
+		status := s.call(t, "GET", "/v1/me", secret, nil, nil, nil).StatusCode
+		if status == http.StatusUnauthorized {
+			break
+		}
+		require.Equal(t, http.StatusOK, status)
+		require.Less(t, time.Since(revoked), 2500*time.Millisecond, "the revoked token still works")
+		time.Sleep(20 * time.Millisecond)
 	}
 }

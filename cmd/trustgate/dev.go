@@ -111,6 +111,12 @@ func runDev(ctx context.Context, args []string, stdout io.Writer) error {
 	defer stopHTTP()
 	errc := make(chan error, 1)
 	go func() { errc <- serveHTTP(httpCtx, cfg.HTTPAddr, s.newServer().Handler()) }()
+	go func() {
+		// A taken metrics port should not stop a developer's stack.
+		if err := s.serveMetrics(httpCtx, true); err != nil {
+			slog.Warn("metrics port not served", "error", err)
+		}
+	}()
 	printBanner(stdout, cfg, demo, devDir)
 	select {
 	case err := <-errc:
@@ -131,9 +137,10 @@ trustgate is running (Ctrl-C stops everything)
   API        %[1]s/v1
   Console    %[1]s/
   Temporal   %[2]s   (UI: %[3]s)
+  Metrics    http://localhost%[5]s/metrics
 
 Demo tokens (also in %[4]s):
-`, base, cfg.TemporalAddress, orNone(cfg.TemporalUIURL), filepath.Join(devDir, "demo-tokens.json"))
+`, base, cfg.TemporalAddress, orNone(cfg.TemporalUIURL), filepath.Join(devDir, "demo-tokens.json"), portSuffix(cfg.MetricsAddr))
 	for _, name := range demo.order {
 		fmt.Fprintf(w, "  %-20s %s\n", name, demo.tokens[name])
 	}

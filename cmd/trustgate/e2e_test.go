@@ -425,8 +425,12 @@ func TestMetricsAndHealth(t *testing.T) {
 		resp := s.call(t, "GET", path, "", nil, nil, nil)
 		require.Equal(t, want, resp.StatusCode, path)
 	}
+	require.Equal(t, http.StatusUnauthorized, s.call(t, "GET", "/metrics", "", nil, nil, nil).StatusCode,
+		"the API port's metrics are not public")
+	require.Equal(t, http.StatusForbidden, s.call(t, "GET", "/metrics", lin, nil, nil, nil).StatusCode)
 	req, err := http.NewRequest("GET", s.url+"/metrics", nil)
 	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+s.demo.tokens["admin"])
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()

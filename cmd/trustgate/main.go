@@ -41,6 +41,7 @@ var commands = []command{
 	{"scan", "scan a package offline: scan [--platform wechat|alipay] [--json] FILE.zip", runScan},
 	{"policy", "work with policy bundles: policy eval|test", runPolicy},
 	{"bench", "load harness: throughput, latency and CPU per submission on a local stack (make bench)", runBench},
+	{"load", "offer a constant rate of GET /v1/submissions/{id} on loopback and print latencies: load --stack", runLoad},
 }
 
 func usage(w io.Writer) {

@@ -116,3 +116,49 @@ func TestTakedownAndItsAppeal(t *testing.T) {
 	require.Equal(t, "live", h.App.Status, "an upheld appeal makes the app live again")
 	require.Equal(t, "reinstated", h.Items[len(h.Items)-1].Kind)
 }
+
+// A standing change with If-Match applies only to the developer as the
+// caller last saw it; a stale tag is 412 and changes nothing.
+func TestStandingChangeWithIfMatch(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	identity := s.demo.tokens["identity"]
+	var me meAnswer
+	s.call(t, "GET", "/v1/me", s.demo.tokens["zhao-unverified"], nil, nil, &me)
+	asOf := time.Now().Add(-time.Hour)
+	patch := func(ifMatch, body string) (*http.Response, map[string]any) {
+		asOf = asOf.Add(time.Second)
+		payload := `{"as_of":"` + asOf.UTC().Format(time.RFC3339Nano) + `",` + body + `}`
+		h := http.Header{"Content-Type": {"application/json"}}
+		if ifMatch != "" {
+			h.Set("If-Match", ifMatch)
+		}
+		var out map[string]any
+		resp := s.call(t, "PATCH", "/v1/developers/"+me.Developer.ID, identity, strings.NewReader(payload), h, &out)
+		return resp, out
+	}
+
+	resp, out := patch("", `"credit_score": 600`)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%v", out)
+	first := resp.Header.Get("ETag")
+	require.NotEmpty(t, first)
+
+	resp, out = patch(first, `"credit_score": 610`)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "the current tag matches: %v", out)
+	second := resp.Header.Get("ETag")
+	require.NotEqual(t, first, second, "a changed developer has a new tag")
+
+	resp, out = patch(first, `"credit_score": 300`)
+	require.Equal(t, http.StatusPreconditionFailed, resp.StatusCode, "%v", out)
+	require.Equal(t, "/problems/precondition-failed", out["type"])
+	require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
+
+	resp, out = patch(`"other", `+second, `"credit_score": 620`)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "any listed tag may match: %v", out)
+	require.EqualValues(t, 620, out["developer"].(map[string]any)["credit_score"])
+
+	resp, out = patch("W/"+resp.Header.Get("ETag"), `"credit_score": 630`)
+	require.Equal(t, http.StatusPreconditionFailed, resp.StatusCode, "weak tags never match If-Match: %v", out)
+	resp, _ = patch("*", `"credit_score": 640`)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+}

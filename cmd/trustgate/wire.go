@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"net/http/pprof"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -50,7 +51,7 @@ func openServices(ctx context.Context, cfg config.Config) (*services, error) {
 	}
 	s := &services{cfg: cfg}
 	var err error
-	if s.store, err = store.Open(ctx, cfg.DatabaseURL); err != nil {
+	if s.store, err = store.OpenPool(ctx, cfg.DatabaseURL, cfg.DatabasePoolMaxConns); err != nil {
 		return nil, err
 	}
 	if s.temporal, err = dialTemporal(ctx, cfg); err != nil {
@@ -206,8 +207,36 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 		return err
 	}
 	defer s.close()
-	slog.Info("serving API and console", "addr", s.cfg.HTTPAddr)
-	return serveHTTP(ctx, s.cfg.HTTPAddr, s.newServer().Handler())
+	slog.Info("serving API and console", "addr", s.cfg.HTTPAddr, "metrics", s.cfg.MetricsAddr)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	go func() { errc <- serveHTTP(ctx, s.cfg.HTTPAddr, s.newServer().Handler()) }()
+	go func() { errc <- s.serveMetrics(ctx, false) }()
+	err = <-errc // the first to end ends both
+	cancel()
+	if err2 := <-errc; err == nil {
+		err = err2
+	}
+	return err
+}
+
+// serveMetrics serves /metrics without a token on the private metrics
+// address until ctx ends; with no address configured it only waits. With
+// profiling (`trustgate dev` only: profiles show memory) it also serves
+// /debug/pprof/, which is how `trustgate load` sees where the time goes.
+func (s *services) serveMetrics(ctx context.Context, profiling bool) error {
+	if s.cfg.MetricsAddr == "" {
+		<-ctx.Done()
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", metrics.Handler(s.store))
+	if profiling {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	}
+	return serveHTTP(ctx, s.cfg.MetricsAddr, mux)
 }
 
 func runWorker(ctx context.Context, args []string, _ io.Writer) error {
@@ -222,9 +251,7 @@ func runWorker(ctx context.Context, args []string, _ io.Writer) error {
 	}
 	s.startDispatcher(ctx)
 	slog.Info("worker running", "task_queue", s.cfg.TemporalTaskQueue, "metrics", s.cfg.MetricsAddr)
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", metrics.Handler(s.store))
-	err = serveHTTP(ctx, s.cfg.MetricsAddr, mux)
+	err = s.serveMetrics(ctx, false)
 	w.Stop()
 	return err
 }

@@ -14,22 +14,24 @@ import (
 
 // Config is every setting of every trustgate command.
 type Config struct {
-	HTTPAddr          string // TRUSTGATE_HTTP_ADDR
-	MetricsAddr       string // TRUSTGATE_METRICS_ADDR: /metrics of `trustgate worker`
-	DatabaseURL       string // DATABASE_URL: the application role
-	DatabaseOwnerURL  string // DATABASE_OWNER_URL: the owner role that migrates
-	DatabaseAppRole   string // DATABASE_APP_ROLE: granted row privileges after migrating
-	TemporalAddress   string // TEMPORAL_ADDRESS
-	TemporalNamespace string // TEMPORAL_NAMESPACE
-	TemporalTaskQueue string // TEMPORAL_TASK_QUEUE
-	TemporalTLSCert   string // TEMPORAL_TLS_CERT
-	TemporalTLSKey    string // TEMPORAL_TLS_KEY
-	TemporalTLSCA     string // TEMPORAL_TLS_CA: CA bundle that signed the cluster's certificate
-	TemporalTLSServer string // TEMPORAL_TLS_SERVER_NAME: name to verify the certificate against
-	TemporalUIURL     string // TEMPORAL_UI_URL: links from submissions to their workflow
-	BlobURL           string // BLOB_URL
-	MaxPackageBytes   int64  // TRUSTGATE_MAX_PACKAGE_BYTES
-	DailyQuota        int    // TRUSTGATE_DAILY_SUBMISSION_QUOTA
+	HTTPAddr         string // TRUSTGATE_HTTP_ADDR
+	MetricsAddr      string // TRUSTGATE_METRICS_ADDR: the private /metrics of `serve`, `worker` and `dev`
+	DatabaseURL      string // DATABASE_URL: the application role
+	DatabaseOwnerURL string // DATABASE_OWNER_URL: the owner role that migrates
+	DatabaseAppRole  string // DATABASE_APP_ROLE: granted row privileges after migrating
+	// DatabasePoolMaxConns bounds the connection pool; 0 is pgx's default.
+	DatabasePoolMaxConns int    // DATABASE_POOL_MAX_CONNS
+	TemporalAddress      string // TEMPORAL_ADDRESS
+	TemporalNamespace    string // TEMPORAL_NAMESPACE
+	TemporalTaskQueue    string // TEMPORAL_TASK_QUEUE
+	TemporalTLSCert      string // TEMPORAL_TLS_CERT
+	TemporalTLSKey       string // TEMPORAL_TLS_KEY
+	TemporalTLSCA        string // TEMPORAL_TLS_CA: CA bundle that signed the cluster's certificate
+	TemporalTLSServer    string // TEMPORAL_TLS_SERVER_NAME: name to verify the certificate against
+	TemporalUIURL        string // TEMPORAL_UI_URL: links from submissions to their workflow
+	BlobURL              string // BLOB_URL
+	MaxPackageBytes      int64  // TRUSTGATE_MAX_PACKAGE_BYTES
+	DailyQuota           int    // TRUSTGATE_DAILY_SUBMISSION_QUOTA
 	// WebhookAllowLoopback admits http:// webhook endpoints on loopback;
 	// `trustgate dev` turns it on, production leaves it off.
 	WebhookAllowLoopback bool          // TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK
@@ -58,10 +60,11 @@ type Var struct {
 // Vars lists every variable trustgate reads, with its default and meaning.
 var Vars = []Var{
 	{"TRUSTGATE_HTTP_ADDR", ":8080", "where the API and console listen"},
-	{"TRUSTGATE_METRICS_ADDR", ":9090", "where `trustgate worker` serves /metrics (the API serves its own at /metrics)"},
+	{"TRUSTGATE_METRICS_ADDR", ":9090", "private port where `serve`, `worker` and `dev` serve /metrics without a token, for Prometheus; keep it off the public network (empty: none; on the API port /metrics needs an admin token)"},
 	{"DATABASE_URL", "the local cluster of `trustgate dev`", "PostgreSQL URL of the application role (no superuser, owns no table)"},
 	{"DATABASE_OWNER_URL", "DATABASE_URL", "PostgreSQL URL of the role that owns the schema and runs migrations"},
 	{"DATABASE_APP_ROLE", "trustgate_app", "role granted row privileges after migrating (empty: grant nothing)"},
+	{"DATABASE_POOL_MAX_CONNS", "0", "most pooled PostgreSQL connections per process (0: pgx's default, the larger of 4 and the number of CPUs); an API under heavy read load wants more, e.g. 16"},
 	{"TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port; `trustgate dev` starts a dev server when unset"},
 	{"TEMPORAL_NAMESPACE", "default", "Temporal namespace"},
 	{"TEMPORAL_TASK_QUEUE", "trustgate-submissions", "task queue of workflows and activities"},
@@ -148,6 +151,9 @@ func FromEnv() (Config, error) {
 	}
 	if c.DailyQuota, err = strconv.Atoi(get("TRUSTGATE_DAILY_SUBMISSION_QUOTA")); err != nil || c.DailyQuota < 0 {
 		return c, fmt.Errorf("TRUSTGATE_DAILY_SUBMISSION_QUOTA: want a number of submissions, got %q", get("TRUSTGATE_DAILY_SUBMISSION_QUOTA"))
+	}
+	if c.DatabasePoolMaxConns, err = strconv.Atoi(get("DATABASE_POOL_MAX_CONNS")); err != nil || c.DatabasePoolMaxConns < 0 {
+		return c, fmt.Errorf("DATABASE_POOL_MAX_CONNS: want a number of connections, got %q", get("DATABASE_POOL_MAX_CONNS"))
 	}
 	for _, n := range []struct {
 		name string

@@ -18,9 +18,11 @@ type AppEvent struct {
 	At           time.Time       `json:"at"`
 }
 
-// AppEvents returns an app's history, oldest first.
-func (s *Store) AppEvents(ctx context.Context, appID string) ([]AppEvent, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, kind, submission_id, detail, at FROM app_events WHERE app_id = $1 ORDER BY id`, appID)
+// AppEvents returns a page of an app's history, oldest first: at most
+// limit events after the event with ID after (0: from the start).
+func (s *Store) AppEvents(ctx context.Context, appID string, after int64, limit int) ([]AppEvent, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, kind, submission_id, detail, at FROM app_events
+		WHERE app_id = $1 AND id > $2 ORDER BY id LIMIT $3`, appID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("events of app %s: %w", appID, err)
 	}

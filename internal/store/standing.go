@@ -21,6 +21,9 @@ type Standing struct {
 	Qualifications     []string // nil: unchanged
 	RiskFlags          []string // nil: unchanged
 	Blacklisted        *bool
+	// IfMatch, when set, is asked about the developer as it is, under the
+	// row lock; false leaves everything unchanged with ErrPrecondition.
+	IfMatch func(current Developer) bool
 }
 
 // ApplyStanding applies a standing change unless a newer one was applied
@@ -35,6 +38,9 @@ func (s *Store) ApplyStanding(ctx context.Context, id string, st Standing, audit
 		before, err = scanDeveloper(tx.QueryRow(ctx, `SELECT `+developerColumns+` FROM developers WHERE id = $1 FOR UPDATE`, id))
 		if err != nil {
 			return notFound(err, "developer "+id)
+		}
+		if st.IfMatch != nil && !st.IfMatch(before) {
+			return fmt.Errorf("standing of %s: %w", id, ErrPrecondition)
 		}
 		if err := tx.QueryRow(ctx, `SELECT standing_as_of FROM developers WHERE id = $1`, id).Scan(&asOf); err != nil {
 			return fmt.Errorf("read standing of %s: %w", id, err)
@@ -153,8 +159,14 @@ type DecisionRecord struct {
 
 // Decisions returns a submission's policy evaluations, oldest first.
 func (s *Store) Decisions(ctx context.Context, submissionID string) ([]DecisionRecord, error) {
+	return s.DecisionsPage(ctx, submissionID, 0, 0)
+}
+
+// DecisionsPage returns at most limit (0: all) of a submission's policy
+// evaluations after the one with ID after, oldest first.
+func (s *Store) DecisionsPage(ctx context.Context, submissionID string, after int64, limit int) ([]DecisionRecord, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, attempt, policy_version, policy_hash, input, output, created_at
-		FROM decisions WHERE submission_id = $1 ORDER BY id`, submissionID)
+		FROM decisions WHERE submission_id = $1 AND id > $2 ORDER BY id LIMIT NULLIF($3, 0)`, submissionID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("decisions of %s: %w", submissionID, err)
 	}

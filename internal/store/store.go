@@ -20,6 +20,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict means the row is not in a state that allows the change.
 	ErrConflict = errors.New("conflict")
+	// ErrPrecondition means the row is no longer what the caller last read
+	// (a stale If-Match): nothing was changed.
+	ErrPrecondition = errors.New("precondition failed")
 )
 
 // Store runs trustgate's queries on a connection pool.
@@ -27,11 +30,22 @@ type Store struct {
 	pool *pgxpool.Pool
 }
 
-// Open connects to url (the application role) and checks the connection.
-func Open(ctx context.Context, url string) (*Store, error) {
+// Open connects to url (the application role) and checks the connection,
+// with pgx's pool size (pool_max_conns in the URL, or the larger of 4 and
+// the number of CPUs).
+func Open(ctx context.Context, url string) (*Store, error) { return OpenPool(ctx, url, 0) }
+
+// OpenPool is Open with at most maxConns pooled connections (0: pgx's
+// default). An API under read load wants more connections than cores, as a
+// round trip is mostly waiting; a worker whose CPU goes to scans and policy
+// evaluation does not.
+func OpenPool(ctx context.Context, url string, maxConns int) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = int32(min(maxConns, 1000))
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -273,3 +273,43 @@ func TestAuditLogIsAppendOnlyForTheApplication(t *testing.T) {
 	require.Len(t, entries, 1)
 	require.Equal(t, "a", entries[0].Actor)
 }
+
+func TestSubmissionDetailIsTheSubmissionItsTimelineAndItsFindings(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	sub, _ := f.submit(t, "1.0.0", "", "")
+	require.NoError(t, f.db.Store.Advance(ctx, store.Step{SubmissionID: sub.ID, Seq: 1, To: "scanning", Detail: map[string]any{"attempt": 1}}))
+	require.NoError(t, f.db.Store.SaveFindings(ctx, sub.ID, []store.Finding{
+		{Fingerprint: "b", RuleID: "CODE-001", Severity: "low", File: "app.js", Line: 3, Column: 1, Snippet: "x", Message: "m", Remediation: "r"},
+		{Fingerprint: "a", RuleID: "MAN-003", Severity: "critical", File: "app.json", Line: 1, Column: 2, Snippet: "y", Message: "m", Remediation: "r"},
+	}))
+
+	d, err := f.db.Store.GetSubmissionDetail(ctx, sub.ID)
+	require.NoError(t, err)
+	want, err := f.db.Store.GetSubmission(ctx, sub.ID)
+	require.NoError(t, err)
+	timeline, err := f.db.Store.Timeline(ctx, sub.ID)
+	require.NoError(t, err)
+	findings, err := f.db.Store.Findings(ctx, sub.ID)
+	require.NoError(t, err)
+	require.Equal(t, want, d.Submission)
+	require.Equal(t, findings, d.Findings)
+	require.Len(t, d.Timeline, len(timeline))
+	for i := range timeline {
+		require.Equal(t, timeline[i].Seq, d.Timeline[i].Seq)
+		require.Equal(t, timeline[i].State, d.Timeline[i].State)
+		require.Equal(t, timeline[i].At.Format(time.RFC3339Nano), d.Timeline[i].At.Format(time.RFC3339Nano), "same instant, same rendering")
+		require.JSONEq(t, string(orNull(timeline[i].Detail)), string(orNull(d.Timeline[i].Detail)))
+	}
+
+	_, err = f.db.Store.GetSubmissionDetail(ctx, "sub_missing")
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+func orNull(b []byte) []byte {
+	if b == nil {
+		return []byte("null")
+	}
+	return b
+}

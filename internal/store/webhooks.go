@@ -158,10 +158,12 @@ func (s *Store) ClaimDue(ctx context.Context, n int, fn func(Delivery) (status i
 }
 
 // Deliveries lists the deliveries of a developer's endpoint, newest first.
-func (s *Store) Deliveries(ctx context.Context, developerID, webhookID string, limit int) ([]Delivery, error) {
+func (s *Store) Deliveries(ctx context.Context, developerID, webhookID, after string, limit int) ([]Delivery, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+deliveryColumns+`
 		FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id JOIN webhooks w ON w.id = d.webhook_id
-		WHERE d.webhook_id = $1 AND w.developer_id = $2 ORDER BY d.event_id DESC LIMIT $3`, webhookID, developerID, limit)
+		WHERE d.webhook_id = $1 AND w.developer_id = $2
+			AND ($4 = '' OR d.event_id < (SELECT event_id FROM webhook_deliveries WHERE id = $4 AND webhook_id = $1))
+		ORDER BY d.event_id DESC LIMIT $3`, webhookID, developerID, limit, after)
 	if err != nil {
 		return nil, fmt.Errorf("deliveries of %s: %w", webhookID, err)
 	}
