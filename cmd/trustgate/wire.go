@@ -16,6 +16,7 @@ import (
 	"gocloud.dev/blob"
 
 	"trustgate/activities"
+	"trustgate/console"
 	"trustgate/internal/blobstore"
 	"trustgate/internal/config"
 	"trustgate/internal/metrics"
@@ -136,6 +137,14 @@ func (s *services) newServer() *server.Server {
 	}
 }
 
+// newHandler is the API with the console in front of it: the console's
+// pages at /, everything else to the API.
+func (s *services) newHandler() http.Handler {
+	return console.New(s.newServer().Handler(), console.Config{
+		Key: []byte(s.cfg.SessionKey), Dev: s.cfg.Dev, Blobs: s.blobs, MaxPackageBytes: s.cfg.MaxPackageBytes,
+	})
+}
+
 // serveHTTP serves until ctx ends, then drains for up to ten seconds.
 func serveHTTP(ctx context.Context, addr string, h http.Handler) error {
 	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
@@ -171,7 +180,7 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	}
 	defer s.close()
 	slog.Info("serving API and console", "addr", s.cfg.HTTPAddr)
-	return serveHTTP(ctx, s.cfg.HTTPAddr, s.newServer().Handler())
+	return serveHTTP(ctx, s.cfg.HTTPAddr, s.newHandler())
 }
 
 func runWorker(ctx context.Context, args []string, _ io.Writer) error {

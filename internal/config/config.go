@@ -38,6 +38,12 @@ type Config struct {
 	ClaimTimeout         time.Duration // TRUSTGATE_CLAIM_TIMEOUT
 	AppealWindow         time.Duration // TRUSTGATE_APPEAL_WINDOW
 	LogLevel             slog.Level
+	// SessionKey signs the console's session cookies; every copy of
+	// `trustgate serve` needs the same one.
+	SessionKey string // TRUSTGATE_SESSION_KEY
+	// Dev is set by `trustgate dev` (never read from the environment): the
+	// console's cookies then go over plain http on localhost.
+	Dev bool
 }
 
 // Var documents one environment variable.
@@ -69,6 +75,7 @@ var Vars = []Var{
 	{"TRUSTGATE_CLAIM_TIMEOUT", "30m", "a claimed review task without a decision returns to its queue after this"},
 	{"TRUSTGATE_APPEAL_WINDOW", "336h", "how long after a rejection the developer may appeal (14 days)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"TRUSTGATE_SESSION_KEY", "", "secret that signs console session cookies, shared by every API copy (empty: a random key per process, so sessions end on restart)"},
 }
 
 // FromEnv reads the configuration; a malformed value is an error naming it.
@@ -98,6 +105,7 @@ func FromEnv() (Config, error) {
 		TemporalUIURL:     get("TEMPORAL_UI_URL"),
 		BlobURL:           get("BLOB_URL"),
 		DevDir:            get("TRUSTGATE_DEV_DIR"),
+		SessionKey:        os.Getenv("TRUSTGATE_SESSION_KEY"),
 	}
 	var err error
 	if c.MaxPackageBytes, err = strconv.ParseInt(get("TRUSTGATE_MAX_PACKAGE_BYTES"), 10, 64); err != nil || c.MaxPackageBytes <= 0 {
