@@ -8,7 +8,7 @@ export GOFLAGS := -buildvcs=false
 TEMPORAL_CLI_VERSION := v1.5.1
 BIN := $(CURDIR)/bin
 
-.PHONY: run test vet build tools fuzz bench clean
+.PHONY: run test vet build tools chromium fuzz bench clean
 
 run: build tools
 	@./bin/trustgate dev
@@ -17,7 +17,13 @@ build:
 	@echo "building trustgate"
 	@go build -o bin/trustgate ./cmd/trustgate
 
-tools: bin/temporal
+tools: bin/temporal chromium
+
+# The console's browser tests drive Debian's headless Chromium; it is
+# installed once, only when it is not on PATH.
+chromium:
+	@command -v chromium >/dev/null || { echo "installing chromium for the console's browser tests"; \
+		apt-get update && apt-get install -y chromium; }
 
 # The Temporal CLI is built from source once (about four minutes on two
 # cores) and kept in ./bin; later runs reuse it.
@@ -37,10 +43,14 @@ vet:
 	go vet ./...
 	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
+# Screenshots of the console's browser tests, desktop and 375 px wide.
+ARTIFACTS ?= $(CURDIR)/.artifacts/console
+
 # One PostgreSQL and one Temporal dev server for the whole run; every test
 # package uses them through internal/testenv.
 test: tools vet
-	go run ./internal/testenv/teststack -- go test -count=1 -timeout 20m ./...
+	TRUSTGATE_ARTIFACTS=$(ARTIFACTS) go run ./internal/testenv/teststack -- go test -count=1 -timeout 20m ./...
+	@echo "console screenshots: $(ARTIFACTS)"
 
 # Each fuzz target of the scanner for FUZZTIME (CI runs this after the tests).
 FUZZTIME ?= 20s
