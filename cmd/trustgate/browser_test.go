@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
@@ -18,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"trustgate/internal/blobstore"
 	"trustgate/internal/pkgzip"
 )
 
@@ -219,9 +223,15 @@ func TestConsoleReviewRejectAppealApprove(t *testing.T) {
 	require.Contains(t, b.text("h1"), "My apps")
 	require.Contains(t, b.text("#apps"), "Wang")
 	b.shot("01-developer-home")
+	b.do(chromedp.SendKeys(chromedp.CSS("#app-name"), "Wang Coupons"),
+		chromedp.SendKeys(chromedp.CSS("#app-category"), "tools"),
+		chromedp.SendKeys(chromedp.CSS("#app-domains"), "api.wang.example"))
+	b.follow(chromedp.Submit(chromedp.CSS("#app-name")))
+	require.Contains(t, b.text("#apps"), "Wang Coupons")
 	pkg := filepath.Join(t.TempDir(), "app.zip")
 	require.NoError(t, os.WriteFile(pkg, variant(t, "hello-wechat", "console-1"), 0o644))
-	b.do(chromedp.SetValue(chromedp.CSS("#up-version"), "2.0.0"),
+	b.do(chromedp.SetValue(chromedp.CSS("#up-app"), s.appOf("wang-flagged")),
+		chromedp.SetValue(chromedp.CSS("#up-version"), "2.0.0"),
 		chromedp.SetUploadFiles(chromedp.CSS("#up-package"), []string{pkg}))
 	b.follow(chromedp.Submit(chromedp.CSS("#up-version")))
 	loc := get(b, chromedp.Location())
@@ -383,6 +393,13 @@ func TestConsoleShowsAHostilePackageAsText(t *testing.T) {
 	b.open("/review")
 	b.do(b.visible("#token"))
 	b.shot("04-revoked-token-signs-out")
+
+	// The developer withdraws it while it waits for review.
+	b.signIn(s.demo.tokens["wang-flagged"])
+	b.open("/submissions/" + id)
+	b.follow(chromedp.Click(chromedp.CSS("#withdraw button")))
+	b.waitState("/submissions/"+id, "withdrawn")
+	require.Zero(t, get(b, chromedp.Evaluate[int](`document.querySelectorAll("#withdraw, #appeal").length`)))
 }
 
 // settleOrReview waits until the submission is decided or in review.
@@ -393,4 +410,59 @@ func (s *stack) settleOrReview(t *testing.T, id string) {
 		s.call(t, "GET", "/v1/submissions/"+id, s.demo.tokens["senior_reviewer"], nil, nil, &sub)
 		return sub.State.Final() || sub.State == "in_review"
 	}, 60*time.Second, 100*time.Millisecond, fmt.Sprintf("submission %s never settled", id))
+}
+
+func TestConsoleOperatorRetriesAFailedSubmission(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	b := newBrowser(t, s.url)
+	lin := s.demo.tokens["lin-verified"]
+	pkg := examplePackage(t, "hello-wechat")
+
+	// Our own fault: the stored package vanishes before the scan.
+	s.worker.Stop()
+	resp, created := s.upload(t, lin, s.appOf("lin-verified"), "1.0.0", pkg, "")
+	require.Equal(t, 202, resp.StatusCode)
+	id := created["id"].(string)
+	sum := sha256.Sum256(pkg)
+	sha := hex.EncodeToString(sum[:])
+	require.NoError(t, s.svc.blobs.Delete(t.Context(), blobstore.PackageKey(sha)))
+	w := s.svc.newWorker()
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+	require.Equal(t, "failed", string(s.settle(t, lin, id).State))
+
+	// The developer sees it failed, and no retry button.
+	b.signIn(lin)
+	b.open("/submissions/" + id)
+	require.Equal(t, "failed", b.text("#state"))
+	require.Zero(t, get(b, chromedp.Evaluate[int](`document.querySelectorAll('form[action$="/retry"]').length`)))
+
+	// The operator's start page lists it with its workflow and a retry.
+	b.signIn(s.demo.tokens["admin"])
+	require.Contains(t, b.text("h1"), "Failed submissions")
+	require.Contains(t, b.text("#failed"), id)
+	link := get(b, chromedp.Evaluate[string](`document.querySelector('#failed a[rel="noopener"]').getAttribute("href")`))
+	require.Equal(t, "http://127.0.0.1:8233/namespaces/default/workflows/"+id, link)
+	b.shot("01-operator-failed")
+
+	// The cause fixed, the operator retries and the run goes on to approval.
+	require.NoError(t, blobstore.PutPackage(t.Context(), s.svc.blobs, sha, bytes.NewReader(pkg)))
+	b.follow(chromedp.Click(chromedp.CSS(`#failed form[action="/submissions/` + id + `/retry"] button`)))
+	b.waitState("/submissions/"+id, "approved")
+	require.Contains(t, b.text("#timeline"), "failed")
+	b.shot("02-operator-retried")
+	b.open("/")
+	require.Contains(t, b.text("main"), "No failed submissions")
+
+	// Compliance finds the retry in the audit log and the decision in the
+	// decision log.
+	b.signIn(s.demo.tokens["compliance"])
+	b.open("/audit?action=submission.retry")
+	require.Contains(t, b.text("#audit"), id)
+	b.open("/audit?submission=" + id)
+	require.Contains(t, b.text("main"), "Attempt")
+	b.shot("03-compliance-audit")
+	b.open("/policies")
+	require.Contains(t, b.text("#policies-pending"), "trustgate policy")
 }
