@@ -150,6 +150,7 @@ var texts = map[string][2]string{
 	"standing":           {"Developer standing", "开发者资质"},
 	"real_name":          {"Real-name verification", "实名认证"},
 	"credit":             {"Credit score", "信用分"},
+	"developer":          {"Developer", "开发者"},
 	"developer_kind":     {"Developer kind", "开发者类型"},
 	"risk_flags":         {"Risk flags", "风险标记"},
 	"blacklisted":        {"Blacklisted", "黑名单"},
