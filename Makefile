@@ -21,9 +21,14 @@ tools: bin/temporal chromium
 
 # The console's browser tests drive Debian's headless Chromium; it is
 # installed once, only when it is not on PATH.
+# A small Chinese font lets the Simplified Chinese screenshots show text
+# rather than boxes (the pages themselves load no fonts).
 chromium:
 	@command -v chromium >/dev/null || { echo "installing chromium for the console's browser tests"; \
 		apt-get update && apt-get install -y chromium; }
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { echo "installing a Chinese font for the screenshots"; \
+		apt-get install -y fonts-wqy-microhei || { apt-get update && apt-get install -y fonts-wqy-microhei; } \
+		|| echo "no Chinese font: the Chinese screenshots show boxes"; }
 
 # The Temporal CLI is built from source once (about four minutes on two
 # cores) and kept in ./bin; later runs reuse it.
