@@ -404,6 +404,14 @@ func TestConsoleShowsAHostilePackageAsText(t *testing.T) {
 	b.follow(chromedp.Click(chromedp.CSS("#withdraw button")))
 	b.waitState("/submissions/"+id, "withdrawn")
 	require.Zero(t, get(b, chromedp.Evaluate[int](`document.querySelectorAll("#withdraw, #appeal").length`)))
+
+	// Another developer finds neither the submission nor its files.
+	b.signIn(s.demo.tokens["lin-verified"])
+	for _, p := range []string{"/submissions/" + id, "/submissions/" + id + "/files?path=utils%2Frun.js"} {
+		b.open(p)
+		require.Contains(t, b.text("h1"), "(404)", p)
+		require.NotContains(t, b.text("main"), "eval(", p)
+	}
 }
 
 // settleOrReview waits until the submission is decided or in review.
