@@ -37,6 +37,10 @@ type browser struct {
 	logs []string
 }
 
+// The browser tests do not run in parallel: Go runs them one by one before
+// it releases the parallel tests of the package, so Chromium (heavy on two
+// cores) is not competing with the timing-sensitive claim race.
+
 // newBrowser starts Debian's Chromium. Without it the test is skipped,
 // except in CI, where a missing browser is a failure.
 func newBrowser(t *testing.T, base string) *browser {
@@ -213,7 +217,6 @@ func (s *stack) taskOf(t *testing.T, token, queue, submissionID string) string {
 }
 
 func TestConsoleReviewRejectAppealApprove(t *testing.T) {
-	t.Parallel()
 	s := startStack(t, 8<<20)
 	b := newBrowser(t, s.url)
 	dev := s.demo.tokens["wang-flagged"]
@@ -346,7 +349,6 @@ var hostileFiles = map[string]string{
 }
 
 func TestConsoleShowsAHostilePackageAsText(t *testing.T) {
-	t.Parallel()
 	s := startStack(t, 8<<20)
 	b := newBrowser(t, s.url)
 	dir := t.TempDir()
@@ -425,7 +427,6 @@ func (s *stack) settleOrReview(t *testing.T, id string) {
 }
 
 func TestConsoleOperatorRetriesAFailedSubmission(t *testing.T) {
-	t.Parallel()
 	s := startStack(t, 8<<20)
 	b := newBrowser(t, s.url)
 	lin := s.demo.tokens["lin-verified"]
