@@ -8,7 +8,7 @@ export GOFLAGS := -buildvcs=false
 TEMPORAL_CLI_VERSION := v1.5.1
 BIN := $(CURDIR)/bin
 
-.PHONY: run test vet build tools fuzz bench load clean
+.PHONY: run test vet build tools chromium fuzz bench load clean
 
 run: build tools
 	@./bin/trustgate dev
@@ -17,7 +17,18 @@ build:
 	@echo "building trustgate"
 	@go build -o bin/trustgate ./cmd/trustgate
 
-tools: bin/temporal
+tools: bin/temporal chromium
+
+# The console's browser tests drive Debian's headless Chromium; it is
+# installed once, only when it is not on PATH.
+# A small Chinese font lets the Simplified Chinese screenshots show text
+# rather than boxes (the pages themselves load no fonts).
+chromium:
+	@command -v chromium >/dev/null || { echo "installing chromium for the console's browser tests"; \
+		apt-get update && apt-get install -y chromium; }
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { echo "installing a Chinese font for the screenshots"; \
+		apt-get install -y fonts-wqy-microhei || { apt-get update && apt-get install -y fonts-wqy-microhei; } \
+		|| echo "no Chinese font: the Chinese screenshots show boxes"; }
 
 # The Temporal CLI is built from source once (about four minutes on two
 # cores) and kept in ./bin; later runs reuse it.
@@ -37,10 +48,14 @@ vet:
 	go vet ./...
 	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
+# Screenshots of the console's browser tests, desktop and 375 px wide.
+ARTIFACTS ?= $(CURDIR)/.artifacts/console
+
 # One PostgreSQL and one Temporal dev server for the whole run; every test
 # package uses them through internal/testenv.
 test: tools vet
-	go run ./internal/testenv/teststack -- go test -count=1 -timeout 20m ./...
+	TRUSTGATE_ARTIFACTS=$(ARTIFACTS) go run ./internal/testenv/teststack -- go test -count=1 -timeout 20m ./...
+	@echo "console screenshots: $(ARTIFACTS)"
 
 # Each fuzz target of the scanner for FUZZTIME (CI runs this after the tests).
 FUZZTIME ?= 20s

@@ -1,6 +1,7 @@
 // Package server is trustgate's HTTP face: the /v1 JSON API with its
 // authentication and error mapping, health and metrics endpoints, and the
-// web console. Handlers are thin: bind, check, call one function, render.
+// in-process entry the web console (package console) calls it through.
+// Handlers are thin: bind, check, call one function, render.
 package server
 
 import (
@@ -107,12 +108,11 @@ func (s *Server) Handler() http.Handler {
 		h := rt.handle
 		handlers := []gin.HandlerFunc{}
 		if rt.roles != nil {
-			handlers = append(handlers, authenticate(tokens, rt.roles))
+			handlers = append(handlers, authenticate(s.Store, tokens, rt.roles))
 		}
 		handlers = append(handlers, func(c *gin.Context) { h(s, c) })
 		r.Handle(rt.method, rt.path, handlers...)
 	}
-	s.console(r)
 	return r
 }
 

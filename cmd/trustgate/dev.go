@@ -88,6 +88,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	// Webhook receivers on this machine are how developers try them out.
 	cfg.WebhookAllowLoopback = true
+	cfg.Dev = true
 	s, err := openServices(ctx, cfg)
 	if err != nil {
 		return err
@@ -110,7 +111,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer) error {
 	httpCtx, stopHTTP := context.WithCancel(ctx)
 	defer stopHTTP()
 	errc := make(chan error, 1)
-	go func() { errc <- serveHTTP(httpCtx, cfg.HTTPAddr, s.newServer().Handler()) }()
+	go func() { errc <- serveHTTP(httpCtx, cfg.HTTPAddr, s.newHandler()) }()
 	go func() {
 		// A taken metrics port should not stop a developer's stack.
 		if err := s.serveMetrics(httpCtx, true); err != nil {

@@ -64,7 +64,8 @@ func wireStack(t testing.TB, st *store.Store, tc client.Client, maxPackage int64
 	require.NoError(t, err)
 	s := &services{
 		cfg: config.Config{TemporalTaskQueue: testenv.TaskQueue(t), TemporalNamespace: "default", MaxPackageBytes: maxPackage,
-			DailyQuota: 1000, WebhookAllowLoopback: true, BlobURL: blobURL},
+			DailyQuota: 1000, WebhookAllowLoopback: true, BlobURL: blobURL, Dev: true,
+			TemporalUIURL: "http://127.0.0.1:8233"},
 		store: st, temporal: tc, blobs: blobs, policy: engine,
 	}
 	w := s.newWorker()
@@ -73,7 +74,7 @@ func wireStack(t testing.TB, st *store.Store, tc client.Client, maxPackage int64
 	dctx, stopDispatch := context.WithCancel(context.Background())
 	t.Cleanup(stopDispatch)
 	s.startDispatcher(dctx)
-	srv := httptest.NewServer(s.newServer().Handler())
+	srv := httptest.NewServer(s.newHandler())
 	t.Cleanup(srv.Close)
 	demo, err := seedDemo(ctx, st, t.TempDir())
 	require.NoError(t, err)

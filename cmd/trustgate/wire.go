@@ -20,6 +20,7 @@ import (
 	"gocloud.dev/blob"
 
 	"trustgate/activities"
+	"trustgate/console"
 	"trustgate/internal/blobstore"
 	"trustgate/internal/config"
 	"trustgate/internal/metrics"
@@ -173,6 +174,14 @@ func (s *services) newServer() *server.Server {
 	}
 }
 
+// newHandler is the API with the console in front of it: the console's
+// pages at /, everything else to the API.
+func (s *services) newHandler() http.Handler {
+	return console.New(s.newServer().Handler(), console.Config{
+		Key: []byte(s.cfg.SessionKey), Dev: s.cfg.Dev, Blobs: s.blobs, MaxPackageBytes: s.cfg.MaxPackageBytes,
+	})
+}
+
 // serveHTTP serves until ctx ends, then drains for up to ten seconds.
 func serveHTTP(ctx context.Context, addr string, h http.Handler) error {
 	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
@@ -211,7 +220,7 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 2)
-	go func() { errc <- serveHTTP(ctx, s.cfg.HTTPAddr, s.newServer().Handler()) }()
+	go func() { errc <- serveHTTP(ctx, s.cfg.HTTPAddr, s.newHandler()) }()
 	go func() { errc <- s.serveMetrics(ctx, false) }()
 	err = <-errc // the first to end ends both
 	cancel()

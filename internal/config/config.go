@@ -50,6 +50,12 @@ type Config struct {
 	WorkerActivities    int // TRUSTGATE_WORKER_ACTIVITIES
 	WorkerWorkflowTasks int // TRUSTGATE_WORKER_WORKFLOW_TASKS
 	LogLevel            slog.Level
+	// SessionKey signs the console's session cookies; every copy of
+	// `trustgate serve` needs the same one.
+	SessionKey string // TRUSTGATE_SESSION_KEY
+	// Dev is set by `trustgate dev` (never read from the environment): the
+	// console's cookies then go over plain http on localhost.
+	Dev bool
 }
 
 // Var documents one environment variable.
@@ -89,6 +95,7 @@ var Vars = []Var{
 	{"TRUSTGATE_WORKER_ACTIVITIES", "0", "activities one worker process runs at once (0: the Temporal SDK default, 1000)"},
 	{"TRUSTGATE_WORKER_WORKFLOW_TASKS", "0", "workflow tasks one worker process runs at once (0: the Temporal SDK default, 1000)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"TRUSTGATE_SESSION_KEY", "", "secret that signs console session cookies, shared by every API copy (empty: a random key per process, so sessions end on restart)"},
 }
 
 // FromEnv reads the configuration; a malformed value is an error naming it.
@@ -120,6 +127,7 @@ func FromEnv() (Config, error) {
 		TemporalUIURL:     get("TEMPORAL_UI_URL"),
 		BlobURL:           get("BLOB_URL"),
 		DevDir:            get("TRUSTGATE_DEV_DIR"),
+		SessionKey:        os.Getenv("TRUSTGATE_SESSION_KEY"),
 	}
 	var err error
 	if c.MaxPackageBytes, err = strconv.ParseInt(get("TRUSTGATE_MAX_PACKAGE_BYTES"), 10, 64); err != nil || c.MaxPackageBytes <= 0 {

@@ -101,9 +101,22 @@ func StartPostgres(ctx context.Context, dir string, port int, log io.Writer) (*P
 	// the kernel's limit, and nothing here needs one.
 	opts := fmt.Sprintf("-p %d -c unix_socket_directories='' -c listen_addresses=127.0.0.1 -c max_connections=300", port)
 	if err := p.run(ctx, "pg_ctl", "-D", dir, "-o", opts, "-l", filepath.Join(dir, "server.log"), "-w", "-t", "60", "start"); err != nil {
-		return nil, fmt.Errorf("start PostgreSQL (log in %s): %w", filepath.Join(dir, "server.log"), err)
+		return nil, fmt.Errorf("start PostgreSQL on port %d: %w; its log ends:\n%s", port, err, logTail(filepath.Join(dir, "server.log")))
 	}
 	return p, p.waitReady(ctx)
+}
+
+// logTail is the end of a server log, for an error that would otherwise
+// point at a file a test's cleanup has already removed.
+func logTail(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "(no log: " + err.Error() + ")"
+	}
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return string(b)
 }
 
 // Stop shuts the cluster down, finishing open transactions quickly.

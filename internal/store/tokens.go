@@ -28,6 +28,10 @@ func hashToken(secret string) []byte {
 	return h[:]
 }
 
+// TokenHash is what the tokens table keeps of a secret; the console's
+// session cookie carries it instead of the secret.
+func TokenHash(secret string) []byte { return hashToken(secret) }
+
 // CreateToken stores a new token and returns its secret, which is shown once.
 func (s *Store) CreateToken(ctx context.Context, t Token) (string, error) {
 	secret := TokenPrefix + NewSecret(24)
@@ -43,10 +47,16 @@ func (s *Store) CreateToken(ctx context.Context, t Token) (string, error) {
 // LookupToken returns the token for a secret if it exists, is not revoked and
 // has not expired; anything else is ErrNotFound.
 func (s *Store) LookupToken(ctx context.Context, secret string) (Token, error) {
+	return s.LookupTokenHash(ctx, hashToken(secret))
+}
+
+// LookupTokenHash is LookupToken for a secret's hash: a revoked or expired
+// token is ErrNotFound here too.
+func (s *Store) LookupTokenHash(ctx context.Context, hash []byte) (Token, error) {
 	var t Token
 	err := s.pool.QueryRow(ctx, `SELECT role, subject, developer_id, conflict_orgs, created_at, expires_at
 		FROM tokens WHERE hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
-		hashToken(secret)).Scan(&t.Role, &t.Subject, &t.DeveloperID, &t.ConflictOrgs, &t.CreatedAt, &t.ExpiresAt)
+		hash).Scan(&t.Role, &t.Subject, &t.DeveloperID, &t.ConflictOrgs, &t.CreatedAt, &t.ExpiresAt)
 	if err != nil {
 		return Token{}, notFound(err, "look up token")
 	}
