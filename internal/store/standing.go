@@ -149,11 +149,13 @@ type DecisionRecord struct {
 	Input         json.RawMessage `json:"input"`
 	Output        json.RawMessage `json:"output"`
 	CreatedAt     time.Time       `json:"created_at"`
+	// WaivedBy names the waivers that changed this decision.
+	WaivedBy []string `json:"waived_by"`
 }
 
 // Decisions returns a submission's policy evaluations, oldest first.
 func (s *Store) Decisions(ctx context.Context, submissionID string) ([]DecisionRecord, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, attempt, policy_version, policy_hash, input, output, created_at
+	rows, err := s.pool.Query(ctx, `SELECT id, attempt, policy_version, policy_hash, input, output, created_at, waived_by
 		FROM decisions WHERE submission_id = $1 ORDER BY id`, submissionID)
 	if err != nil {
 		return nil, fmt.Errorf("decisions of %s: %w", submissionID, err)
