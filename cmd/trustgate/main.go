@@ -39,7 +39,7 @@ var commands = []command{
 	{"submit", "upload a package: submit --app ID --version V [--wait] FILE.zip", runSubmit},
 	{"status", "show a submission: status ID", runStatus},
 	{"scan", "scan a package offline: scan [--platform wechat|alipay] [--json] FILE.zip", runScan},
-	{"policy", "work with policy bundles: policy eval|test", runPolicy},
+	{"policy", "work with policy bundles: policy eval|test|replay|simulate", runPolicy},
 }
 
 func usage(w io.Writer) {
