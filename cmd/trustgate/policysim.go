@@ -73,31 +73,38 @@ func runPolicySimulate(ctx context.Context, args []string, stdout io.Writer) err
 	return nil
 }
 
-func (c *apiClient) uploadDraft(ctx context.Context, files map[string][]byte, out any) error {
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
+// writeBundleForm writes files as the multipart body POST /v1/policies
+// takes: one part per file, named by its path in the bundle.
+func writeBundleForm(w io.Writer, files map[string][]byte) (contentType string, err error) {
+	mw := multipart.NewWriter(w)
 	paths := make([]string, 0, len(files))
 	for p := range files {
 		paths = append(paths, p)
 	}
 	slices.Sort(paths)
 	for _, p := range paths {
-		w, err := mw.CreateFormFile(p, p)
+		part, err := mw.CreateFormFile(p, p)
 		if err != nil {
-			return err
+			return "", err
 		}
-		if _, err := w.Write(files[p]); err != nil {
-			return err
+		if _, err := part.Write(files[p]); err != nil {
+			return "", err
 		}
 	}
-	if err := mw.Close(); err != nil {
+	return mw.FormDataContentType(), mw.Close()
+}
+
+func (c *apiClient) uploadDraft(ctx context.Context, files map[string][]byte, out any) error {
+	var body bytes.Buffer
+	ct, err := writeBundleForm(&body, files)
+	if err != nil {
 		return err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.server+"/v1/policies", &body)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Content-Type", ct)
 	return c.do(req, out)
 }
 
