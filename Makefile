@@ -56,6 +56,7 @@ bench: tools
 	go test ./scan -run '^$$' -bench 'ScanLibraries|ScanPackage2MB|Secrets' -cpu 1 -count 3
 	go test ./policies -run '^$$' -bench 'DecideLatency' -count 3
 	go run ./internal/testenv/teststack -- go test ./cmd/trustgate -run '^$$' -bench UploadToFindings -benchtime 20x
+	go run ./internal/testenv/teststack -- go test ./activities -run '^$$' -bench Simulate10kDecisions -benchtime 3x
 
 clean:
 	rm -rf bin .dev examples/*.zip
