@@ -469,3 +469,34 @@ func TestWaiverEndToEnd(t *testing.T) {
 	s.call(t, "GET", "/v1/waivers?app_id="+app, bob, nil, nil, &list)
 	assert.Equal(t, "expired", list.Items[0].State)
 }
+
+// TestPolicySimulateCommand runs `trustgate policy simulate DIR` against
+// the API, as someone who keeps the policy in git would.
+func TestPolicySimulateCommand(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	lin := s.demo.tokens["lin-verified"] // credit 780, individual
+	s.submitAndSettle(t, lin, s.appOf("lin-verified"), "cli")
+
+	dir := t.TempDir()
+	for p, content := range policies.DefaultFiles() {
+		if p == "data.json" {
+			content = bytes.Replace(content, []byte(`"individual": 700,`), []byte(`"individual": 800,`), 1)
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, p), content, 0o644))
+	}
+	var out bytes.Buffer
+	err := runPolicy(t.Context(), []string{"simulate", dir, "--server", s.url, "--token", s.demo.tokens["compliance"], "--last", "10"}, &out)
+	require.NoError(t, err, out.String())
+	text := out.String()
+	assert.Contains(t, text, "draft pol_")
+	assert.Contains(t, text, "evaluated 1 recorded decisions")
+	assert.Contains(t, text, "1 would change")
+	assert.Contains(t, text, "developer kind individual")
+	assert.Contains(t, text, "approve → reject  [] → [CREDIT_BELOW_THRESHOLD]")
+
+	err = runPolicy(t.Context(), []string{"simulate", dir, "--server", s.url, "--token", lin, "--last", "10"}, &out)
+	var exit *exitError
+	require.ErrorAs(t, err, &exit)
+	assert.Contains(t, exit.msg, "HTTP 403", "a developer may not upload a draft")
+}

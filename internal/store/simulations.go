@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -92,7 +93,7 @@ func (s *Store) LatestSimulation(ctx context.Context, policyID string) (*PolicyS
 	err := s.pool.QueryRow(ctx, `SELECT id FROM policy_simulations WHERE policy_id = $1
 		ORDER BY created_at DESC, id DESC LIMIT 1`, policyID).Scan(&id)
 	if err != nil {
-		if err == pgx.ErrNoRows {
+		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("latest simulation of %s: %w", policyID, err)
