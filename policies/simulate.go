@@ -88,7 +88,7 @@ type simulated struct {
 
 // Simulate evaluates e on every decision each yields, in parallel, and
 // compares with what was recorded. progress, when set, hears the number done
-// every few hundred decisions. A recorded input that does not decode is an
+// every 500 decisions or 2 seconds, whichever comes first. A recorded input that does not decode is an
 // error of the log and stops the simulation; so does an evaluation that
 // times out (the bundle loops). Other evaluation errors count as policy errors.
 func Simulate(ctx context.Context, e *Engine, each func(yield func(Recorded) error) error, progress func(done int)) (*Impact, error) {
@@ -118,10 +118,14 @@ func Simulate(ctx context.Context, e *Engine, each func(yield func(Recorded) err
 	accumulated := make(chan struct{})
 	go func() {
 		defer close(accumulated)
+		reported := time.Now()
 		for r := range results {
 			im.add(r)
-			if progress != nil && im.Evaluated%500 == 0 {
+			// By count for fast bundles, by time for slow ones: a caller
+			// that heartbeats through progress must hear from it often.
+			if progress != nil && (im.Evaluated%500 == 0 || time.Since(reported) > 2*time.Second) {
 				progress(im.Evaluated)
+				reported = time.Now()
 			}
 		}
 	}()
