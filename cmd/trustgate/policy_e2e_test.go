@@ -375,6 +375,19 @@ decision := {"outcome": "approve", "reasons": []} if not spin
 		require.Contains(t, []int{http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity}, resp.StatusCode)
 	})
 
+	t.Run("an editor may not approve what they edited", func(t *testing.T) {
+		bob := s.demo.tokens["compliance-2"]
+		var v policyAnswerT
+		require.Equal(t, http.StatusCreated, s.call(t, "POST", "/v1/policies", alice, strings.NewReader(`{"from":"active"}`), jsonBody, &v).StatusCode)
+		resp, edited := s.putFile(t, bob, v.ID, "data.json", v.Hash, v.Files["data.json"]+"\n")
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%v", edited)
+		assert.Equal(t, []any{"demo-compliance-2"}, edited["editors"])
+		var p problemT
+		resp = s.call(t, "POST", "/v1/policies/"+v.ID+"/approve", bob, nil, nil, &p)
+		require.Equal(t, http.StatusForbidden, resp.StatusCode)
+		assert.Equal(t, "/problems/four-eyes", p.Type)
+	})
+
 	t.Run("a draft is not activated", func(t *testing.T) {
 		var v policyAnswerT
 		require.Equal(t, http.StatusCreated, s.call(t, "POST", "/v1/policies", alice, strings.NewReader(`{"from":"active"}`), jsonBody, &v).StatusCode)
