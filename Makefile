@@ -74,6 +74,7 @@ bench: build tools
 	go test ./scan -run '^$$' -bench 'ScanLibraries|ScanPackage2MB|Secrets' -cpu 1 -count 3
 	go test ./policies -run '^$$' -bench 'DecideLatency' -count 3
 	go run ./internal/testenv/teststack -- go test ./cmd/trustgate -run '^$$' -bench UploadToFindings -benchtime 20x
+	go run ./internal/testenv/teststack -- go test ./activities -run '^$$' -bench Simulate10kDecisions -benchtime 3x
 	./bin/trustgate bench $(BENCH_FLAGS)
 	@$(MAKE) --no-print-directory load
 

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -204,6 +205,8 @@ type Verdict struct {
 	// QASampleRate is the policy's share of automatic approvals that get a
 	// QA look (policy data, so compliance owns it).
 	QASampleRate float64 `json:"qa_sample_rate,omitempty"`
+	// WaivedBy names the waivers without which the decision would differ.
+	WaivedBy []string `json:"waived_by,omitempty"`
 }
 
 // Decide evaluates the active policy on the profile and the stored findings
@@ -214,6 +217,12 @@ func (a *Activities) Decide(ctx context.Context, in DecideInput) (Verdict, error
 	if err != nil {
 		return Verdict{}, err
 	}
+	// At the decision's own clock, so that a retry sees the same waivers and
+	// an expired waiver stops applying without anyone withdrawing it.
+	waivers, err := a.Store.ActiveWaivers(ctx, in.Profile.App.ID, in.Now)
+	if err != nil {
+		return Verdict{}, err
+	}
 	engine, err := a.Policies.Current(ctx)
 	if err != nil {
 		return Verdict{}, fmt.Errorf("load active policy: %w", err)
@@ -221,7 +230,7 @@ func (a *Activities) Decide(ctx context.Context, in DecideInput) (Verdict, error
 	input := policies.Input{
 		Submission: in.Profile.Submission, App: in.Profile.App, Developer: in.Profile.Developer,
 		History: in.Profile.History, Now: in.Now,
-		Findings: make([]policies.FindingInput, 0, len(findings)), Waivers: []policies.WaiverInput{},
+		Findings: make([]policies.FindingInput, 0, len(findings)), Waivers: make([]policies.WaiverInput, 0, len(waivers)),
 	}
 	for _, f := range findings {
 		input.Findings = append(input.Findings, policies.FindingInput{
@@ -229,11 +238,15 @@ func (a *Activities) Decide(ctx context.Context, in DecideInput) (Verdict, error
 			Remediation: f.Remediation,
 		})
 	}
+	for _, w := range waivers {
+		input.Waivers = append(input.Waivers, policies.WaiverInput{RuleID: w.RuleID, AppID: w.AppID, ExpiresAt: w.ExpiresAt})
+	}
 	started := time.Now()
 	decision := engine.Decide(ctx, input)
 	metrics.PolicyEvaluation.Observe(time.Since(started).Seconds())
-	v := Verdict{Decision: decision, PolicyVersion: engine.Version(), PolicyHash: engine.Hash(), QASampleRate: engine.QASampleRate()}
-	if err := a.Store.RecordDecision(ctx, in.SubmissionID, in.Attempt, v.PolicyVersion, v.PolicyHash, input, decision); err != nil {
+	v := Verdict{Decision: decision, PolicyVersion: engine.Version(), PolicyHash: engine.Hash(), QASampleRate: engine.QASampleRate(),
+		WaivedBy: waivedBy(ctx, engine, input, decision, waivers)}
+	if err := a.Store.RecordDecision(ctx, in.SubmissionID, in.Attempt, v.PolicyVersion, v.PolicyHash, input, decision, v.WaivedBy); err != nil {
 		return Verdict{}, err
 	}
 	return v, nil
@@ -298,19 +311,30 @@ func deref(s *string) string {
 	return *s
 }
 
-// FixedPolicy always decides with one engine: the bundle shipped in the
-// binary, until policy versions live in the database.
-type FixedPolicy struct{ Engine *policies.Engine }
-
-// Current returns the engine.
-func (f FixedPolicy) Current(context.Context) (*policies.Engine, error) { return f.Engine, nil }
-
-// Lookup returns the engine of a bundle hash, if it is the one loaded.
-func (f FixedPolicy) Lookup(hash string) *policies.Engine {
-	if f.Engine != nil && f.Engine.Hash() == hash {
-		return f.Engine
+// waivedBy names the waivers that changed the decision: when the same input
+// without waivers decides otherwise (outcome or reasons), the waivers of
+// rules among the findings made the difference.
+func waivedBy(ctx context.Context, engine *policies.Engine, in policies.Input, d policies.Decision, waivers []store.Waiver) []string {
+	if len(waivers) == 0 {
+		return nil
 	}
-	return nil
+	without := in
+	without.Waivers = []policies.WaiverInput{}
+	alt := engine.Decide(ctx, without)
+	same := alt.Outcome == d.Outcome && len(alt.Reasons) == len(d.Reasons)
+	for i := 0; same && i < len(d.Reasons); i++ {
+		same = alt.Reasons[i].Code == d.Reasons[i].Code
+	}
+	if same {
+		return nil
+	}
+	var ids []string
+	for _, w := range waivers {
+		if slices.ContainsFunc(in.Findings, func(f policies.FindingInput) bool { return f.RuleID == w.RuleID }) {
+			ids = append(ids, w.ID)
+		}
+	}
+	return ids
 }
 
 // NoteInput adds a timeline entry that changes no state.

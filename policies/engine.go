@@ -138,6 +138,21 @@ func (e *Engine) Decide(ctx context.Context, in Input) Decision {
 	return d
 }
 
+// ErrTimeout marks an evaluation that ran past the engine's timeout: a
+// policy that loops, or one far too slow for the input.
+var ErrTimeout = errors.New("policy evaluation timed out")
+
+// Evaluate is Decide that also returns the error behind a fail-closed
+// decision, for callers that must tell a policy error (a simulation stops on
+// a draft that loops) from a decision.
+func (e *Engine) Evaluate(ctx context.Context, in Input) (Decision, error) {
+	d, err := e.evaluate(ctx, in)
+	if err != nil {
+		return policyError(e.version, err), err
+	}
+	return d, nil
+}
+
 func (e *Engine) evaluate(ctx context.Context, in Input, opts ...rego.EvalOption) (Decision, error) {
 	// Every expiry check compares with Now; a zero clock would make every
 	// verification and waiver look valid.
@@ -165,7 +180,7 @@ func (e *Engine) evaluate(ctx context.Context, in Input, opts ...rego.EvalOption
 	rs, err := e.query.Eval(ctx, opts...)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return Decision{}, fmt.Errorf("evaluate %s: timed out after %s: %w", decisionQuery, e.timeout, err)
+			return Decision{}, fmt.Errorf("evaluate %s: %w after %s: %w", decisionQuery, ErrTimeout, e.timeout, err)
 		}
 		return Decision{}, fmt.Errorf("evaluate %s: %w", decisionQuery, err)
 	}

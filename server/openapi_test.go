@@ -32,7 +32,7 @@ type documentedOp struct {
 
 var openAPIMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
-var ginParam = regexp.MustCompile(`:([A-Za-z0-9_]+)`)
+var ginParam = regexp.MustCompile(`[:*]([A-Za-z0-9_]+)`)
 
 // openAPIPath writes a gin path in OpenAPI form: /v1/apps/:id → /v1/apps/{id}.
 func openAPIPath(ginPath string) string {

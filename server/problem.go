@@ -62,7 +62,20 @@ var kinds = map[string]struct {
 	"validation":             {http.StatusUnprocessableEntity, "Invalid request"},
 	"idempotency-key-reused": {http.StatusUnprocessableEntity, "Idempotency key reused for a different request"},
 	"unavailable":            {http.StatusServiceUnavailable, "Service unavailable"},
-	"internal":               {http.StatusInternalServerError, "Internal error"},
+	// The rules of the policy and waiver lifecycle, each its own type.
+	"four-eyes":         {http.StatusForbidden, "Someone else must approve this"},
+	"not-a-draft":       {http.StatusConflict, "Only a draft can be changed or approved"},
+	"not-tested":        {http.StatusConflict, "The draft has no passing test run of its content"},
+	"not-simulated":     {http.StatusConflict, "The draft has no simulation of its content"},
+	"not-approved":      {http.StatusConflict, "The version has not been approved"},
+	"already-active":    {http.StatusConflict, "The version is already active"},
+	"stale-draft":       {http.StatusPreconditionFailed, "The draft changed since you read it"},
+	"if-match-required": {http.StatusPreconditionRequired, "Send If-Match with the draft's hash"},
+	"invalid-policy":    {http.StatusUnprocessableEntity, "The policy does not compile"},
+	"unknown-app":       {http.StatusUnprocessableEntity, "No such app"},
+	"waiver-approved":   {http.StatusConflict, "The waiver is approved already"},
+	"waiver-expired":    {http.StatusConflict, "The waiver has expired"},
+	"internal":          {http.StatusInternalServerError, "Internal error"},
 }
 
 func problemErr(kind, detail string) *apiError {
@@ -81,8 +94,11 @@ func fail(c *gin.Context, err error) {
 	var appErr *temporal.ApplicationError
 	var inFlight *store.InFlightError
 	var quota *store.QuotaError
+	var refusal *store.Refusal
 	switch {
 	case errors.As(err, &ae):
+	case errors.As(err, &refusal):
+		ae = refusalProblem(refusal)
 	case errors.As(err, &inFlight):
 		ae = problemErr("in-flight", inFlight.Error())
 		c.Header("Location", "/v1/submissions/"+inFlight.First)
@@ -122,6 +138,21 @@ func fail(c *gin.Context, err error) {
 		Type: "/problems/" + ae.kind, Title: kinds[ae.kind].title, Status: ae.status,
 		Detail: ae.detail, Instance: c.Request.URL.Path, Errors: ae.fields,
 	})
+}
+
+// refusalProblem answers a lifecycle rule's refusal with the rule as its
+// type: 403 for who asked, 409 for the state, 422 for the content, 412 for a
+// stale precondition.
+func refusalProblem(r *store.Refusal) *apiError {
+	if k, ok := kinds[r.Rule]; ok {
+		return &apiError{status: k.status, kind: r.Rule, detail: r.Msg}
+	}
+	kind := map[store.RefusalKind]string{store.RefusedWho: "forbidden", store.RefusedState: "conflict",
+		store.RefusedContent: "validation", store.RefusedStale: "stale-draft"}[r.Kind]
+	if kind == "" {
+		kind = "conflict"
+	}
+	return &apiError{status: kinds[kind].status, kind: kind, detail: r.Error()}
 }
 
 // unreachable reports errors that mean the database (or another service)

@@ -52,6 +52,9 @@ type route struct {
 var (
 	everyone  = Roles
 	reviewers = []string{RoleReviewer, RoleSeniorReviewer}
+	// Compliance owns the policy and waivers; admins may read them.
+	compliance    = []string{RoleCompliance}
+	policyReaders = []string{RoleCompliance, RoleAdmin}
 )
 
 // routes is the one table of every route and the roles it admits; the
@@ -91,6 +94,20 @@ var routes = []route{
 	{"DELETE", "/v1/webhooks/:id", []string{RoleDeveloper}, (*Server).deleteWebhook},
 	{"GET", "/v1/webhooks/:id/deliveries", []string{RoleDeveloper}, (*Server).webhookDeliveries},
 	{"POST", "/v1/webhook-deliveries/:id/redeliver", []string{RoleDeveloper}, (*Server).redeliver},
+	{"GET", "/v1/policies", policyReaders, (*Server).listPolicies},
+	{"GET", "/v1/policies/active", policyReaders, (*Server).activePolicy},
+	{"POST", "/v1/policies", compliance, (*Server).createPolicy},
+	{"GET", "/v1/policies/:id", policyReaders, (*Server).getPolicy},
+	{"PUT", "/v1/policies/:id/files/*path", compliance, (*Server).putPolicyFile},
+	{"POST", "/v1/policies/:id/validate", compliance, (*Server).validatePolicy},
+	{"POST", "/v1/policies/:id/test", compliance, (*Server).testPolicy},
+	{"POST", "/v1/policies/:id/simulate", compliance, (*Server).simulatePolicy},
+	{"GET", "/v1/policies/:id/simulations/:sim", policyReaders, (*Server).getSimulation},
+	{"POST", "/v1/policies/:id/approve", compliance, (*Server).approvePolicy},
+	{"POST", "/v1/policies/:id/activate", compliance, (*Server).activatePolicy},
+	{"POST", "/v1/waivers", compliance, (*Server).createWaiver},
+	{"GET", "/v1/waivers", policyReaders, (*Server).listWaivers},
+	{"POST", "/v1/waivers/:id/approve", compliance, (*Server).approveWaiver},
 }
 
 // Handler builds the router from the route table.

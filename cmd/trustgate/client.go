@@ -66,9 +66,16 @@ func (c *apiClient) do(req *http.Request, out any) error {
 		return fmt.Errorf("read answer: %w", err)
 	}
 	if resp.StatusCode/100 != 2 {
-		var p struct{ Title, Detail string }
+		var p struct {
+			Title, Detail string
+			Errors        []struct{ Field, Message string }
+		}
 		if json.Unmarshal(body, &p) == nil && p.Title != "" {
-			return fmt.Errorf("%s (HTTP %d): %s", p.Title, resp.StatusCode, p.Detail)
+			msg := fmt.Sprintf("%s (HTTP %d): %s", p.Title, resp.StatusCode, p.Detail)
+			for _, e := range p.Errors {
+				msg += fmt.Sprintf("\n  %s: %s", e.Field, e.Message)
+			}
+			return errors.New(msg)
 		}
 		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
 	}

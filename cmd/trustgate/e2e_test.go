@@ -23,12 +23,12 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
+	"trustgate/activities"
 	"trustgate/internal/blobstore"
 	"trustgate/internal/config"
 	"trustgate/internal/pkgzip"
 	"trustgate/internal/store"
 	"trustgate/internal/testenv"
-	"trustgate/policies"
 )
 
 func TestMain(m *testing.M) {
@@ -60,13 +60,13 @@ func wireStack(t testing.TB, st *store.Store, tc client.Client, maxPackage int64
 	blobs, err := blobstore.Open(ctx, blobURL)
 	require.NoError(t, err)
 	t.Cleanup(func() { blobs.Close() })
-	engine, err := policies.NewDefault()
+	provider, err := activities.NewStoredPolicies(ctx, st)
 	require.NoError(t, err)
 	s := &services{
 		cfg: config.Config{TemporalTaskQueue: testenv.TaskQueue(t), TemporalNamespace: "default", MaxPackageBytes: maxPackage,
 			DailyQuota: 1000, WebhookAllowLoopback: true, BlobURL: blobURL, Dev: true,
 			TemporalUIURL: "http://127.0.0.1:8233"},
-		store: st, temporal: tc, blobs: blobs, policy: engine,
+		store: st, temporal: tc, blobs: blobs, policies: provider,
 	}
 	w := s.newWorker()
 	require.NoError(t, w.Start())

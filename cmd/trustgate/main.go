@@ -39,7 +39,7 @@ var commands = []command{
 	{"submit", "upload a package: submit --app ID --version V [--wait] FILE.zip", runSubmit},
 	{"status", "show a submission: status ID", runStatus},
 	{"scan", "scan a package offline: scan [--platform wechat|alipay] [--json] FILE.zip", runScan},
-	{"policy", "work with policy bundles: policy eval|test", runPolicy},
+	{"policy", "work with policy bundles: policy eval|test|replay|simulate", runPolicy},
 	{"bench", "load harness: throughput, latency and CPU per submission on a local stack (make bench)", runBench},
 	{"load", "offer a constant rate of GET /v1/submissions/{id} on loopback and print latencies: load --stack", runLoad},
 }

@@ -16,7 +16,7 @@ import (
 	"trustgate/policies"
 )
 
-const policyUsage = "usage: trustgate policy eval [DIR] --input FILE.json [--explain] [--lang LANG] | policy test [DIR] [--min-coverage PERCENT] | policy replay SUBMISSION_ID"
+const policyUsage = "usage: trustgate policy eval [DIR] --input FILE.json [--explain] [--lang LANG] | policy test [DIR] [--min-coverage PERCENT] | policy replay SUBMISSION_ID | policy simulate DIR --server URL --token T --last N"
 
 // Exit codes of "trustgate policy", for compliance's CI: 2 for a command
 // that was used wrongly, 1 for a bundle that does not compile (a forbidden
@@ -41,6 +41,8 @@ func runPolicy(ctx context.Context, args []string, stdout io.Writer) error {
 		return runPolicyTest(ctx, args[1:], stdout)
 	case "replay":
 		return runPolicyReplay(ctx, args[1:], stdout)
+	case "simulate":
+		return runPolicySimulate(ctx, args[1:], stdout)
 	default:
 		return &exitError{code: policyExitUsage, msg: fmt.Sprintf("unknown policy command %q; %s", args[0], policyUsage)}
 	}

@@ -49,12 +49,15 @@ var demoApps = map[string]store.App{
 	"wang-flagged":       {Name: "Wang Deals", Category: "shopping", Platform: "wechat", Domains: []string{"api.wang-deals.example"}},
 }
 
-// Two reviewers and a senior, so four eyes and appeals can be tried at once.
+// Two reviewers and a senior, so four eyes and appeals can be tried at once;
+// two compliance users, so that one can approve the other's policy draft or
+// waiver.
 var staffTokens = []struct{ name, role, subject string }{
 	{"reviewer", "reviewer", "demo-reviewer"},
 	{"reviewer-2", "reviewer", "demo-reviewer-2"},
 	{"senior_reviewer", "senior_reviewer", "demo-senior"},
 	{"compliance", "compliance", "demo-compliance"},
+	{"compliance-2", "compliance", "demo-compliance-2"},
 	{"identity", "identity", "demo-identity"},
 	{"admin", "admin", "demo-admin"},
 }

@@ -26,7 +26,6 @@ import (
 	"trustgate/internal/metrics"
 	"trustgate/internal/store"
 	"trustgate/internal/webhooks"
-	"trustgate/policies"
 	"trustgate/server"
 	"trustgate/workflows"
 )
@@ -37,7 +36,7 @@ type services struct {
 	store    *store.Store
 	temporal client.Client
 	blobs    *blob.Bucket
-	policy   *policies.Engine
+	policies *activities.StoredPolicies
 	// interceptors wrap the worker's activities (the load harness meters
 	// their CPU).
 	interceptors []interceptor.WorkerInterceptor
@@ -63,9 +62,9 @@ func openServices(ctx context.Context, cfg config.Config) (*services, error) {
 		s.close()
 		return nil, err
 	}
-	if s.policy, err = policies.NewDefault(); err != nil {
+	if s.policies, err = activities.NewStoredPolicies(ctx, s.store); err != nil {
 		s.close()
-		return nil, fmt.Errorf("load default policy: %w", err)
+		return nil, err
 	}
 	return s, nil
 }
@@ -152,9 +151,8 @@ func (s *services) newWorker() worker.Worker {
 	w.RegisterWorkflow(workflows.ReevaluateDeveloperWorkflow)
 	w.RegisterWorkflow(workflows.RecheckWorkflow)
 	w.RegisterWorkflow(workflows.TakedownWorkflow)
-	w.RegisterActivity(&activities.Activities{
-		Store: s.store, Blobs: s.blobs, Policies: activities.FixedPolicy{Engine: s.policy},
-	})
+	w.RegisterWorkflow(workflows.SimulatePolicyWorkflow)
+	w.RegisterActivity(&activities.Activities{Store: s.store, Blobs: s.blobs, Policies: s.policies})
 	return w
 }
 
@@ -165,7 +163,7 @@ func (s *services) newServer() *server.Server {
 		MaxPackageBytes:      s.cfg.MaxPackageBytes,
 		DailyQuota:           s.cfg.DailyQuota,
 		WebhookAllowLoopback: s.cfg.WebhookAllowLoopback,
-		Engines:              activities.FixedPolicy{Engine: s.policy},
+		Engines:              s.policies,
 		Review: workflows.ReviewConfig{
 			ClaimTimeout: s.cfg.ClaimTimeout, AppealWindow: s.cfg.AppealWindow,
 			QADue:       workflows.DefaultReviewConfig.QADue,

@@ -155,6 +155,8 @@ type DecisionRecord struct {
 	Input         json.RawMessage `json:"input"`
 	Output        json.RawMessage `json:"output"`
 	CreatedAt     time.Time       `json:"created_at"`
+	// WaivedBy names the waivers that changed this decision.
+	WaivedBy []string `json:"waived_by"`
 }
 
 // Decisions returns a submission's policy evaluations, oldest first.
@@ -165,7 +167,7 @@ func (s *Store) Decisions(ctx context.Context, submissionID string) ([]DecisionR
 // DecisionsPage returns at most limit (0: all) of a submission's policy
 // evaluations after the one with ID after, oldest first.
 func (s *Store) DecisionsPage(ctx context.Context, submissionID string, after int64, limit int) ([]DecisionRecord, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, attempt, policy_version, policy_hash, input, output, created_at
+	rows, err := s.pool.Query(ctx, `SELECT id, attempt, policy_version, policy_hash, input, output, created_at, waived_by
 		FROM decisions WHERE submission_id = $1 AND id > $2 ORDER BY id LIMIT NULLIF($3, 0)`, submissionID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("decisions of %s: %w", submissionID, err)

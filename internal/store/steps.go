@@ -95,8 +95,9 @@ func (s *Store) Advance(ctx context.Context, st Step) error {
 }
 
 // RecordDecision appends a policy evaluation to the decision log. The
-// attempt number makes a retried activity write the same row once.
-func (s *Store) RecordDecision(ctx context.Context, submissionID string, attempt int, version, hash string, input, output any) error {
+// attempt number makes a retried activity write the same row once. waivedBy
+// names the waivers without which the decision would have been another.
+func (s *Store) RecordDecision(ctx context.Context, submissionID string, attempt int, version, hash string, input, output any, waivedBy []string) error {
 	in, err := json.Marshal(input)
 	if err != nil {
 		return fmt.Errorf("encode decision input: %w", err)
@@ -105,9 +106,9 @@ func (s *Store) RecordDecision(ctx context.Context, submissionID string, attempt
 	if err != nil {
 		return fmt.Errorf("encode decision output: %w", err)
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO decisions (submission_id, attempt, policy_version, policy_hash, input, output)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (submission_id, attempt) DO NOTHING`,
-		submissionID, attempt, version, hash, in, out)
+	_, err = s.pool.Exec(ctx, `INSERT INTO decisions (submission_id, attempt, policy_version, policy_hash, input, output, waived_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (submission_id, attempt) DO NOTHING`,
+		submissionID, attempt, version, hash, in, out, nonNil(waivedBy))
 	if err != nil {
 		return fmt.Errorf("record decision for %s: %w", submissionID, err)
 	}

@@ -1,0 +1,123 @@
+package policies
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// Limits on a bundle that compliance uploads or edits. Drafts are untrusted
+// input to the compiler: these keep one from holding a worker or the
+// database with sheer size. The shipped bundle is a few tens of kilobytes.
+const (
+	MaxFileBytes   = 256 << 10
+	MaxBundleBytes = 1 << 20
+	MaxFiles       = 64
+	maxPathLen     = 200
+)
+
+// CheckPath refuses a path that cannot be a bundle file: only *.rego files
+// (in folders if wanted) and a top-level data.json, relative and clean.
+func CheckPath(p string) error {
+	switch {
+	case p == "" || len(p) > maxPathLen:
+		return fmt.Errorf("file path must be 1 to %d characters", maxPathLen)
+	case path.Clean(p) != p || strings.HasPrefix(p, "/") || strings.HasPrefix(p, "../") || p == "..":
+		return fmt.Errorf("file path %q must be relative and clean (no leading /, no .. or //)", p)
+	case strings.ContainsAny(p, "\\\x00"):
+		return fmt.Errorf("file path %q has a backslash or NUL", p)
+	case p != dataFile && path.Ext(p) != ".rego":
+		return fmt.Errorf("bundle file %s: only *.rego files and a top-level %s are allowed", p, dataFile)
+	}
+	return nil
+}
+
+// CheckFiles checks a whole bundle against the limits before anything
+// parses it.
+func CheckFiles(files map[string][]byte) error {
+	if len(files) == 0 {
+		return errors.New("the bundle has no files")
+	}
+	if len(files) > MaxFiles {
+		return fmt.Errorf("the bundle has %d files; at most %d", len(files), MaxFiles)
+	}
+	total := 0
+	for _, p := range sortedPaths(files) {
+		if err := CheckPath(p); err != nil {
+			return err
+		}
+		c := files[p]
+		if len(c) > MaxFileBytes {
+			return fmt.Errorf("%s is %d bytes; a file may have at most %d", p, len(c), MaxFileBytes)
+		}
+		if !utf8.Valid(c) {
+			return fmt.Errorf("%s is not UTF-8 text", p)
+		}
+		total += len(c)
+	}
+	if total > MaxBundleBytes {
+		return fmt.Errorf("the bundle is %d bytes; at most %d", total, MaxBundleBytes)
+	}
+	return nil
+}
+
+// Hash is the hash of a bundle given as files, the same as Engine.Hash of
+// the engine they compile to.
+func Hash(files map[string][]byte) string { return bundleHash(files) }
+
+// ValidationReport is the outcome of compiling a bundle under the restricted
+// capabilities: the report a draft carries after /validate.
+type ValidationReport struct {
+	Hash      string         `json:"hash"`
+	OK        bool           `json:"ok"`
+	Errors    []SourceError  `json:"errors"`
+	Forbidden []ForbiddenUse `json:"forbidden,omitempty"`
+}
+
+// SourceError is one error with where it is, when the compiler knows.
+type SourceError struct {
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Message string `json:"message"`
+}
+
+// Validate compiles files as New does and reports every error with its
+// file, line and column.
+func Validate(files map[string][]byte) ValidationReport {
+	r := ValidationReport{Hash: bundleHash(files), Errors: []SourceError{}}
+	if err := CheckFiles(files); err != nil {
+		r.Errors = append(r.Errors, SourceError{Message: err.Error()})
+		return r
+	}
+	_, err := New(files)
+	if err == nil {
+		r.OK = true
+		return r
+	}
+	var ce *CompileError
+	if !errors.As(err, &ce) || len(ce.Errors) == 0 {
+		r.Errors = append(r.Errors, SourceError{Message: err.Error()})
+		return r
+	}
+	r.Forbidden = ce.Forbidden
+	for _, e := range ce.Errors {
+		r.Errors = append(r.Errors, sourceError(e))
+	}
+	return r
+}
+
+func sourceError(e *ast.Error) SourceError {
+	se := SourceError{Message: e.Message}
+	if name, ok := strings.CutPrefix(e.Message, "undefined function "); ok && isForbidden(name) {
+		se.Message = "forbidden builtin " + name + ": policies get no network, runtime, clock or random builtins"
+	}
+	if e.Location != nil {
+		se.File, se.Line, se.Column = e.Location.File, e.Location.Row, e.Location.Col
+	}
+	return se
+}
