@@ -9,8 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"net/http/pprof"
+	"os"
 	"time"
 
 	"go.temporal.io/sdk/client"
