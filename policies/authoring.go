@@ -114,7 +114,7 @@ func Validate(files map[string][]byte) ValidationReport {
 func sourceError(e *ast.Error) SourceError {
 	se := SourceError{Message: e.Message}
 	if name, ok := strings.CutPrefix(e.Message, "undefined function "); ok && isForbidden(name) {
-		se.Message = "forbidden builtin " + name + ": policies get no network, runtime, clock or random builtins"
+		se.Message = "forbidden builtin " + name + ": policies get no network, runtime, clock, random or unbounded-range builtins"
 	}
 	if e.Location != nil {
 		se.File, se.Line, se.Column = e.Location.File, e.Location.Row, e.Location.Col

@@ -137,6 +137,11 @@ var forbiddenBuiltins = []string{
 	"time.sleep",
 	"time.now_ns",
 	"rand.intn",
+	// One call builds the whole range before the evaluation's time bound is
+	// checked again, so numbers.range(1, 1e10) would exhaust a worker's
+	// memory instead of timing out. A policy has no use for counting.
+	"numbers.range",
+	"numbers.range_step",
 }
 
 // forbiddenPrefixes refuse whole families. uuid.parse is deterministic, but
@@ -179,7 +184,7 @@ func locatedErrors(errs ast.Errors) error {
 		}
 		if name, ok := strings.CutPrefix(e.Message, "undefined function "); ok && isForbidden(name) {
 			forbidden = append(forbidden, ForbiddenUse{File: file, Line: line, Builtin: name})
-			fmt.Fprintf(&buf, "forbidden builtin %s: policies get no network, runtime, clock or random builtins", name)
+			fmt.Fprintf(&buf, "forbidden builtin %s: policies get no network, runtime, clock, random or unbounded-range builtins", name)
 			continue
 		}
 		buf.WriteString(e.Message)

@@ -172,6 +172,8 @@ func TestForbiddenBuiltins(t *testing.T) {
 		{"time.sleep holds the worker", `time.sleep(1)`, true},
 		{"rand.intn is random", `rand.intn("x", 10)`, true},
 		{"uuid.rfc4122 is random", `uuid.rfc4122("x")`, true},
+		{"numbers.range builds an unbounded array in one call", `numbers.range(1, 10000000000)`, true},
+		{"numbers.range_step too", `numbers.range_step(1, 10000000000, 1)`, true},
 		{"uuid.parse is refused with its family", `uuid.parse("00000000-0000-0000-0000-000000000000")`, true},
 		{"net.cidr_contains only computes", `net.cidr_contains("10.0.0.0/8", "10.1.2.3")`, false},
 		{"io.jwt.decode only computes", `io.jwt.decode("a.b.c")`, false},
@@ -208,8 +210,10 @@ probe if {
 // submission goes to senior review; the worker is not held.
 func TestDecideTimesOut(t *testing.T) {
 	t.Parallel()
-	slow := bundleWith(`decision := {"outcome": "approve", "reasons": []} if {
-	n := count([x | some i in numbers.range(1, 3000); some j in numbers.range(1, 3000); x := i * j])
+	slow := bundleWith(`digits := split(sprintf("%03000d", [0]), "")
+
+decision := {"outcome": "approve", "reasons": []} if {
+	n := count([x | some i in digits; some j in digits; x := concat("", [i, j])])
 	n > 0
 }`)
 	engine, err := New(slow)
