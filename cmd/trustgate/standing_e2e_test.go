@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"trustgate/internal/store"
+	"trustgate/workflows"
 )
 
 type appHistory struct {
@@ -34,9 +35,11 @@ func TestCreditDropSuspendsTheLiveApp(t *testing.T) {
 		return resp.StatusCode, out
 	}
 
-	code, out := patch(time.Now(), `"credit_score": 520`)
+	asOf := time.Now()
+	code, out := patch(asOf, `"credit_score": 520`)
 	require.Equal(t, http.StatusOK, code, "%v", out)
 	require.Equal(t, true, out["applied"])
+	reevaluation := out["reevaluation"].(string)
 
 	var h appHistory
 	require.Eventually(t, func() bool {
@@ -50,6 +53,8 @@ func TestCreditDropSuspendsTheLiveApp(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(last.Detail, &detail))
 	require.Equal(t, "CREDIT_BELOW_THRESHOLD", detail.Reasons[0].Code, "the history says why")
+	recordHistory(t, reevaluation, "reevaluate-one-app")
+	recordHistory(t, workflows.RecheckWorkflowID(app, asOf), "recheck-suspend")
 
 	// An update older than the applied one changes nothing.
 	code, out = patch(time.Now().Add(-time.Hour), `"credit_score": 900`)
@@ -89,6 +94,7 @@ func TestTakedownAndItsAppeal(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, code, "takedowns are for senior reviewers: %v", out)
 	code, out = s.act(t, senior, "/v1/apps/"+app+"/suspend", `{"reason_codes":["CONTENT_MISLEADING"],"comment":"fake discounts on the home page"}`)
 	require.Equal(t, http.StatusOK, code, "%v", out)
+	takedown := out["takedown"].(string)
 
 	var h appHistory
 	s.call(t, "GET", "/v1/apps/"+app+"/events", lin, nil, nil, &h)
@@ -115,6 +121,45 @@ func TestTakedownAndItsAppeal(t *testing.T) {
 	s.call(t, "GET", "/v1/apps/"+app+"/events", lin, nil, nil, &h)
 	require.Equal(t, "live", h.App.Status, "an upheld appeal makes the app live again")
 	require.Equal(t, "reinstated", h.Items[len(h.Items)-1].Kind)
+	recordHistory(t, takedown, "takedown-appeal-reinstate")
+}
+
+// A risk flag sends the developer's live app to a re-check review; the
+// reviewer's approval keeps it live, and its history says it passed.
+func TestRiskFlagOpensARecheckReview(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	lin, reviewer := s.demo.tokens["lin-verified"], s.demo.tokens["reviewer"]
+	app := s.appOf("lin-verified")
+	_, created := s.upload(t, lin, app, "1.0.0", examplePackage(t, "hello-wechat"), "")
+	live := created["id"].(string)
+	require.Equal(t, "approved", string(s.settle(t, lin, live).State))
+
+	var me meAnswer
+	s.call(t, "GET", "/v1/me", lin, nil, nil, &me)
+	asOf := time.Now()
+	payload := `{"as_of":"` + asOf.UTC().Format(time.RFC3339Nano) + `","risk_flags":["chargebacks"]}`
+	var out map[string]any
+	resp := s.call(t, "PATCH", "/v1/developers/"+me.Developer.ID, s.demo.tokens["identity"], strings.NewReader(payload), jsonHeader, &out)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%v", out)
+
+	task := s.taskOf(t, reviewer, "standard", live)
+	var h appHistory
+	s.call(t, "GET", "/v1/apps/"+app+"/events", lin, nil, nil, &h)
+	require.Equal(t, "live", h.App.Status, "the app stays live while it is re-checked")
+	require.Equal(t, "recheck_opened", h.Items[len(h.Items)-1].Kind)
+	require.Contains(t, string(h.Items[len(h.Items)-1].Detail), "RISK_FLAGGED", "the history says why")
+
+	code, out := s.act(t, reviewer, "/v1/review-tasks/"+task+"/claim", "")
+	require.Equal(t, http.StatusOK, code, "%v", out)
+	code, out = s.act(t, reviewer, "/v1/review-tasks/"+task+"/decision", `{"outcome":"approve","comment":"the chargebacks were a payment provider's error"}`)
+	require.Equal(t, http.StatusOK, code, "%v", out)
+	require.Eventually(t, func() bool {
+		s.call(t, "GET", "/v1/apps/"+app+"/events", lin, nil, nil, &h)
+		return h.Items[len(h.Items)-1].Kind == "recheck_passed"
+	}, 10*time.Second, 50*time.Millisecond, "the passed re-check is in the app's history")
+	require.Equal(t, "live", h.App.Status)
+	recordHistory(t, workflows.RecheckWorkflowID(app, asOf), "recheck-review-approve")
 }
 
 // A standing change with If-Match applies only to the developer as the

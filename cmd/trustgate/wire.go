@@ -140,18 +140,16 @@ func (s *services) startDispatcher(ctx context.Context) {
 	go d.Run(ctx)
 }
 
-// newWorker registers the submission workflow and its activities.
+// newWorker registers the workflows and their activities.
 func (s *services) newWorker() worker.Worker {
 	w := worker.New(s.temporal, s.cfg.TemporalTaskQueue, worker.Options{
 		MaxConcurrentActivityExecutionSize:     s.cfg.WorkerActivities,
 		MaxConcurrentWorkflowTaskExecutionSize: s.cfg.WorkerWorkflowTasks,
 		Interceptors:                           s.interceptors,
 	})
-	w.RegisterWorkflow(workflows.SubmissionWorkflow)
-	w.RegisterWorkflow(workflows.ReevaluateDeveloperWorkflow)
-	w.RegisterWorkflow(workflows.RecheckWorkflow)
-	w.RegisterWorkflow(workflows.TakedownWorkflow)
-	w.RegisterWorkflow(workflows.SimulatePolicyWorkflow)
+	for _, wf := range workflows.Registered() {
+		w.RegisterWorkflow(wf)
+	}
 	w.RegisterActivity(&activities.Activities{Store: s.store, Blobs: s.blobs, Policies: s.policies})
 	return w
 }
