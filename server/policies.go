@@ -54,17 +54,17 @@ func (s *Server) renderPolicy(c *gin.Context, status int, v store.PolicyVersion)
 
 // listPolicies lists the versions, newest first, without their files.
 func (s *Server) listPolicies(c *gin.Context) {
-	_, limit, err := page(c)
+	before, limit, err := page(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	vs, err := s.Store.ListPolicies(c.Request.Context(), limit)
+	vs, err := s.Store.ListPolicies(c.Request.Context(), before, limit)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, List[store.PolicyVersion]{Items: vs})
+	c.JSON(http.StatusOK, listOf(vs, limit, func(v store.PolicyVersion) string { return v.ID }))
 }
 
 func (s *Server) activePolicy(c *gin.Context) {

@@ -89,12 +89,12 @@ func (s *Server) approveWaiver(c *gin.Context) {
 
 // listWaivers lists waivers newest first, of one app with ?app_id=.
 func (s *Server) listWaivers(c *gin.Context) {
-	_, limit, err := page(c)
+	before, limit, err := page(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	ws, err := s.Store.ListWaivers(c.Request.Context(), c.Query("app_id"), limit)
+	ws, err := s.Store.ListWaivers(c.Request.Context(), c.Query("app_id"), before, limit)
 	if err != nil {
 		fail(c, err)
 		return
@@ -103,5 +103,5 @@ func (s *Server) listWaivers(c *gin.Context) {
 	for i, w := range ws {
 		out[i] = answerWaiver(w)
 	}
-	c.JSON(http.StatusOK, List[waiverAnswer]{Items: out})
+	c.JSON(http.StatusOK, listOf(out, limit, func(w waiverAnswer) string { return w.ID }))
 }

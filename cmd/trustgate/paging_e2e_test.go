@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -81,6 +82,22 @@ func TestListsArePagedWithOpaqueCursors(t *testing.T) {
 			require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
 		})
 	}
+	t.Run("policy versions and waivers", func(t *testing.T) {
+		compliance := s.demo.tokens["compliance"]
+		for i := range 3 {
+			resp := s.call(t, "POST", "/v1/policies", compliance, strings.NewReader(`{"from": "active"}`), jsonBody, nil)
+			require.Equal(t, http.StatusCreated, resp.StatusCode)
+			body := fmt.Sprintf(`{"app_id": %q, "rule_id": "CODE-%03d", "reason": "paging", "expires_at": %q}`,
+				app, 100+i, time.Now().Add(24*time.Hour).UTC().Format(time.RFC3339))
+			resp = s.call(t, "POST", "/v1/waivers", compliance, strings.NewReader(body), jsonBody, nil)
+			require.Equal(t, http.StatusCreated, resp.StatusCode)
+		}
+		for _, path := range []string{"/v1/policies", "/v1/waivers", "/v1/waivers?app_id=" + app} {
+			whole := s.walk(t, path, compliance, 200)
+			require.GreaterOrEqual(t, len(whole), 3, path)
+			require.Equal(t, whole, s.walk(t, path, compliance, 1), "pages of one item each add up to %s", path)
+		}
+	})
 	t.Run("findings filtered by severity page too", func(t *testing.T) {
 		path := "/v1/submissions/" + id + "/findings?severity=info,low,medium,high,critical"
 		require.Greater(t, len(s.walk(t, path, lin, 200)), 2)

@@ -177,9 +177,12 @@ func (s *Store) PolicyByHash(ctx context.Context, hash string) (PolicyVersion, e
 }
 
 // ListPolicies lists versions newest first, without their files.
-func (s *Store) ListPolicies(ctx context.Context, limit int) ([]PolicyVersion, error) {
+//
+// IDs are time-ordered, so a page goes on after the last ID of the one
+// before (before: "" for the first page).
+func (s *Store) ListPolicies(ctx context.Context, before string, limit int) ([]PolicyVersion, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+policyColumns+` FROM policy_versions
-		ORDER BY created_at DESC, id DESC LIMIT $1`, limit)
+		WHERE ($1 = '' OR id < $1) ORDER BY id DESC LIMIT $2`, before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list policies: %w", err)
 	}

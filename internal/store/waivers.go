@@ -104,9 +104,9 @@ func (s *Store) ApproveWaiver(ctx context.Context, id string, by AuditEntry) (Wa
 }
 
 // ListWaivers lists waivers newest first, of one app when appID is set.
-func (s *Store) ListWaivers(ctx context.Context, appID string, limit int) ([]Waiver, error) {
+func (s *Store) ListWaivers(ctx context.Context, appID, before string, limit int) ([]Waiver, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+waiverColumns+` FROM waivers
-		WHERE ($1 = '' OR app_id = $1) ORDER BY id DESC LIMIT $2`, appID, limit)
+		WHERE ($1 = '' OR app_id = $1) AND ($2 = '' OR id < $2) ORDER BY id DESC LIMIT $3`, appID, before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list waivers: %w", err)
 	}
