@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -75,6 +76,17 @@ func New(api http.Handler, cfg Config) http.Handler {
 	mux.HandleFunc("GET /operations", c.page(c.operationsPage))
 	mux.HandleFunc("GET /audit", c.page(c.auditPage))
 	mux.HandleFunc("GET /policies", c.page(c.policiesPage))
+	mux.HandleFunc("POST /policies", c.actionOn(c.policiesPage, c.createDraft))
+	mux.HandleFunc("GET /policies/{id}", c.page(c.policyPage))
+	mux.HandleFunc("POST /policies/{id}/files", c.saveFile)
+	mux.HandleFunc("POST /policies/{id}/validate", c.actionOn(c.policyPage, c.validatePolicy))
+	mux.HandleFunc("POST /policies/{id}/test", c.actionOn(c.policyPage, c.testPolicy))
+	mux.HandleFunc("POST /policies/{id}/simulate", c.actionOn(c.policyPage, c.simulatePolicy))
+	mux.HandleFunc("POST /policies/{id}/approve", c.actionOn(c.policyPage, c.approvePolicy))
+	mux.HandleFunc("POST /policies/{id}/activate", c.actionOn(c.policiesPage, c.activatePolicy))
+	mux.HandleFunc("GET /waivers", c.page(c.waiversPage))
+	mux.HandleFunc("POST /waivers", c.actionOn(c.waiversPage, c.grantWaiver))
+	mux.HandleFunc("POST /waivers/{id}/approve", c.actionOn(c.waiversPage, c.approveWaiver))
 	mux.Handle("/", api)
 	return mux
 }
@@ -117,6 +129,11 @@ type view struct {
 	Error    string
 	Data     any
 	SignInCS string
+	// Refresh reloads the page every two seconds, for a job still running:
+	// by console.js, or by a meta refresh where script is off (headless
+	// Chromium does not follow one). The delay is written in the template,
+	// as html/template filters a computed meta content.
+	Refresh bool
 }
 
 // render writes a page; a template error after the first byte cannot
@@ -139,6 +156,8 @@ var funcs = template.FuncMap{
 	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"deref": deref,
 	"strs":  func(v ...string) []string { return v },
+	"dict":  dict,
+	"pct":   func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) + "%" },
 }
 
 // when shows a time (or an API's RFC 3339 text) in UTC, to the minute.
@@ -162,6 +181,17 @@ func when(t any) string {
 		}
 	}
 	return ""
+}
+
+// dict passes several values to a sub-template: dict "k1" v1 "k2" v2.
+func dict(kv ...any) map[string]any {
+	m := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if k, ok := kv[i].(string); ok {
+			m[k] = kv[i+1]
+		}
+	}
+	return m
 }
 
 func deref(s *string) string {

@@ -58,9 +58,3 @@ func (c *Console) auditPage(q *req) (string, view, error) {
 	}
 	return "audit", view{Title: q.lang.T("audit"), Data: d}, nil
 }
-
-// policiesPage holds the place of the compliance policy pages, which come
-// with the policy-version API.
-func (c *Console) policiesPage(q *req) (string, view, error) {
-	return "policies", view{Title: q.lang.T("nav_policies")}, nil
-}

@@ -65,7 +65,7 @@ func (p *problem) Error() string {
 
 // call sends one request to the API in-process as the session's token and
 // decodes the JSON answer into out. A refusal is a *problem.
-func (q *req) call(method, path string, body io.Reader, contentType string, out any) error {
+func (q *req) call(method, path string, body io.Reader, contentType string, out any, extra ...http.Header) error {
 	ctx := server.AsSession(q.r.Context(), q.s.tokenHash)
 	r, err := http.NewRequestWithContext(ctx, method, path, body)
 	if err != nil {
@@ -74,6 +74,11 @@ func (q *req) call(method, path string, body io.Reader, contentType string, out 
 	r.Header.Set("Accept-Language", q.lang.tag())
 	if contentType != "" {
 		r.Header.Set("Content-Type", contentType)
+	}
+	for _, h := range extra {
+		for k, vs := range h {
+			r.Header[k] = vs
+		}
 	}
 	rec := httptest.NewRecorder()
 	q.c.api.ServeHTTP(rec, r)
@@ -91,6 +96,8 @@ func (q *req) call(method, path string, body io.Reader, contentType string, out 
 	}
 	return nil
 }
+
+func header(k, v string) http.Header { return http.Header{http.CanonicalHeaderKey(k): {v}} }
 
 func (q *req) get(path string, out any) error { return q.call("GET", path, nil, "", out) }
 
@@ -150,18 +157,31 @@ func (c *Console) page(h func(q *req) (string, view, error)) http.HandlerFunc {
 // action wraps a form POST: a session and its CSRF token are required; on
 // success the person is sent (303) to the page the handler names.
 func (c *Console) action(h func(q *req) (string, error)) http.HandlerFunc {
+	return c.actionOn(nil, h)
+}
+
+// actionOn is action for a form on a page that shows the API's refusal
+// itself: a refused action renders page again with the refusal as its
+// message (and the API's status), so the person stays where they were.
+func (c *Console) actionOn(page func(q *req) (string, view, error), h func(q *req) (string, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-		q := c.start(w, r)
-		if q.me == nil {
-			c.signInPage(q, http.StatusUnauthorized, q.lang.T("session_ended"))
-			return
-		}
-		if !checkToken(c.csrf(q.s), r.PostFormValue("csrf")) {
-			c.fail(q, &problem{Status: http.StatusForbidden, Title: q.lang.T("csrf_failed")})
+		q, ok := c.startForm(w, r)
+		if !ok {
 			return
 		}
 		to, err := h(q)
+		var p *problem
+		if page != nil && errors.As(err, &p) && p.Status != http.StatusUnauthorized {
+			name, v, perr := page(q)
+			if perr != nil {
+				c.fail(q, perr)
+				return
+			}
+			v.Error = p.Error()
+			c.show(q, p.Status, name, v)
+			return
+		}
 		if err != nil {
 			c.fail(q, err)
 			return
@@ -170,8 +190,26 @@ func (c *Console) action(h func(q *req) (string, error)) http.HandlerFunc {
 	}
 }
 
+// startForm starts a form POST: a session and its CSRF token are required;
+// without them the answer is already written and ok is false.
+func (c *Console) startForm(w http.ResponseWriter, r *http.Request) (q *req, ok bool) {
+	q = c.start(w, r)
+	if q.me == nil {
+		c.signInPage(q, http.StatusUnauthorized, q.lang.T("session_ended"))
+		return q, false
+	}
+	if !checkToken(c.csrf(q.s), r.PostFormValue("csrf")) {
+		c.fail(q, &problem{Status: http.StatusForbidden, Title: q.lang.T("csrf_failed")})
+		return q, false
+	}
+	return q, true
+}
+
 func (c *Console) show(q *req, status int, name string, v view) {
-	v.L, v.Me, v.Path = q.lang, q.me, q.r.URL.RequestURI()
+	v.L, v.Me = q.lang, q.me
+	if v.Path == "" { // a page shown again after a POST names its own
+		v.Path = q.r.URL.RequestURI()
+	}
 	if q.me != nil {
 		v.CSRF = c.csrf(q.s)
 	}

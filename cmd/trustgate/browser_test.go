@@ -477,5 +477,5 @@ func TestConsoleOperatorRetriesAFailedSubmission(t *testing.T) {
 	require.Contains(t, b.text("main"), "Attempt")
 	b.shot("03-compliance-audit")
 	b.open("/policies")
-	require.Contains(t, b.text("#policies-pending"), "trustgate policy")
+	require.Contains(t, b.text("#policies"), "active")
 }

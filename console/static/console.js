@@ -1,5 +1,6 @@
-// The console's only script: keeps SLA countdowns current. Pages work
-// without it; the server renders the same text.
+// The console's only script: keeps SLA countdowns current, and reloads a
+// page that waits for a job (a policy simulation). Pages work without it;
+// the server renders the same text, and a meta refresh does the reloading.
 (function () {
   "use strict";
   function fmt(ms) {
@@ -16,5 +17,15 @@
       el.textContent = (left < 0 ? el.getAttribute("data-over") : el.getAttribute("data-in")) + " " + fmt(Math.abs(left));
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { tick(); setInterval(tick, 30000); });
+  function reload() {
+    var m = document.querySelector('meta[name="tg-reload"]');
+    if (!m) return;
+    setTimeout(function () {
+      // Not while someone is typing in a form on the page.
+      var a = document.activeElement;
+      if (a && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName) && a.value !== a.defaultValue) { reload(); return; }
+      location.reload();
+    }, parseInt(m.getAttribute("content"), 10) || 2000);
+  }
+  document.addEventListener("DOMContentLoaded", function () { tick(); setInterval(tick, 30000); reload(); });
 })();
