@@ -1,41 +1,22 @@
 package scan
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"trustgate/internal/npmlibs"
 )
 
 // Real component libraries, scanned as a developer would ship them: the
 // folder each package publishes for mini-programs, vendored where the
-// platform's tools put it, behind a minimal app using one component.
-var npmLibraries = []struct {
-	spec      string
-	tarball   string
-	dist      string // folder of the package the platform tools copy
-	vendorAs  string
-	platform  Platform
-	component string // usingComponents path of one component
-}{
-	{"antd-mini@3.4.3", "antd-mini-3.4.3.tgz", "es", "node_modules/antd-mini/es", PlatformAlipay, "antd-mini/es/Button/index"},
-	{"@vant/weapp@1.11.7", "vant-weapp-1.11.7.tgz", "lib", "miniprogram_npm/@vant/weapp", PlatformWeChat, "@vant/weapp/button/index"},
-	{"tdesign-miniprogram@1.16.0", "tdesign-miniprogram-1.16.0.tgz", "miniprogram_dist", "miniprogram_npm/tdesign-miniprogram", PlatformWeChat, "tdesign-miniprogram/button/button"},
-	{"weui-miniprogram@1.5.6", "weui-miniprogram-1.5.6.tgz", "miniprogram_dist", "miniprogram_npm/weui-miniprogram", PlatformWeChat, "weui-miniprogram/dialog/dialog"},
-}
-
-// npmApp is one library wrapped as an app.
+// platform's tools put it, behind a minimal app using one component (the
+// list and the wrapping are in npmlibs, shared with the load harness).
+// npmApp is one such library, zipped as the scanner receives it.
 type npmApp struct {
 	name     string
 	platform Platform
@@ -73,100 +54,23 @@ func npmApps(tb testing.TB) []npmApp {
 }
 
 func loadNPMApps() ([]npmApp, error) {
-	base, err := os.UserCacheDir()
+	tarballs, err := npmlibs.Pack()
 	if err != nil {
-		base = os.TempDir()
+		return nil, err
 	}
-	dir := filepath.Join(base, "trustgate-npm")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create npm cache: %w", err)
-	}
-	var apps []npmApp
-	for _, lib := range npmLibraries {
-		tgz := filepath.Join(dir, lib.tarball)
-		if _, err := os.Stat(tgz); err != nil {
-			if err := npmPack(dir, lib.spec); err != nil {
-				return nil, err
-			}
-		}
-		app, err := wrapLibrary(tgz, lib.dist, lib.vendorAs, lib.platform, lib.component)
+	apps := make([]npmApp, 0, len(tarballs))
+	for i, lib := range npmlibs.Libraries {
+		files, source, err := lib.App(tarballs[i])
 		if err != nil {
-			return nil, fmt.Errorf("wrap %s: %w", lib.spec, err)
+			return nil, err
 		}
-		app.name = lib.spec
-		apps = append(apps, app)
+		zip, err := zipFilesErr(files)
+		if err != nil {
+			return nil, fmt.Errorf("zip %s: %w", lib.Spec, err)
+		}
+		apps = append(apps, npmApp{name: lib.Spec, platform: Platform(lib.Platform), files: files, zip: zip, source: source})
 	}
 	return apps, nil
-}
-
-func npmPack(dir, spec string) error {
-	if _, err := exec.LookPath("npm"); err != nil {
-		return errors.New("npm is not installed")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "pack", spec, "--silent", "--pack-destination", dir)
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("npm pack %s: %w: %s", spec, err, strings.TrimSpace(string(out)))
-	}
-	return nil
-}
-
-// wrapLibrary reads the published folder out of the tarball and puts a
-// one-page app around it.
-func wrapLibrary(tgz, dist, vendorAs string, p Platform, component string) (npmApp, error) {
-	f, err := os.Open(tgz)
-	if err != nil {
-		return npmApp{}, err
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		return npmApp{}, err
-	}
-	files := map[string]string{}
-	var source int64
-	tr := tar.NewReader(gz)
-	prefix := "package/" + dist + "/"
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return npmApp{}, err
-		}
-		if hdr.Typeflag != tar.TypeReg || !strings.HasPrefix(hdr.Name, prefix) {
-			continue
-		}
-		b, err := io.ReadAll(tr)
-		if err != nil {
-			return npmApp{}, err
-		}
-		files[vendorAs+"/"+strings.TrimPrefix(hdr.Name, prefix)] = string(b)
-		source += int64(len(b))
-	}
-	if len(files) == 0 {
-		return npmApp{}, fmt.Errorf("no files under %s", prefix)
-	}
-	page := `{"usingComponents":{"lib-component":"` + component + `"}}`
-	files["app.json"] = `{"pages":["pages/index/index"]}`
-	files["app.js"] = "App({})"
-	files["pages/index/index.js"] = "Page({ data: { title: 'Hello' } })"
-	files["pages/index/index.json"] = page
-	if p == PlatformAlipay {
-		files["mini.project.json"] = `{"format":2,"compileType":"mini"}`
-		files["pages/index/index.axml"] = `<lib-component>{{title}}</lib-component>`
-	} else {
-		files["project.config.json"] = `{"compileType":"miniprogram"}`
-		files["pages/index/index.wxml"] = `<lib-component>{{title}}</lib-component>`
-	}
-	b, err := zipFilesErr(files)
-	if err != nil {
-		return npmApp{}, err
-	}
-	return npmApp{platform: p, files: files, zip: b, source: source}, nil
 }
 
 // npmScanOptions lift the package size limits: the platforms' build keeps

@@ -8,11 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/require"
+
+	"trustgate/internal/npmlibs"
 )
 
 // The official SARIF 2.1.0 schema travels in an npm package; it is fetched
@@ -25,23 +26,12 @@ const (
 
 func sarifSchema(t *testing.T) []byte {
 	t.Helper()
-	base, err := os.UserCacheDir()
+	tgz, err := npmlibs.Fetch(sarifSchemaPackage, sarifSchemaTarball)
 	if err != nil {
-		base = os.TempDir()
-	}
-	dir := filepath.Join(base, "trustgate-npm")
-	tgz := filepath.Join(dir, sarifSchemaTarball)
-	if _, err := os.Stat(tgz); err != nil {
-		err = os.MkdirAll(dir, 0o755)
-		if err == nil {
-			err = npmPack(dir, sarifSchemaPackage)
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the SARIF schema is required in CI: %v", err)
 		}
-		if err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("the SARIF schema is required in CI: %v", err)
-			}
-			t.Skipf("skipping SARIF schema validation: npm unreachable (%v); set CI=true to make this fail", err)
-		}
+		t.Skipf("skipping SARIF schema validation: npm unreachable (%v); set CI=true to make this fail", err)
 	}
 	b, err := fileFromTarball(tgz, sarifSchemaFile)
 	require.NoError(t, err)
