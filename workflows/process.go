@@ -24,6 +24,9 @@ type process struct {
 	cfg        ReviewConfig
 	state      submission.State
 	seq        int // numbers timeline entries, so retried writes land once
+	// localSteps runs the short steps (state writes, loading the developer,
+	// the policy) as local activities: version 1 of "local-steps".
+	localSteps bool
 
 	decides  int
 	finishes int // grows with every final decision; handlers await it
@@ -82,11 +85,26 @@ func runProcess[T any](ctx workflow.Context, s *process, body func(workflow.Cont
 func (s *process) advance(ctx workflow.Context, to submission.State, detail map[string]any) error {
 	s.seq++
 	in := activities.AdvanceInput{SubmissionID: s.id, Seq: s.seq, To: to, Detail: detail}
-	if err := workflow.ExecuteActivity(ctx, a.Advance, in).Get(ctx, nil); err != nil {
+	if err := s.step(ctx, a.Advance, in).Get(ctx, nil); err != nil {
 		return fmt.Errorf("move %s to %s: %w", s.id, to, err)
 	}
 	s.state = to
 	return nil
+}
+
+// step runs a short step: a state write, loading the developer or the
+// policy's decision. Since version 1 of "local-steps" it is a local
+// activity, run by the worker that runs the workflow and recorded as a
+// marker in the workflow task that asked for it: no activity task to
+// schedule, dispatch and complete, and no extra workflow task to hear of it.
+// The steps are idempotent (keyed by seq or attempt), which a local
+// activity needs: a worker that dies before its workflow task completes
+// runs it again.
+func (s *process) step(ctx workflow.Context, activity, in any) workflow.Future {
+	if s.localSteps {
+		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, s.cfg.localStepOptions()), activity, in)
+	}
+	return workflow.ExecuteActivity(ctx, activity, in)
 }
 
 // note adds a timeline entry without a state change.
@@ -100,7 +118,7 @@ func (s *process) decide(ctx workflow.Context, profile activities.Profile) (acti
 	s.decides++
 	in := activities.DecideInput{SubmissionID: s.id, Attempt: s.decides, Profile: profile, Now: workflow.Now(ctx).UTC()}
 	var v activities.Verdict
-	err := workflow.ExecuteActivity(ctx, a.Decide, in).Get(ctx, &v)
+	err := s.step(ctx, a.Decide, in).Get(ctx, &v)
 	return v, err
 }
 
@@ -115,7 +133,7 @@ func (s *process) finish(ctx workflow.Context, v activities.Verdict) (Submission
 	s.seq++
 	in := activities.AdvanceInput{SubmissionID: s.id, Seq: s.seq, To: to, Verdict: &v,
 		Detail: map[string]any{"outcome": v.Outcome, "policy_version": v.PolicyVersion}}
-	if err := workflow.ExecuteActivity(ctx, a.Advance, in).Get(ctx, nil); err != nil {
+	if err := s.step(ctx, a.Advance, in).Get(ctx, nil); err != nil {
 		return s.fail(ctx, err)
 	}
 	s.state, s.finalizing = to, false
@@ -126,11 +144,23 @@ func (s *process) finish(ctx workflow.Context, v activities.Verdict) (Submission
 // recordWithdrawal cancels open tasks and records the withdrawal the
 // developer asked for; the withdraw Update answers once this is done.
 func (s *process) recordWithdrawal(ctx workflow.Context) (SubmissionResult, error) {
+	var saves []workflow.Future
 	for _, id := range s.taskIDs() {
 		t := s.tasks[id]
 		if t.State == taskOpen || t.State == taskClaimed {
 			t.State, t.Assignee = taskCancelled, ""
-			s.save(ctx, t)
+			saves = append(saves, s.save(ctx, t))
+		}
+	}
+	// A local step can end the workflow in the workflow task that cancelled
+	// the tasks, before their snapshots are written, and those writes would
+	// be lost with it. Before version 1 the withdrawal's own activity gave
+	// them the time, and waiting here would not replay.
+	if s.localSteps {
+		for _, f := range saves {
+			if err := f.Get(ctx, nil); err != nil {
+				return s.fail(ctx, fmt.Errorf("cancel the tasks of %s: %w", s.id, err))
+			}
 		}
 	}
 	if err := s.advance(ctx, submission.Withdrawn, nil); err != nil {
@@ -147,7 +177,7 @@ func (s *process) fail(ctx workflow.Context, cause error) (SubmissionResult, err
 	workflow.GetLogger(ctx).Error("submission failed", "submission_id", s.id, "error", cause)
 	s.seq++
 	in := activities.AdvanceInput{SubmissionID: s.id, Seq: s.seq, To: submission.Failed, Failure: cause.Error()}
-	if err := workflow.ExecuteActivity(ctx, a.Advance, in).Get(ctx, nil); err != nil {
+	if err := s.step(ctx, a.Advance, in).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("could not record failure", "submission_id", s.id, "error", err)
 	}
 	s.state = submission.Failed

@@ -78,11 +78,13 @@ func (s *process) run(ctx workflow.Context) (SubmissionResult, error) {
 		return s.recordWithdrawal(ctx)
 	}
 
+	// Histories recorded before version 1 ran these steps as activities.
+	s.localSteps = workflow.GetVersion(ctx, "local-steps", workflow.DefaultVersion, 1) >= 1
 	if err := s.advance(ctx, submission.Evaluating, map[string]any{"findings": scanned.BySeverity}); err != nil {
 		return s.fail(ctx, err)
 	}
 	var profile activities.Profile
-	if err := workflow.ExecuteActivity(ctx, a.LoadDeveloper, activities.ProfileInput{SubmissionID: s.id}).Get(ctx, &profile); err != nil {
+	if err := s.step(ctx, a.LoadDeveloper, activities.ProfileInput{SubmissionID: s.id}).Get(ctx, &profile); err != nil {
 		return s.fail(ctx, err)
 	}
 	s.devOrg = profile.Developer.OrgID
@@ -139,6 +141,19 @@ func (c ReviewConfig) stepOptions() workflow.ActivityOptions {
 			// restart, short enough that an operator hears of a real fault.
 			MaximumAttempts: 14,
 		},
+	}
+}
+
+// localStepOptions are stepOptions for a step run as a local activity: the
+// same attempt timeout and retry policy, and ScheduleToClose bounds all
+// attempts at ten step timeouts (five minutes at the default), as the
+// retry policy's attempts do for an activity.
+func (c ReviewConfig) localStepOptions() workflow.LocalActivityOptions {
+	o := c.stepOptions()
+	return workflow.LocalActivityOptions{
+		StartToCloseTimeout:    o.StartToCloseTimeout,
+		ScheduleToCloseTimeout: 10 * o.StartToCloseTimeout,
+		RetryPolicy:            o.RetryPolicy,
 	}
 }
 
