@@ -48,7 +48,7 @@ func (b *browser) editFile(policyID, file, old, new string) string {
 func TestConsoleCompliance(t *testing.T) {
 	s := startStack(t, 8<<20)
 	b := newBrowser(t, s.url)
-	alice, bob := s.demo.tokens["compliance"], s.demo.tokens["compliance-2"]
+	drafter, approver := s.demo.tokens["compliance"], s.demo.tokens["compliance-2"]
 
 	// A decision to simulate on: a verified individual with a credit of 705,
 	// approved under today's threshold of 700.
@@ -56,7 +56,7 @@ func TestConsoleCompliance(t *testing.T) {
 	recorded := s.submitAndSettle(t, devToken, devApp, "compliance-console")
 	require.Equal(t, "approved", string(recorded.State))
 
-	b.signIn(alice)
+	b.signIn(drafter)
 	b.open("/policies")
 	require.Contains(t, b.text("h1"), "Policies")
 	activeRow := get(b, chromedp.Evaluate[string](`document.querySelector("#policies tbody tr").textContent`))
@@ -111,7 +111,7 @@ func TestConsoleCompliance(t *testing.T) {
 	b.shot("05-self-approval-refused")
 
 	// A second compliance user approves and activates it.
-	b.signIn(bob)
+	b.signIn(approver)
 	b.open("/policies/" + draft)
 	b.follow(chromedp.Click(chromedp.CSS("#approve")))
 	require.Equal(t, "approved", b.text("#policy-state"))
@@ -123,16 +123,16 @@ func TestConsoleCompliance(t *testing.T) {
 	b.shot("06-activated")
 
 	var active policyAnswerT
-	require.Equal(t, http.StatusOK, s.call(t, "GET", "/v1/policies/active", bob, nil, nil, &active).StatusCode)
+	require.Equal(t, http.StatusOK, s.call(t, "GET", "/v1/policies/active", approver, nil, nil, &active).StatusCode)
 	require.Equal(t, draft, active.ID)
 
 	// Two sessions (two browsers) load the same file; the first saves, the
 	// second's save is refused with 412 and keeps what was typed.
 	var second policyAnswerT
-	require.Equal(t, http.StatusCreated, s.call(t, "POST", "/v1/policies", alice, strings.NewReader(`{"from":"active"}`), jsonBody, &second).StatusCode)
-	b.signIn(alice)
+	require.Equal(t, http.StatusCreated, s.call(t, "POST", "/v1/policies", drafter, strings.NewReader(`{"from":"active"}`), jsonBody, &second).StatusCode)
+	b.signIn(drafter)
 	other := newBrowser(t, s.url)
-	other.signIn(bob)
+	other.signIn(approver)
 	b.editFile(second.ID, "data.json", `"enterprise": 600`, `"enterprise": 610`)
 	mine := other.editFile(second.ID, "data.json", `"enterprise": 600`, `"enterprise": 620`)
 	b.follow(chromedp.Click(chromedp.CSS("#save")))
@@ -157,7 +157,7 @@ func TestConsoleCompliance(t *testing.T) {
 	b.follow(chromedp.Click(chromedp.CSS("#waivers button.approve-waiver")))
 	require.Contains(t, b.text("#problem"), "another compliance user must approve it")
 	b.shot("08-waiver-pending")
-	b.signIn(bob)
+	b.signIn(approver)
 	b.open("/waivers")
 	b.follow(chromedp.Click(chromedp.CSS("#waivers button.approve-waiver")))
 	require.Contains(t, b.text("#waivers"), "active")

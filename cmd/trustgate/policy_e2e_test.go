@@ -97,7 +97,7 @@ func TestPolicyLifecycleEndToEnd(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, 8<<20)
 	ctx := t.Context()
-	alice, bob := s.demo.tokens["compliance"], s.demo.tokens["compliance-2"]
+	drafter, approver := s.demo.tokens["compliance"], s.demo.tokens["compliance-2"]
 
 	// A second worker on the same task queue, with its own policy cache.
 	second, err := activities.NewStoredPolicies(ctx, s.store)
@@ -139,38 +139,38 @@ func TestPolicyLifecycleEndToEnd(t *testing.T) {
 	require.Len(t, recorded, len(devs))
 
 	var active policyAnswerT
-	require.Equal(t, http.StatusOK, s.call(t, "GET", "/v1/policies/active", alice, nil, nil, &active).StatusCode)
+	require.Equal(t, http.StatusOK, s.call(t, "GET", "/v1/policies/active", drafter, nil, nil, &active).StatusCode)
 	require.True(t, strings.HasPrefix(active.ID, "default-"), "the shipped bundle is the first active version")
 
-	// Alice drafts the change: the individual threshold and its tests.
+	// The drafter writes the change: the individual threshold and its tests.
 	var draft policyAnswerT
-	resp := s.call(t, "POST", "/v1/policies", alice, strings.NewReader(`{"from":"active"}`), jsonBody, &draft)
+	resp := s.call(t, "POST", "/v1/policies", drafter, strings.NewReader(`{"from":"active"}`), jsonBody, &draft)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 	require.Equal(t, `"`+active.Hash+`"`, resp.Header.Get("ETag"))
 	assert.Equal(t, "draft", draft.State)
 	assert.Equal(t, "demo-compliance", draft.Author)
 	data := strings.Replace(draft.Files["data.json"], `"individual": 700,`, `"individual": 710,`, 1)
 	require.NotEqual(t, draft.Files["data.json"], data)
-	resp, edited := s.putFile(t, alice, draft.ID, "data.json", draft.Hash, data)
+	resp, edited := s.putFile(t, drafter, draft.ID, "data.json", draft.Hash, data)
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%v", edited)
 	afterData := edited["hash"].(string)
 
 	t.Run("an edit against a stale hash is refused with 412", func(t *testing.T) {
 		var p problemT
-		resp := s.call(t, "PUT", "/v1/policies/"+draft.ID+"/files/data.json", alice, strings.NewReader(data),
+		resp := s.call(t, "PUT", "/v1/policies/"+draft.ID+"/files/data.json", drafter, strings.NewReader(data),
 			http.Header{"If-Match": {draft.Hash}}, &p)
 		require.Equal(t, http.StatusPreconditionFailed, resp.StatusCode)
 		assert.Equal(t, "/problems/stale-draft", p.Type)
 	})
 	t.Run("an edit without If-Match is refused with 428", func(t *testing.T) {
 		var p problemT
-		resp := s.call(t, "PUT", "/v1/policies/"+draft.ID+"/files/data.json", alice, strings.NewReader(data), nil, &p)
+		resp := s.call(t, "PUT", "/v1/policies/"+draft.ID+"/files/data.json", drafter, strings.NewReader(data), nil, &p)
 		require.Equal(t, http.StatusPreconditionRequired, resp.StatusCode)
 		assert.Equal(t, "/problems/if-match-required", p.Type)
 	})
 
 	tests := strings.ReplaceAll(draft.Files["submission_test.rego"], "700", "710")
-	resp, edited = s.putFile(t, alice, draft.ID, "submission_test.rego", afterData, tests)
+	resp, edited = s.putFile(t, drafter, draft.ID, "submission_test.rego", afterData, tests)
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%v", edited)
 	draftHash := edited["hash"].(string)
 
@@ -178,7 +178,7 @@ func TestPolicyLifecycleEndToEnd(t *testing.T) {
 		var p problemT
 		return s.call(t, "POST", "/v1/policies/"+draft.ID+"/approve", token, nil, nil, &p), p
 	}
-	resp, p := approve(bob)
+	resp, p := approve(approver)
 	require.Equal(t, http.StatusConflict, resp.StatusCode)
 	assert.Equal(t, "/problems/not-tested", p.Type, "an untested draft is not approved")
 
@@ -188,19 +188,19 @@ func TestPolicyLifecycleEndToEnd(t *testing.T) {
 		Failed   int     `json:"failed"`
 		Coverage float64 `json:"coverage"`
 	}
-	require.Equal(t, http.StatusOK, s.call(t, "POST", "/v1/policies/"+draft.ID+"/test", alice, nil, nil, &report).StatusCode)
+	require.Equal(t, http.StatusOK, s.call(t, "POST", "/v1/policies/"+draft.ID+"/test", drafter, nil, nil, &report).StatusCode)
 	require.True(t, report.OK, "the draft's tests pass: %+v", report)
 	assert.Equal(t, draftHash, report.Hash)
 	assert.GreaterOrEqual(t, report.Coverage, policies.MinCoverage)
 
-	resp, p = approve(bob)
+	resp, p = approve(approver)
 	require.Equal(t, http.StatusConflict, resp.StatusCode)
 	assert.Equal(t, "/problems/not-simulated", p.Type, "an unsimulated draft is not approved")
 
 	var job simulationJob
-	resp = s.call(t, "POST", "/v1/policies/"+draft.ID+"/simulate", alice, strings.NewReader(`{"last": 100}`), jsonBody, &job)
+	resp = s.call(t, "POST", "/v1/policies/"+draft.ID+"/simulate", drafter, strings.NewReader(`{"last": 100}`), jsonBody, &job)
 	require.Equal(t, http.StatusAccepted, resp.StatusCode)
-	job = s.awaitSimulation(t, alice, resp.Header.Get("Location"))
+	job = s.awaitSimulation(t, drafter, resp.Header.Get("Location"))
 	require.Equal(t, "succeeded", job.State, job.Error)
 	recordHistory(t, job.ID, "policy-simulation")
 	im := job.Report
@@ -225,17 +225,17 @@ func TestPolicyLifecycleEndToEnd(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{recorded["ind-705-tools"], recorded["ind-708-lifestyle"]}, changed)
 
-	resp, p = approve(alice)
+	resp, p = approve(drafter)
 	require.Equal(t, http.StatusForbidden, resp.StatusCode)
 	assert.Equal(t, "/problems/four-eyes", p.Type, "the author may not approve her own draft")
 
 	var approved policyAnswerT
-	require.Equal(t, http.StatusOK, s.call(t, "POST", "/v1/policies/"+draft.ID+"/approve", bob, nil, nil, &approved).StatusCode)
+	require.Equal(t, http.StatusOK, s.call(t, "POST", "/v1/policies/"+draft.ID+"/approve", approver, nil, nil, &approved).StatusCode)
 	assert.Equal(t, "approved", approved.State)
 	require.Len(t, approved.Approvals, 1)
 	assert.Equal(t, "demo-compliance-2", approved.Approvals[0].By)
 
-	resp, edited = s.putFile(t, alice, draft.ID, "data.json", draftHash, data)
+	resp, edited = s.putFile(t, drafter, draft.ID, "data.json", draftHash, data)
 	require.Equal(t, http.StatusConflict, resp.StatusCode, "an approved version is not edited")
 	assert.Equal(t, "/problems/not-a-draft", edited["type"])
 
@@ -249,7 +249,7 @@ func TestPolicyLifecycleEndToEnd(t *testing.T) {
 	require.Equal(t, active.ID, before.Version())
 
 	var activated policyAnswerT
-	require.Equal(t, http.StatusOK, s.call(t, "POST", "/v1/policies/"+draft.ID+"/activate", alice, nil, nil, &activated).StatusCode)
+	require.Equal(t, http.StatusOK, s.call(t, "POST", "/v1/policies/"+draft.ID+"/activate", drafter, nil, nil, &activated).StatusCode)
 	assert.Equal(t, "active", activated.State)
 	assert.Equal(t, active.ID, activated.Previous)
 	for _, p := range []*activities.StoredPolicies{s.svc.policies, second} {
@@ -269,27 +269,27 @@ func TestPolicyLifecycleEndToEnd(t *testing.T) {
 	var evals struct {
 		Items []store.DecisionRecord `json:"items"`
 	}
-	s.call(t, "GET", "/v1/submissions/"+sub.ID+"/evaluation", alice, nil, nil, &evals)
+	s.call(t, "GET", "/v1/submissions/"+sub.ID+"/evaluation", drafter, nil, nil, &evals)
 	require.NotEmpty(t, evals.Items)
 	assert.Equal(t, draftHash, evals.Items[len(evals.Items)-1].PolicyHash)
 
 	// Rollback: the shipped version again, in one step.
 	var rolled policyAnswerT
-	require.Equal(t, http.StatusOK, s.call(t, "POST", "/v1/policies/"+active.ID+"/activate", bob, nil, nil, &rolled).StatusCode)
+	require.Equal(t, http.StatusOK, s.call(t, "POST", "/v1/policies/"+active.ID+"/activate", approver, nil, nil, &rolled).StatusCode)
 	assert.Equal(t, draft.ID, rolled.Previous)
 	sub = s.submitAndSettle(t, tokens["ind-705-tools"], apps["ind-705-tools"], "after rollback")
 	assert.Equal(t, "approved", string(sub.State), "rollback restores the old outcome")
 	assert.Equal(t, active.ID, *sub.PolicyVersion)
 
 	var versions struct{ Items []policyAnswerT }
-	require.Equal(t, http.StatusOK, s.call(t, "GET", "/v1/policies", alice, nil, nil, &versions).StatusCode)
+	require.Equal(t, http.StatusOK, s.call(t, "GET", "/v1/policies", drafter, nil, nil, &versions).StatusCode)
 	require.Len(t, versions.Items, 2)
 	assert.Equal(t, draft.ID, versions.Items[0].ID, "newest first")
 	assert.Equal(t, "retired", versions.Items[0].State)
 	assert.Equal(t, "active", versions.Items[1].State)
 
 	var audit struct{ Items []store.AuditEntry }
-	s.call(t, "GET", "/v1/audit?object_id="+draft.ID, alice, nil, nil, &audit)
+	s.call(t, "GET", "/v1/audit?object_id="+draft.ID, drafter, nil, nil, &audit)
 	var actions []string
 	for _, e := range audit.Items {
 		actions = append(actions, e.Actor+" "+e.Action)
@@ -298,7 +298,7 @@ func TestPolicyLifecycleEndToEnd(t *testing.T) {
 		"demo-compliance policy.simulate", "demo-compliance-2 policy.approve", "demo-compliance policy.activate"} {
 		assert.Contains(t, actions, want)
 	}
-	s.call(t, "GET", "/v1/audit?object_id="+active.ID, alice, nil, nil, &audit)
+	s.call(t, "GET", "/v1/audit?object_id="+active.ID, drafter, nil, nil, &audit)
 	assert.True(t, slices.ContainsFunc(audit.Items, func(e store.AuditEntry) bool {
 		return e.Action == "policy.rollback" && e.Actor == "demo-compliance-2"
 	}), "the rollback is audited")
@@ -308,7 +308,7 @@ func TestPolicyLifecycleEndToEnd(t *testing.T) {
 func TestPolicyDraftRefusals(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, 8<<20)
-	alice := s.demo.tokens["compliance"]
+	drafter := s.demo.tokens["compliance"]
 
 	upload := func(t *testing.T, files map[string]string) (*http.Response, policyAnswerT) {
 		raw := map[string][]byte{}
@@ -319,7 +319,7 @@ func TestPolicyDraftRefusals(t *testing.T) {
 		ct, err := writeBundleForm(&body, raw)
 		require.NoError(t, err)
 		var v policyAnswerT
-		return s.call(t, "POST", "/v1/policies", alice, &body, http.Header{"Content-Type": {ct}}, &v), v
+		return s.call(t, "POST", "/v1/policies", drafter, &body, http.Header{"Content-Type": {ct}}, &v), v
 	}
 
 	t.Run("a draft calling http.send is refused with file and line", func(t *testing.T) {
@@ -331,7 +331,7 @@ func TestPolicyDraftRefusals(t *testing.T) {
 		resp, v := upload(t, files)
 		require.Equal(t, http.StatusCreated, resp.StatusCode)
 		var p problemT
-		resp = s.call(t, "POST", "/v1/policies/"+v.ID+"/validate", alice, nil, nil, &p)
+		resp = s.call(t, "POST", "/v1/policies/"+v.ID+"/validate", drafter, nil, nil, &p)
 		require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
 		assert.Equal(t, "/problems/invalid-policy", p.Type)
 		require.NotEmpty(t, p.Errors)
@@ -359,11 +359,11 @@ decision := {"outcome": "approve", "reasons": []} if not spin
 `}
 		resp, v := upload(t, files)
 		require.Equal(t, http.StatusCreated, resp.StatusCode)
-		require.Equal(t, http.StatusOK, s.call(t, "POST", "/v1/policies/"+v.ID+"/validate", alice, nil, nil, nil).StatusCode)
+		require.Equal(t, http.StatusOK, s.call(t, "POST", "/v1/policies/"+v.ID+"/validate", drafter, nil, nil, nil).StatusCode)
 		var job simulationJob
-		resp = s.call(t, "POST", "/v1/policies/"+v.ID+"/simulate", alice, strings.NewReader(`{"last": 10}`), jsonBody, &job)
+		resp = s.call(t, "POST", "/v1/policies/"+v.ID+"/simulate", drafter, strings.NewReader(`{"last": 10}`), jsonBody, &job)
 		require.Equal(t, http.StatusAccepted, resp.StatusCode)
-		job = s.awaitSimulation(t, alice, resp.Header.Get("Location"))
+		job = s.awaitSimulation(t, drafter, resp.Header.Get("Location"))
 		assert.Equal(t, "failed", job.State)
 		assert.Contains(t, job.Error, "timed out")
 	})
@@ -379,23 +379,23 @@ decision := {"outcome": "approve", "reasons": []} if not spin
 	})
 
 	t.Run("an editor may not approve what they edited", func(t *testing.T) {
-		bob := s.demo.tokens["compliance-2"]
+		approver := s.demo.tokens["compliance-2"]
 		var v policyAnswerT
-		require.Equal(t, http.StatusCreated, s.call(t, "POST", "/v1/policies", alice, strings.NewReader(`{"from":"active"}`), jsonBody, &v).StatusCode)
-		resp, edited := s.putFile(t, bob, v.ID, "data.json", v.Hash, v.Files["data.json"]+"\n")
+		require.Equal(t, http.StatusCreated, s.call(t, "POST", "/v1/policies", drafter, strings.NewReader(`{"from":"active"}`), jsonBody, &v).StatusCode)
+		resp, edited := s.putFile(t, approver, v.ID, "data.json", v.Hash, v.Files["data.json"]+"\n")
 		require.Equal(t, http.StatusOK, resp.StatusCode, "%v", edited)
 		assert.Equal(t, []any{"demo-compliance-2"}, edited["editors"])
 		var p problemT
-		resp = s.call(t, "POST", "/v1/policies/"+v.ID+"/approve", bob, nil, nil, &p)
+		resp = s.call(t, "POST", "/v1/policies/"+v.ID+"/approve", approver, nil, nil, &p)
 		require.Equal(t, http.StatusForbidden, resp.StatusCode)
 		assert.Equal(t, "/problems/four-eyes", p.Type)
 	})
 
 	t.Run("a draft is not activated", func(t *testing.T) {
 		var v policyAnswerT
-		require.Equal(t, http.StatusCreated, s.call(t, "POST", "/v1/policies", alice, strings.NewReader(`{"from":"active"}`), jsonBody, &v).StatusCode)
+		require.Equal(t, http.StatusCreated, s.call(t, "POST", "/v1/policies", drafter, strings.NewReader(`{"from":"active"}`), jsonBody, &v).StatusCode)
 		var p problemT
-		resp := s.call(t, "POST", "/v1/policies/"+v.ID+"/activate", alice, nil, nil, &p)
+		resp := s.call(t, "POST", "/v1/policies/"+v.ID+"/activate", drafter, nil, nil, &p)
 		require.Equal(t, http.StatusConflict, resp.StatusCode)
 		assert.Equal(t, "/problems/not-approved", p.Type)
 	})
@@ -406,7 +406,7 @@ decision := {"outcome": "approve", "reasons": []} if not spin
 func TestWaiverEndToEnd(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, 8<<20)
-	alice, bob := s.demo.tokens["compliance"], s.demo.tokens["compliance-2"]
+	drafter, approver := s.demo.tokens["compliance"], s.demo.tokens["compliance-2"]
 	lin, app := s.demo.tokens["lin-verified"], s.appOf("lin-verified")
 
 	// eval in the app's code: CODE-001, a high finding that goes to review.
@@ -443,7 +443,7 @@ func TestWaiverEndToEnd(t *testing.T) {
 	var evals struct {
 		Items []store.DecisionRecord `json:"items"`
 	}
-	s.call(t, "GET", "/v1/submissions/"+before.ID+"/evaluation", alice, nil, nil, &evals)
+	s.call(t, "GET", "/v1/submissions/"+before.ID+"/evaluation", drafter, nil, nil, &evals)
 	require.NotEmpty(t, evals.Items)
 	require.Contains(t, string(evals.Items[0].Output), "FINDING_NEEDS_REVIEW")
 	assert.Empty(t, evals.Items[0].WaivedBy)
@@ -453,7 +453,7 @@ func TestWaiverEndToEnd(t *testing.T) {
 		ID    string `json:"id"`
 		State string `json:"state"`
 	}
-	resp := s.call(t, "POST", "/v1/waivers", alice, strings.NewReader(fmt.Sprintf(
+	resp := s.call(t, "POST", "/v1/waivers", drafter, strings.NewReader(fmt.Sprintf(
 		`{"app_id": %q, "rule_id": "CODE-001", "reason": "sandboxed calculator, reviewed by hand", "expires_at": %q}`,
 		app, expires.Format(time.RFC3339Nano))), jsonBody, &w)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
@@ -463,26 +463,26 @@ func TestWaiverEndToEnd(t *testing.T) {
 	assert.Equal(t, "in_review", string(pending.State), "a waiver applies only once approved")
 
 	var p problemT
-	resp = s.call(t, "POST", "/v1/waivers/"+w.ID+"/approve", alice, nil, nil, &p)
+	resp = s.call(t, "POST", "/v1/waivers/"+w.ID+"/approve", drafter, nil, nil, &p)
 	require.Equal(t, http.StatusForbidden, resp.StatusCode)
 	assert.Equal(t, "/problems/four-eyes", p.Type)
-	require.Equal(t, http.StatusOK, s.call(t, "POST", "/v1/waivers/"+w.ID+"/approve", bob, nil, nil, &w).StatusCode)
+	require.Equal(t, http.StatusOK, s.call(t, "POST", "/v1/waivers/"+w.ID+"/approve", approver, nil, nil, &w).StatusCode)
 	assert.Equal(t, "active", w.State)
 
 	waived := submit("3")
 	assert.Equal(t, "approved", string(waived.State), "the waiver turns the review into an approval")
-	s.call(t, "GET", "/v1/submissions/"+waived.ID+"/evaluation", alice, nil, nil, &evals)
+	s.call(t, "GET", "/v1/submissions/"+waived.ID+"/evaluation", drafter, nil, nil, &evals)
 	require.NotEmpty(t, evals.Items)
 	assert.Equal(t, []string{w.ID}, evals.Items[len(evals.Items)-1].WaivedBy, "the decision says the waiver changed it")
 
 	var list struct{ Items []struct{ ID, State string } }
-	s.call(t, "GET", "/v1/waivers?app_id="+app, bob, nil, nil, &list)
+	s.call(t, "GET", "/v1/waivers?app_id="+app, approver, nil, nil, &list)
 	require.Len(t, list.Items, 1)
 
 	time.Sleep(time.Until(expires) + 200*time.Millisecond)
 	after := submit("4")
 	assert.Equal(t, "in_review", string(after.State), "an expired waiver stops applying by itself")
-	s.call(t, "GET", "/v1/waivers?app_id="+app, bob, nil, nil, &list)
+	s.call(t, "GET", "/v1/waivers?app_id="+app, approver, nil, nil, &list)
 	assert.Equal(t, "expired", list.Items[0].State)
 }
 
