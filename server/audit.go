@@ -3,7 +3,6 @@ package server
 import (
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -51,5 +50,5 @@ func (s *Server) searchAudit(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, listOf(entries, f.Limit, func(e store.AuditEntry) string { return strconv.FormatInt(e.ID, 10) }))
+	c.JSON(http.StatusOK, listByNumber(entries, f.Limit, func(e store.AuditEntry) int64 { return e.ID }))
 }

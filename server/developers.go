@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -133,7 +132,7 @@ func (s *Server) appEvents(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, appEventsAnswer{App: app,
-		List: listOf(events, limit, func(e store.AppEvent) string { return strconv.FormatInt(e.ID, 10) })})
+		List: listByNumber(events, limit, func(e store.AppEvent) int64 { return e.ID })})
 }
 
 // appEventsAnswer is a page of an app's history, with the app as it is now.

@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -32,7 +31,7 @@ func (s *Server) evaluations(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, evaluationsAnswer{SubmissionID: sub.ID,
-		List: listOf(recs, limit, func(r store.DecisionRecord) string { return strconv.FormatInt(r.ID, 10) })})
+		List: listByNumber(recs, limit, func(r store.DecisionRecord) int64 { return r.ID })})
 }
 
 // evaluationsAnswer is a page of a submission's policy evaluations.

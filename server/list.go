@@ -53,6 +53,12 @@ func pageByNumber(c *gin.Context) (after int64, limit int, err error) {
 	return after, limit, nil
 }
 
+// listByNumber is listOf for lists that pageByNumber reads: the cursor is
+// the last item's numeric ID.
+func listByNumber[T any](items []T, limit int, id func(T) int64) List[T] {
+	return listOf(items, limit, func(item T) string { return strconv.FormatInt(id(item), 10) })
+}
+
 // listOf builds a page answer; a full page gets a cursor to the next one.
 func listOf[T any](items []T, limit int, id func(T) string) List[T] {
 	l := List[T]{Items: items}
