@@ -10,6 +10,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/metrics"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/topdown"
+
+	"trustgate/policies/vm"
 )
 
 // decisionQuery is the one document a bundle must define.
@@ -26,7 +28,12 @@ const DefaultTimeout = time.Second
 // Engine decides on submissions with one compiled bundle. It is safe for
 // concurrent use: the prepared query is read-only once built.
 type Engine struct {
-	query    rego.PreparedEvalQuery
+	query rego.PreparedEvalQuery
+	// program is the decision query planned and prepared for package vm,
+	// which makes decisions; query (OPA's own evaluator) explains them and
+	// stands in if the bundle could not be planned.
+	program  *vm.Program
+	planErr  error
 	compiler *ast.Compiler
 	hash     string
 	version  string
@@ -86,8 +93,41 @@ func NewNamed(version string, files map[string][]byte) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare bundle %s: %w", version, err)
 	}
-	return &Engine{query: query, compiler: compiler, hash: bundleHash(files), version: version, timeout: DefaultTimeout,
-		qaSampleRate: qaSampleRate(b.data)}, nil
+	program, planErr := planBundle(files, caps, b.data)
+	return &Engine{query: query, program: program, planErr: planErr, compiler: compiler, hash: bundleHash(files),
+		version: version, timeout: DefaultTimeout, qaSampleRate: qaSampleRate(b.data)}, nil
+}
+
+// planBundle plans the decision query for package vm. It compiles the
+// bundle once more, because planning changes a compiler's mode and the
+// compiler of the tree evaluator must stay as it is.
+func planBundle(files map[string][]byte, caps *ast.Capabilities, data map[string]any) (*vm.Program, error) {
+	b, err := parseBundle(files)
+	if err != nil {
+		return nil, err
+	}
+	compiler := ast.NewCompiler().WithCapabilities(caps).WithDefaultRegoVersion(ast.RegoV1).WithStrict(true)
+	if compiler.Compile(b.modules); compiler.Failed() {
+		return nil, fmt.Errorf("compile bundle for planning: %w", locatedErrors(compiler.Errors))
+	}
+	plan, err := vm.Plan(context.Background(), decisionQuery, compiler)
+	if err != nil {
+		return nil, err
+	}
+	dataValue, err := ast.InterfaceToValue(data)
+	if err != nil {
+		return nil, fmt.Errorf("bundle data: %w", err)
+	}
+	return vm.New(plan, "eval", dataValue)
+}
+
+// Evaluator names what makes the engine's decisions: "plan" (package vm),
+// or OPA's tree evaluator with the reason the bundle could not be planned.
+func (e *Engine) Evaluator() string {
+	if e.program != nil {
+		return "plan"
+	}
+	return fmt.Sprintf("topdown (not planned: %v)", e.planErr)
 }
 
 // qaSampleRate reads data.trustgate.qa.sample_rate: the share of automatic
@@ -171,6 +211,9 @@ func (e *Engine) evaluate(ctx context.Context, in Input, opts ...rego.EvalOption
 	stopper := topdown.NewCancel()
 	defer context.AfterFunc(ctx, stopper.Cancel)()
 
+	if e.program != nil && len(opts) == 0 {
+		return e.evaluatePlan(ctx, in, stopper)
+	}
 	opts = append(opts,
 		rego.EvalParsedInput(in.value()),
 		rego.EvalExternalCancel(stopper),
@@ -193,6 +236,38 @@ func (e *Engine) evaluate(ctx context.Context, in Input, opts ...rego.EvalOption
 	v, ok := rs[0].Expressions[0].Value.(ast.Value)
 	if !ok {
 		return Decision{}, fmt.Errorf("%s: result is %T, not an OPA value", decisionQuery, rs[0].Expressions[0].Value)
+	}
+	return decodeDecision(v)
+}
+
+func (e *Engine) evaluatePlan(ctx context.Context, in Input, stopper topdown.Cancel) (Decision, error) {
+	rs, err := e.program.Eval(ctx, in.value(), stopper)
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return Decision{}, fmt.Errorf("evaluate %s: %w after %s: %w", decisionQuery, ErrTimeout, e.timeout, err)
+		}
+		return Decision{}, fmt.Errorf("evaluate %s: %w", decisionQuery, err)
+	}
+	switch rs.Len() {
+	case 0:
+		return Decision{}, fmt.Errorf("%s is undefined for this input", decisionQuery)
+	case 1:
+	default:
+		return Decision{}, fmt.Errorf("%s has %d results, want 1", decisionQuery, rs.Len())
+	}
+	return e.decodeSet(rs)
+}
+
+func (e *Engine) decodeSet(rs ast.Set) (Decision, error) {
+	// The one result binds the query's one variable to the decision.
+	var v ast.Value
+	rs.Foreach(func(t *ast.Term) {
+		if obj, ok := t.Value.(ast.Object); ok && obj.Len() == 1 {
+			obj.Foreach(func(_, x *ast.Term) { v = x.Value })
+		}
+	})
+	if v == nil {
+		return Decision{}, fmt.Errorf("%s: malformed result %v", decisionQuery, rs)
 	}
 	return decodeDecision(v)
 }

@@ -1,0 +1,64 @@
+package policies
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/stretchr/testify/require"
+)
+
+// evaluateWithOPA decides with OPA's own evaluator instead of the plan: any
+// evaluation option sends evaluate there, and early exit is its default.
+func (e *Engine) evaluateWithOPA(ctx context.Context, in Input) (Decision, error) {
+	return e.evaluate(ctx, in, rego.EvalEarlyExit(true))
+}
+
+// TestPlanDecidesAsOPADoes compares the plan's decisions with OPA's on
+// generated inputs, including findings shaped as no scan writes them
+// (severity in another case, unknown or missing, no line, no file), so that
+// the fail-closed paths of the bundle are compared too.
+func TestPlanDecidesAsOPADoes(t *testing.T) {
+	t.Parallel()
+	engine := mustDefault(t)
+	require.Equal(t, "plan", engine.Evaluator())
+	r := rand.New(rand.NewPCG(5, 8))
+	ctx := context.Background()
+	for i := range 3000 {
+		in := randomInput(r)
+		for range r.IntN(6) {
+			f := randomFinding(r)
+			f.Severity = pick(r, f.Severity, "High", "CRITICAL", "urgent", "", "Info")
+			if r.IntN(4) == 0 {
+				f.Line = 0
+			}
+			if r.IntN(6) == 0 {
+				f.File = ""
+			}
+			if r.IntN(3) == 0 {
+				f.Remediation = "Use the platform's API."
+			}
+			in.Findings = append(in.Findings, f)
+		}
+		want, wantErr := engine.evaluateWithOPA(ctx, in)
+		got, gotErr := engine.Evaluate(ctx, in)
+		require.Equal(t, wantErr == nil, gotErr == nil, "input %d: OPA error %v, plan error %v", i, wantErr, gotErr)
+		if wantErr == nil {
+			require.Equal(t, want, got, "input %d: %s", i, fmt.Sprint(in))
+		}
+	}
+}
+
+// A bundle the planner refuses is still decided, by OPA's evaluator, and
+// Evaluator says why.
+func TestABundleThatCannotBePlannedStillDecides(t *testing.T) {
+	t.Parallel()
+	engine, err := New(bundleWith(`decision := {"outcome": "approve", "reasons": []}`))
+	require.NoError(t, err)
+	require.Equal(t, "plan", engine.Evaluator())
+	engine.program, engine.planErr = nil, fmt.Errorf("pretend the planner refused")
+	require.Equal(t, OutcomeApprove, engine.Decide(context.Background(), cleanInput()).Outcome)
+	require.Contains(t, engine.Evaluator(), "pretend the planner refused")
+}

@@ -1,0 +1,669 @@
+package vm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/ir"
+	"github.com/open-policy-agent/opa/v1/topdown"
+)
+
+// Program is a prepared plan. It is read-only once built and safe for
+// concurrent use; each evaluation takes a machine of its own.
+type Program struct {
+	plan    []*block
+	nlocals int
+	funcs   []*function
+	byPath  map[string]*function
+	data    *ast.Term
+	pool    sync.Pool
+}
+
+// New prepares the plan named planName in p (rego names a query's plan
+// "eval"), over the data document data.
+func New(p *ir.Policy, planName string, data ast.Value) (*Program, error) {
+	prog, err := prepare(p, planName)
+	if err != nil {
+		return nil, fmt.Errorf("prepare plan: %w", err)
+	}
+	prog.data = ast.NewTerm(data)
+	return prog, nil
+}
+
+// ErrCancelled is returned when cancel fires during an evaluation.
+var ErrCancelled = errors.New("evaluation cancelled")
+
+// Eval runs the plan on input and returns its result set: one object per
+// result, from the query's variables to their values. cancel, when not nil,
+// stops a long evaluation; a builtin's error ends the evaluation with that
+// error, as OPA's evaluator does with strict builtin errors.
+func (p *Program) Eval(ctx context.Context, input ast.Value, cancel topdown.Cancel) (_ ast.Set, err error) {
+	m, _ := p.pool.Get().(*machine)
+	if m == nil {
+		m = &machine{}
+		m.onOutput = func(t *ast.Term) error {
+			if m.out == nil {
+				m.out = t
+			}
+			return nil
+		}
+	}
+	m.prog, m.cancel, m.results = p, cancel, ast.NewSet()
+	m.bctx = topdown.BuiltinContext{Context: ctx, Cancel: cancel}
+	if len(m.memo) == 0 {
+		m.memo = append(m.memo, make([]*ast.Term, len(p.funcs)))
+	}
+	defer func() {
+		// A plan that breaks an assumption of this machine (a local read
+		// before it is set, say) must fail the evaluation, not the process.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("evaluate plan: %v", r)
+			m = nil
+		}
+		if m != nil {
+			m.reset()
+			p.pool.Put(m)
+		}
+	}()
+	var in *ast.Term
+	if input != nil {
+		in = ast.NewTerm(input)
+	}
+	locals := m.frame(p.nlocals)
+	locals[ir.Input], locals[ir.Data] = in, p.data
+	for _, b := range p.plan {
+		s, err := m.wrapped(b, locals)
+		if err != nil {
+			return nil, err
+		}
+		if s == returned {
+			break
+		}
+	}
+	return m.results, nil
+}
+
+// Control signals of run: a statement list either falls through, returns
+// from its function, or breaks out of the index-th enclosing block, counted
+// from the innermost (0), as BreakStmt and a failing statement do.
+const (
+	next     = -1
+	returned = -2
+)
+
+// undefinedMemo marks a rule memoized as undefined.
+var undefinedMemo = ast.NullTerm()
+
+type machine struct {
+	prog     *Program
+	cancel   topdown.Cancel
+	results  ast.Set
+	stack    []*ast.Term
+	sp       int
+	ret      *ast.Term
+	memo     [][]*ast.Term // a frame per enclosing with statement
+	bctx     topdown.BuiltinContext
+	args     []*ast.Term
+	out      *ast.Term
+	onOutput func(*ast.Term) error
+	steps    int
+}
+
+func (m *machine) reset() {
+	clear(m.stack[:m.sp])
+	m.sp, m.ret, m.out, m.results, m.prog, m.cancel = 0, nil, nil, nil, nil, nil
+	m.memo = m.memo[:1]
+	clear(m.memo[0])
+	clear(m.args)
+	m.bctx = topdown.BuiltinContext{}
+}
+
+// frame returns n fresh locals on the machine's stack; release gives them
+// back. Functions do not recurse in Rego, so the stack stays shallow.
+func (m *machine) frame(n int) []*ast.Term {
+	if m.sp+n > len(m.stack) {
+		grown := make([]*ast.Term, max(2*len(m.stack), m.sp+n, 256))
+		copy(grown, m.stack[:m.sp])
+		m.stack = grown
+	}
+	f := m.stack[m.sp : m.sp+n : m.sp+n]
+	m.sp += n
+	return f
+}
+
+func (m *machine) release(n int) {
+	clear(m.stack[m.sp-n : m.sp])
+	m.sp -= n
+}
+
+// wrapped runs a block that is a block of its own: breaking out of it with
+// index 0 continues after it.
+func (m *machine) wrapped(b *block, locals []*ast.Term) (int, error) {
+	s, err := m.run(b.stmts, locals)
+	switch {
+	case err != nil:
+		return 0, err
+	case s == next || s == 0:
+		return next, nil
+	case s == returned:
+		return returned, nil
+	}
+	return s - 1, nil
+}
+
+func read(o operand, locals []*ast.Term) *ast.Term {
+	if o.konst != nil {
+		return o.konst
+	}
+	return locals[o.local]
+}
+
+// tick counts loop steps and looks at the cancel flag now and then, which
+// bounds a draft that multiplies loops until the engine's timeout.
+func (m *machine) tick() error {
+	m.steps++
+	if m.steps&63 == 0 && m.cancel != nil && m.cancel.Cancelled() {
+		return ErrCancelled
+	}
+	return nil
+}
+
+// run executes stmts in order. A statement that is undefined breaks out of
+// the innermost block (signal 0).
+func (m *machine) run(stmts []any, locals []*ast.Term) (int, error) {
+	for _, st := range stmts {
+		switch s := st.(type) {
+		case dotStmt:
+			src := read(s.src, locals)
+			if src == nil || s.src.konst != nil {
+				return 0, nil
+			}
+			v := dot(src.Value, read(s.key, locals))
+			if v == nil {
+				return 0, nil
+			}
+			locals[s.dst] = v
+		case equalStmt:
+			a, b := read(s.a, locals), read(s.b, locals)
+			if a == nil || b == nil || ast.Compare(a.Value, b.Value) != 0 {
+				return 0, nil
+			}
+		case notEqualStmt:
+			a, b := read(s.a, locals), read(s.b, locals)
+			if a == nil || b == nil || ast.Compare(a.Value, b.Value) == 0 {
+				return 0, nil
+			}
+		case assignStmt:
+			locals[s.dst] = read(s.src, locals)
+		case *callStmt:
+			v, err := m.call(s, locals)
+			if err != nil {
+				return 0, err
+			}
+			if v == nil {
+				if s.bi != nil && s.bi.void {
+					continue
+				}
+				return 0, nil
+			}
+			locals[s.result] = v
+		case *scanStmt:
+			sig, err := m.scan(s, locals)
+			if err != nil || sig != next {
+				return sig, err
+			}
+		case *blockStmt:
+			for _, b := range s.blocks {
+				sig, err := m.wrapped(b, locals)
+				if err != nil || sig != next {
+					return sig, err
+				}
+			}
+		case breakStmt:
+			return s.index, nil
+		case returnStmt:
+			m.ret = locals[s.src]
+			return returned, nil
+		case isDefinedStmt:
+			if locals[s.src] == nil {
+				return 0, nil
+			}
+		case isUndefinedStmt:
+			if locals[s.src] != nil {
+				return 0, nil
+			}
+		case resetLocalStmt:
+			locals[s.dst] = nil
+		case constStmt:
+			locals[s.dst] = s.value
+		case *objectLiteral:
+			items := make([][2]*ast.Term, len(s.keys))
+			for i, k := range s.keys {
+				v := read(s.values[i], locals)
+				if v == nil {
+					return 0, fmt.Errorf("object literal: value of %v is undefined", k)
+				}
+				items[i] = [2]*ast.Term{k, v}
+			}
+			locals[s.dst] = ast.NewTerm(ast.NewObject(items...))
+		case *arrayLiteral:
+			elems := make([]*ast.Term, len(s.values))
+			for i, o := range s.values {
+				if elems[i] = read(o, locals); elems[i] == nil {
+					return 0, fmt.Errorf("array literal: element %d is undefined", i)
+				}
+			}
+			locals[s.dst] = ast.NewTerm(ast.NewArray(elems...))
+		case makeObjectStmt:
+			locals[s.dst] = ast.NewTerm(ast.NewObject())
+		case makeArrayStmt:
+			locals[s.dst] = ast.NewTerm(ast.NewArrayWithCapacity(s.capacity))
+		case makeSetStmt:
+			locals[s.dst] = ast.NewTerm(ast.NewSet())
+		case *objectInsertStmt:
+			if err := insert(s, locals); err != nil {
+				return 0, err
+			}
+		case arrayAppendStmt:
+			arr, ok := locals[s.array].Value.(*ast.Array)
+			if !ok {
+				return 0, fmt.Errorf("append to %s, not an array", ast.ValueName(locals[s.array].Value))
+			}
+			// In place, as OPA's WebAssembly appends: the term is the
+			// machine's own, made by the array's MakeArrayStmt.
+			locals[s.array].Value = arr.Append(read(s.value, locals))
+		case setAddStmt:
+			set, ok := locals[s.set].Value.(ast.Set)
+			if !ok {
+				return 0, fmt.Errorf("add to %s, not a set", ast.ValueName(locals[s.set].Value))
+			}
+			set.Add(read(s.value, locals))
+		case notStmt:
+			sig, err := m.run(s.block.stmts, locals)
+			switch {
+			case err != nil:
+				return 0, err
+			case sig == next:
+				return 0, nil // the negated body held
+			case sig == returned:
+				return returned, nil
+			case sig > 0:
+				return sig - 1, nil
+			}
+		case lenStmt:
+			n, ok := length(read(s.src, locals))
+			if !ok {
+				return 0, nil
+			}
+			locals[s.dst] = ast.InternedTerm(n)
+		case isObjectStmt:
+			if t := read(s.src, locals); s.src.konst != nil || t == nil || !isObject(t.Value) {
+				return 0, nil
+			}
+		case isArrayStmt:
+			if t := read(s.src, locals); s.src.konst != nil || t == nil || !isArray(t.Value) {
+				return 0, nil
+			}
+		case isSetStmt:
+			if t := read(s.src, locals); s.src.konst != nil || t == nil || !isSet(t.Value) {
+				return 0, nil
+			}
+		case *assignOnceStmt:
+			v := read(s.src, locals)
+			if old := locals[s.dst]; old != nil && ast.Compare(old.Value, v.Value) != 0 {
+				return 0, conflict(s.loc, fmt.Sprintf("complete rules must not produce multiple outputs: conflicting values %v and %v", old, v))
+			}
+			locals[s.dst] = v
+		case objectMergeStmt:
+			locals[s.dst] = merge(locals[s.a], locals[s.b])
+		case resultAddStmt:
+			m.results.Add(locals[s.value])
+		case *withStmt:
+			sig, err := m.with(s, locals)
+			if err != nil || sig != next {
+				return sig, err
+			}
+		case *callDynamicStmt:
+			sig, err := m.callDynamic(s, locals)
+			if err != nil || sig != next {
+				return sig, err
+			}
+		default:
+			return 0, fmt.Errorf("unprepared statement %T", st)
+		}
+	}
+	return next, nil
+}
+
+// scan runs the body once per element. Like OPA's WebAssembly, a scan is
+// two blocks deep: index 0 from the body goes on to the next element, 1
+// ends the scan.
+func (m *machine) scan(s *scanStmt, locals []*ast.Term) (int, error) {
+	src := locals[s.src]
+	if src == nil {
+		return next, nil
+	}
+	body := func(k, v *ast.Term) (int, bool, error) {
+		if err := m.tick(); err != nil {
+			return 0, true, err
+		}
+		locals[s.key], locals[s.value] = k, v
+		sig, err := m.run(s.block.stmts, locals)
+		switch {
+		case err != nil:
+			return 0, true, err
+		case sig == next || sig == 0:
+			return next, false, nil
+		case sig == returned:
+			return returned, true, nil
+		case sig == 1:
+			return next, true, nil
+		}
+		return sig - 2, true, nil
+	}
+	switch c := src.Value.(type) {
+	case *ast.Array:
+		for i := range c.Len() {
+			sig, stop, err := body(ast.InternedTerm(i), c.Elem(i))
+			if stop || err != nil {
+				return sig, err
+			}
+		}
+	case ast.Object:
+		for _, k := range c.Keys() {
+			sig, stop, err := body(k, c.Get(k))
+			if stop || err != nil {
+				return sig, err
+			}
+		}
+	case ast.Set:
+		for _, e := range c.Slice() {
+			sig, stop, err := body(e, e)
+			if stop || err != nil {
+				return sig, err
+			}
+		}
+	}
+	return next, nil
+}
+
+// call runs a planned function or a builtin; nil is undefined.
+func (m *machine) call(s *callStmt, locals []*ast.Term) (*ast.Term, error) {
+	if s.bi != nil {
+		return m.builtin(s.bi, s.args, locals)
+	}
+	fn := s.fn
+	memo := m.memo[len(m.memo)-1]
+	if fn.memo {
+		if v := memo[fn.index]; v != nil {
+			if v == undefinedMemo {
+				return nil, nil
+			}
+			return v, nil
+		}
+	}
+	frame := m.frame(fn.nlocals)
+	for i, p := range fn.params {
+		if i < len(s.args) {
+			frame[p] = read(s.args[i], locals)
+		}
+	}
+	v, err := m.body(fn, frame)
+	m.release(fn.nlocals)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fn.name, err)
+	}
+	if fn.memo {
+		if v == nil {
+			memo[fn.index] = undefinedMemo
+		} else {
+			memo[fn.index] = v
+		}
+	}
+	return v, nil
+}
+
+// body runs a function's blocks: each but the last is a block of its own;
+// the last runs at the function's level and ends with its return.
+func (m *machine) body(fn *function, frame []*ast.Term) (*ast.Term, error) {
+	if err := m.tick(); err != nil {
+		return nil, err
+	}
+	last := len(fn.blocks) - 1
+	for i, b := range fn.blocks {
+		var sig int
+		var err error
+		if i < last {
+			sig, err = m.wrapped(b, frame)
+		} else {
+			sig, err = m.run(b.stmts, frame)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if sig == returned {
+			v := m.ret
+			m.ret = nil
+			return v, nil
+		}
+		if sig != next {
+			return nil, nil
+		}
+	}
+	return nil, nil
+}
+
+func (m *machine) builtin(bi *builtin, args []operand, locals []*ast.Term) (*ast.Term, error) {
+	// The operands end with the output, as OPA's evaluator passes them.
+	m.args = m.args[:0]
+	for _, a := range args {
+		t := read(a, locals)
+		if t == nil {
+			return nil, nil
+		}
+		m.args = append(m.args, t)
+	}
+	if bi.fast != nil {
+		if v, ok := bi.fast(m.args); ok {
+			return v, nil
+		}
+	}
+	m.args = append(m.args, outputVar)
+	m.out = nil
+	m.bctx.Location = bi.loc
+	err := bi.f(m.bctx, m.args, m.onOutput)
+	if err != nil {
+		var halt topdown.Halt
+		if errors.As(err, &halt) {
+			return nil, halt.Err
+		}
+		return nil, err
+	}
+	if bi.void && m.out == nil {
+		return nil, nil
+	}
+	v := m.out
+	m.out = nil
+	return v, nil
+}
+
+var outputVar = ast.VarTerm("__vm_out__")
+
+// with runs its block with a local (input or data) replaced, or a path in
+// it upserted, and nothing memoized outside it seen or kept.
+func (m *machine) with(s *withStmt, locals []*ast.Term) (int, error) {
+	saved := locals[s.local]
+	locals[s.local] = upsert(saved, s.path, read(s.value, locals))
+	m.memo = append(m.memo, make([]*ast.Term, len(m.prog.funcs)))
+	sig, err := m.run(s.block.stmts, locals)
+	m.memo = m.memo[:len(m.memo)-1]
+	locals[s.local] = saved
+	switch {
+	case err != nil:
+		return 0, err
+	case sig == next:
+		return next, nil
+	case sig == 0:
+		return 0, nil
+	case sig == returned:
+		return returned, nil
+	}
+	return sig - 1, nil
+}
+
+// upsert returns root with value at path, copying each object on the way so
+// that the original stays as it was for the code after the with block.
+func upsert(root *ast.Term, path []*ast.Term, value *ast.Term) *ast.Term {
+	if len(path) == 0 {
+		return value
+	}
+	var obj ast.Object
+	if root != nil {
+		if o, ok := root.Value.(ast.Object); ok {
+			obj = shallowCopy(o)
+		}
+	}
+	if obj == nil {
+		obj = ast.NewObject()
+	}
+	obj.Insert(path[0], upsert(obj.Get(path[0]), path[1:], value))
+	return ast.NewTerm(obj)
+}
+
+func shallowCopy(o ast.Object) ast.Object {
+	c := ast.NewObjectWithCapacity(o.Len())
+	o.Foreach(func(k, v *ast.Term) { c.Insert(k, v) })
+	return c
+}
+
+// callDynamic calls the rule a data reference computed at run time names. A
+// path no rule has breaks out (the plan then looks in base data); a rule
+// that is undefined breaks three blocks further, as OPA's WebAssembly does.
+func (m *machine) callDynamic(s *callDynamicStmt, locals []*ast.Term) (int, error) {
+	var key strings.Builder
+	for i, p := range s.path {
+		t := read(p, locals)
+		str, ok := t.Value.(ast.String)
+		if !ok {
+			return 0, nil
+		}
+		if i > 0 {
+			key.WriteByte(0)
+		}
+		key.WriteString(string(str))
+	}
+	fn, ok := m.prog.byPath[key.String()]
+	if !ok {
+		return 0, nil
+	}
+	args := make([]operand, len(s.args))
+	for i, a := range s.args {
+		args[i] = operand{local: a}
+	}
+	v, err := m.call(&callStmt{fn: fn, args: args}, locals)
+	if err != nil {
+		return 0, err
+	}
+	if v == nil {
+		return 3, nil
+	}
+	locals[s.result] = v
+	return next, nil
+}
+
+// dot looks key up in v: an object's value, an array's element, or the
+// key itself when a set holds it.
+func dot(v ast.Value, key *ast.Term) *ast.Term {
+	if key == nil {
+		return nil
+	}
+	switch c := v.(type) {
+	case ast.Object:
+		return c.Get(key)
+	case *ast.Array:
+		n, ok := key.Value.(ast.Number)
+		if !ok {
+			return nil
+		}
+		i, ok := n.Int()
+		if !ok || i < 0 || i >= c.Len() {
+			return nil
+		}
+		return c.Elem(i)
+	case ast.Set:
+		if c.Contains(key) {
+			return key
+		}
+	}
+	return nil
+}
+
+func length(t *ast.Term) (int, bool) {
+	if t == nil {
+		return 0, false
+	}
+	switch c := t.Value.(type) {
+	case *ast.Array:
+		return c.Len(), true
+	case ast.Object:
+		return c.Len(), true
+	case ast.Set:
+		return c.Len(), true
+	case ast.String:
+		return utf8.RuneCountInString(string(c)), true
+	}
+	return 0, false
+}
+
+func insert(s *objectInsertStmt, locals []*ast.Term) error {
+	obj, ok := locals[s.object].Value.(ast.Object)
+	if !ok {
+		return fmt.Errorf("insert into %s, not an object", ast.ValueName(locals[s.object].Value))
+	}
+	k, v := read(s.key, locals), read(s.value, locals)
+	if s.once {
+		if old := obj.Get(k); old != nil && ast.Compare(old.Value, v.Value) != 0 {
+			return conflict(s.loc, fmt.Sprintf("object keys must be unique: conflicting values %v and %v for key %v", old, v, k))
+		}
+	}
+	obj.Insert(k, v)
+	return nil
+}
+
+// merge combines the values of a rule defined in pieces: objects merge key
+// by key, recursively, and the first value wins anywhere else.
+func merge(a, b *ast.Term) *ast.Term {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	ao, ok1 := a.Value.(ast.Object)
+	bo, ok2 := b.Value.(ast.Object)
+	if !ok1 || !ok2 {
+		return a
+	}
+	out := shallowCopy(ao)
+	bo.Foreach(func(k, bv *ast.Term) {
+		if av := out.Get(k); av != nil {
+			out.Insert(k, merge(av, bv))
+			return
+		}
+		out.Insert(k, bv)
+	})
+	return ast.NewTerm(out)
+}
+
+func conflict(loc *ast.Location, msg string) error {
+	return &topdown.Error{Code: topdown.ConflictErr, Message: msg, Location: loc}
+}
+
+func isObject(v ast.Value) bool { _, ok := v.(ast.Object); return ok }
+func isArray(v ast.Value) bool  { _, ok := v.(*ast.Array); return ok }
+func isSet(v ast.Value) bool    { _, ok := v.(ast.Set); return ok }

@@ -1,0 +1,230 @@
+package vm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown"
+	"github.com/open-policy-agent/opa/v1/util"
+)
+
+// The cases cover each kind of IR statement the planner emits: rules
+// complete and partial, else chains, functions, comprehensions, negation,
+// every, with, iteration over each collection, base and virtual data, and
+// dynamic references. Each is evaluated by the plan and by OPA's own
+// evaluator, and the two must agree on the result or both fail.
+var cases = []struct {
+	name, module, data, query string
+	inputs                    []string
+}{
+	{"complete and partial rules", `package t
+p := input.a + 1
+q contains y if { some y in input.xs; y > 1 }
+r[k] := v if { some k, v in input.obj; v != "skip" }
+default d := "none"
+d := "set" if input.flag
+`, `{}`, "data.t", []string{`{"a": 1, "xs": [1, 2, 3], "obj": {"b": "x", "a": "skip", "c": "y"}, "flag": true}`, `{"xs": []}`, `{}`}},
+	{"else chains and functions", `package t
+grade := "high" if { input.score >= 700 } else := "mid" if { input.score >= 600 } else := "low"
+f(x) := y if { y := x * 2; y > 4 } else := 0
+g(x, y) := sprintf("%v-%v", [x, y])
+out := [f(n) | some n in input.ns]
+s := g(input.a, input.b)
+`, `{}`, "data.t", []string{`{"score": 720, "ns": [1, 2, 3], "a": "x", "b": 1}`, `{"score": 650, "ns": []}`, `{"score": 1}`, `{}`}},
+	{"negation, every and membership", `package t
+allowed if { not input.blocked; every r in input.roles { r in {"a", "b"} } }
+missing contains q if { some q in data.required; not q in input.held }
+has_any if "x" in input.tags
+`, `{"required": ["m", "n", "o"]}`, "data.t", []string{`{"roles": ["a", "b"], "held": ["n"], "tags": ["x"]}`, `{"blocked": true, "roles": ["c"]}`, `{"roles": ["c"]}`, `{}`}},
+	{"comprehensions of each kind", `package t
+arr := [x | some x in input.xs; x != 2]
+set := {x | some x in input.xs}
+obj := {k: count(v) | some k, v in input.groups}
+nested := [[i, j] | some i in input.xs; some j in input.xs; i < j]
+by_sev := {s: [f.id | some f in input.findings; f.sev == s] | some s in {"high", "low"}}
+`, `{}`, "data.t", []string{`{"xs": [3, 1, 2, 2], "groups": {"a": [1], "b": [1, 2]}, "findings": [{"id": 1, "sev": "high"}, {"id": 2, "sev": "low"}, {"id": 3, "sev": "high"}]}`, `{}`}},
+	{"with replaces input and data", `package t
+limit := data.cfg.limit
+over if input.n > limit
+over_with_input if { over with input as {"n": 100} }
+over_with_data if { over with data.cfg.limit as 1 }
+inner := x if { x := limit with data.cfg.limit as 7 }
+after := limit
+`, `{"cfg": {"limit": 10, "other": true}}`, "data.t", []string{`{"n": 5}`, `{"n": 50}`}},
+	{"base data beside rules and dynamic references", `package t.rules
+a := 1
+b := input.b
+`, `{"t": {"base": {"x": 1}}, "names": ["a", "b", "c"]}`, "data.t", []string{`{"b": 2}`, `{}`}},
+	{"dynamic lookup of a rule by name", `package t
+rules.a := 1
+rules.b := input.b
+picked := [v | some n in data.names; v := data.t.rules[n]]
+`, `{"names": ["a", "b", "c"]}`, "data.t.picked", []string{`{"b": 2}`, `{}`}},
+	{"objects, sets and strings in lookups", `package t
+v1 := input.obj[input.key]
+v2 := input.arr[input.i]
+v3 := {"a", "b"}["a"]
+n := count(input.s)
+sorted := sort(input.arr)
+low := lower(input.s)
+`, `{}`, "data.t", []string{`{"obj": {"k": 1}, "key": "k", "arr": [3, 1], "i": 1, "s": "Héllo"}`, `{"arr": [], "i": 5, "s": ""}`, `{}`}},
+	{"conflicting complete rule", `package t
+p := x if { some x in input.xs }
+`, `{}`, "data.t.p", []string{`{"xs": [1]}`, `{"xs": [1, 2]}`, `{"xs": []}`}},
+	{"conflicting object keys", `package t
+o[k] := v if { some k, v in input.pairs }
+o2 := {p[0]: p[1] | some p in input.list}
+`, `{}`, "data.t.o", []string{`{"pairs": {"a": 1}}`, `{}`}},
+	{"builtin errors are errors", `package t
+t := time.parse_rfc3339_ns(input.when)
+`, `{}`, "data.t.t", []string{`{"when": "2026-01-01T00:00:00Z"}`, `{"when": "yesterday"}`, `{"when": 5}`}},
+}
+
+func TestPlanAgreesWithOPA(t *testing.T) {
+	t.Parallel()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			prog, topdownEval := build(t, c.module, c.data, c.query)
+			for _, raw := range c.inputs {
+				input := ast.MustParseTerm(raw).Value
+				want, wantErr := topdownEval(input)
+				got, gotErr := evalValue(prog, input)
+				if (wantErr != nil) != (gotErr != nil) {
+					t.Fatalf("input %s: OPA says %v (err %v), the plan %v (err %v)", raw, want, wantErr, got, gotErr)
+				}
+				if wantErr != nil {
+					continue
+				}
+				if (want == nil) != (got == nil) || (want != nil && ast.Compare(want, got) != 0) {
+					t.Errorf("input %s:\nOPA  %v\nplan %v", raw, want, got)
+				}
+			}
+		})
+	}
+}
+
+// build compiles module for both evaluators: the plan, and a function
+// that asks OPA's evaluator (strict builtin errors, as the engine runs it).
+func build(t testing.TB, module, data, query string) (*Program, func(ast.Value) (ast.Value, error)) {
+	t.Helper()
+	mods := map[string]string{"p.rego": module}
+	compile := func() *ast.Compiler {
+		c := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
+		parsed := map[string]*ast.Module{}
+		for name, src := range mods {
+			m, err := ast.ParseModuleWithOpts(name, src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			parsed[name] = m
+		}
+		if c.Compile(parsed); c.Failed() {
+			t.Fatal(c.Errors)
+		}
+		return c
+	}
+	var doc map[string]any
+	if err := util.UnmarshalJSON([]byte(data), &doc); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	pq, err := rego.New(rego.Query(query), rego.Compiler(compile()), rego.Store(inmem.NewFromObject(doc)),
+		rego.StrictBuiltinErrors(true),
+		rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil }),
+	).PrepareForEval(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := Plan(ctx, query, compile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataValue, err := ast.InterfaceToValue(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := New(plan, "eval", dataValue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return prog, func(input ast.Value) (ast.Value, error) {
+		rs, err := pq.Eval(ctx, rego.EvalParsedInput(input))
+		if err != nil || len(rs) == 0 {
+			return nil, err
+		}
+		return rs[0].Expressions[0].Value.(ast.Value), nil
+	}
+}
+
+// evalValue is the plan's single result, or nil when the query is undefined.
+func evalValue(p *Program, input ast.Value) (ast.Value, error) {
+	rs, err := p.Eval(context.Background(), input, nil)
+	if err != nil {
+		return nil, err
+	}
+	switch rs.Len() {
+	case 0:
+		return nil, nil
+	case 1:
+		var v ast.Value
+		rs.Foreach(func(t *ast.Term) {
+			t.Value.(ast.Object).Foreach(func(_, x *ast.Term) { v = x.Value })
+		})
+		return v, nil
+	}
+	return nil, fmt.Errorf("%d results", rs.Len())
+}
+
+func TestCancelStopsALongEvaluation(t *testing.T) {
+	t.Parallel()
+	prog, _ := build(t, `package t
+n := count([1 | some a in input.xs; some b in input.xs; some c in input.xs; a+b+c > 0])
+`, `{}`, "data.t.n")
+	xs := make([]string, 400)
+	for i := range xs {
+		xs[i] = fmt.Sprint(i + 1)
+	}
+	input := ast.MustParseTerm(`{"xs": [` + strings.Join(xs, ",") + `]}`).Value
+	cancel := topdown.NewCancel()
+	time.AfterFunc(50*time.Millisecond, cancel.Cancel)
+	_, err := prog.Eval(context.Background(), input, cancel)
+	if !errors.Is(err, ErrCancelled) {
+		t.Fatalf("a cancelled evaluation of 64 million steps ended with %v, want ErrCancelled", err)
+	}
+}
+
+func TestProgramIsSafeForConcurrentUse(t *testing.T) {
+	t.Parallel()
+	prog, topdownEval := build(t, cases[3].module, cases[3].data, cases[3].query)
+	input := ast.MustParseTerm(cases[3].inputs[0]).Value
+	want, err := topdownEval(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			for range 200 {
+				got, err := evalValue(prog, input)
+				if err != nil || ast.Compare(got, want) != 0 {
+					errs <- fmt.Errorf("got %v, %v", got, err)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
