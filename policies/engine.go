@@ -255,10 +255,6 @@ func (e *Engine) evaluatePlan(ctx context.Context, in Input, stopper topdown.Can
 	default:
 		return Decision{}, fmt.Errorf("%s has %d results, want 1", decisionQuery, rs.Len())
 	}
-	return e.decodeSet(rs)
-}
-
-func (e *Engine) decodeSet(rs ast.Set) (Decision, error) {
 	// The one result binds the query's one variable to the decision.
 	var v ast.Value
 	rs.Foreach(func(t *ast.Term) {

@@ -255,50 +255,91 @@ func (pr *preparer) block(b *ir.Block) (*block, error) {
 // insert or append per element, into one statement that builds the value
 // whole. Decisions build several objects per finding, and built whole an
 // object costs a fraction of the allocations of one grown key by key.
-// Object keys must be distinct constants so that the result is the same.
+//
+// The planner opens an outer literal before the inner ones that become its
+// values, so several literals may be open at once. Only makes, inserts and
+// appends into open literals may come between a literal's make and its
+// last element; anything else closes (emits) every open literal first. A
+// literal is emitted before one that takes it as a value, so each is built
+// from complete parts, as it would have been in place. Object keys must be
+// distinct constant strings so that the result is the same.
 func fuseLiterals(stmts []any) []any {
-	out := stmts[:0]
-	for i := 0; i < len(stmts); i++ {
-		switch mk := stmts[i].(type) {
+	out := make([]any, 0, len(stmts))
+	type open struct {
+		obj  *objectLiteral
+		arr  *arrayLiteral
+		keys map[string]bool
+	}
+	var order []int
+	opened := map[int]*open{}
+	emit := func(dst int) {
+		o, ok := opened[dst]
+		if !ok {
+			return
+		}
+		delete(opened, dst)
+		for i, d := range order {
+			if d == dst {
+				order = append(order[:i], order[i+1:]...)
+				break
+			}
+		}
+		switch {
+		case o.obj != nil && len(o.obj.keys) == 0:
+			out = append(out, makeObjectStmt{dst: dst})
+		case o.obj != nil:
+			out = append(out, o.obj)
+		case len(o.arr.values) == 0:
+			out = append(out, makeArrayStmt{dst: dst})
+		default:
+			out = append(out, o.arr)
+		}
+	}
+	emitAll := func() {
+		for len(order) > 0 {
+			emit(order[0])
+		}
+	}
+	// value readies v as an element: an open literal it names is emitted
+	// first, complete.
+	value := func(v operand) {
+		if v.konst == nil {
+			emit(v.local)
+		}
+	}
+	for _, st := range stmts {
+		switch s := st.(type) {
 		case makeObjectStmt:
-			lit := objectLiteral{dst: mk.dst}
-			seen := map[string]bool{}
-			j := i + 1
-			for ; j < len(stmts); j++ {
-				ins, ok := stmts[j].(*objectInsertStmt)
-				if !ok || ins.object != mk.dst || ins.key.konst == nil {
-					break
-				}
-				k, isStr := ins.key.konst.Value.(ast.String)
-				if !isStr || seen[string(k)] || (ins.value.konst == nil && ins.value.local == mk.dst) {
-					break
-				}
-				seen[string(k)] = true
-				lit.keys, lit.values = append(lit.keys, ins.key.konst), append(lit.values, ins.value)
-			}
-			if len(lit.keys) > 0 {
-				out = append(out, &lit)
-				i = j - 1
-				continue
-			}
+			emit(s.dst)
+			opened[s.dst] = &open{obj: &objectLiteral{dst: s.dst}, keys: map[string]bool{}}
+			order = append(order, s.dst)
+			continue
 		case makeArrayStmt:
-			lit := arrayLiteral{dst: mk.dst}
-			j := i + 1
-			for ; j < len(stmts); j++ {
-				app, ok := stmts[j].(arrayAppendStmt)
-				if !ok || app.array != mk.dst || (app.value.konst == nil && app.value.local == mk.dst) {
-					break
+			emit(s.dst)
+			opened[s.dst] = &open{arr: &arrayLiteral{dst: s.dst}}
+			order = append(order, s.dst)
+			continue
+		case *objectInsertStmt:
+			if o, ok := opened[s.object]; ok && o.obj != nil && !s.once && s.key.konst != nil {
+				if k, isStr := s.key.konst.Value.(ast.String); isStr && !o.keys[string(k)] &&
+					(s.value.konst != nil || s.value.local != s.object) {
+					value(s.value)
+					o.keys[string(k)] = true
+					o.obj.keys, o.obj.values = append(o.obj.keys, s.key.konst), append(o.obj.values, s.value)
+					continue
 				}
-				lit.values = append(lit.values, app.value)
 			}
-			if len(lit.values) > 0 {
-				out = append(out, &lit)
-				i = j - 1
+		case arrayAppendStmt:
+			if o, ok := opened[s.array]; ok && o.arr != nil && (s.value.konst != nil || s.value.local != s.array) {
+				value(s.value)
+				o.arr.values = append(o.arr.values, s.value)
 				continue
 			}
 		}
-		out = append(out, stmts[i])
+		emitAll()
+		out = append(out, st)
 	}
+	emitAll()
 	return out
 }
 
