@@ -109,6 +109,7 @@ type machine struct {
 	memo     [][]*ast.Term // a frame per enclosing with statement
 	bctx     topdown.BuiltinContext
 	args     []*ast.Term
+	items    [][2]*ast.Term
 	out      *ast.Term
 	onOutput func(*ast.Term) error
 	steps    int
@@ -242,15 +243,18 @@ func (m *machine) run(stmts []any, locals []*ast.Term) (int, error) {
 		case constStmt:
 			locals[s.dst] = s.value
 		case *objectLiteral:
-			items := make([][2]*ast.Term, len(s.keys))
+			// NewObject copies the pairs, so the machine's scratch serves.
+			items := m.items[:0]
 			for i, k := range s.keys {
 				v := read(s.values[i], locals)
 				if v == nil {
 					return 0, fmt.Errorf("object literal: value of %v is undefined", k)
 				}
-				items[i] = [2]*ast.Term{k, v}
+				items = append(items, [2]*ast.Term{k, v})
 			}
 			locals[s.dst] = ast.NewTerm(ast.NewObject(items...))
+			clear(items)
+			m.items = items
 		case *arrayLiteral:
 			elems := make([]*ast.Term, len(s.values))
 			for i, o := range s.values {
@@ -348,48 +352,50 @@ func (m *machine) scan(s *scanStmt, locals []*ast.Term) (int, error) {
 	if src == nil {
 		return next, nil
 	}
-	body := func(k, v *ast.Term) (int, bool, error) {
-		if err := m.tick(); err != nil {
-			return 0, true, err
-		}
-		locals[s.key], locals[s.value] = k, v
-		sig, err := m.run(s.block.stmts, locals)
-		switch {
-		case err != nil:
-			return 0, true, err
-		case sig == next || sig == 0:
-			return next, false, nil
-		case sig == returned:
-			return returned, true, nil
-		case sig == 1:
-			return next, true, nil
-		}
-		return sig - 2, true, nil
-	}
 	switch c := src.Value.(type) {
 	case *ast.Array:
 		for i := range c.Len() {
-			sig, stop, err := body(ast.InternedTerm(i), c.Elem(i))
+			sig, stop, err := m.scanBody(s, locals, ast.InternedTerm(i), c.Elem(i))
 			if stop || err != nil {
 				return sig, err
 			}
 		}
 	case ast.Object:
 		for _, k := range c.Keys() {
-			sig, stop, err := body(k, c.Get(k))
+			sig, stop, err := m.scanBody(s, locals, k, c.Get(k))
 			if stop || err != nil {
 				return sig, err
 			}
 		}
 	case ast.Set:
 		for _, e := range c.Slice() {
-			sig, stop, err := body(e, e)
+			sig, stop, err := m.scanBody(s, locals, e, e)
 			if stop || err != nil {
 				return sig, err
 			}
 		}
 	}
 	return next, nil
+}
+
+// scanBody runs the body of s for one element; stop ends the scan with sig.
+func (m *machine) scanBody(s *scanStmt, locals []*ast.Term, k, v *ast.Term) (sig int, stop bool, err error) {
+	if err := m.tick(); err != nil {
+		return 0, true, err
+	}
+	locals[s.key], locals[s.value] = k, v
+	sig, err = m.run(s.block.stmts, locals)
+	switch {
+	case err != nil:
+		return 0, true, err
+	case sig == next || sig == 0:
+		return next, false, nil
+	case sig == returned:
+		return returned, true, nil
+	case sig == 1:
+		return next, true, nil
+	}
+	return sig - 2, true, nil
 }
 
 // call runs a planned function or a builtin; nil is undefined.
