@@ -241,29 +241,19 @@ func (e *Engine) evaluate(ctx context.Context, in Input, opts ...rego.EvalOption
 }
 
 func (e *Engine) evaluatePlan(ctx context.Context, in Input, stopper topdown.Cancel) (Decision, error) {
-	rs, err := e.program.Eval(ctx, in.value(), stopper)
+	rs, err := e.program.Eval(ctx, in.planInput(), stopper)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return Decision{}, fmt.Errorf("evaluate %s: %w after %s: %w", decisionQuery, ErrTimeout, e.timeout, err)
 		}
 		return Decision{}, fmt.Errorf("evaluate %s: %w", decisionQuery, err)
 	}
-	switch rs.Len() {
-	case 0:
+	v, err := vm.Single(rs)
+	switch {
+	case err != nil:
+		return Decision{}, fmt.Errorf("%s: %w", decisionQuery, err)
+	case v == nil:
 		return Decision{}, fmt.Errorf("%s is undefined for this input", decisionQuery)
-	case 1:
-	default:
-		return Decision{}, fmt.Errorf("%s has %d results, want 1", decisionQuery, rs.Len())
 	}
-	// The one result binds the query's one variable to the decision.
-	var v ast.Value
-	rs.Foreach(func(t *ast.Term) {
-		if obj, ok := t.Value.(ast.Object); ok && obj.Len() == 1 {
-			obj.Foreach(func(_, x *ast.Term) { v = x.Value })
-		}
-	})
-	if v == nil {
-		return Decision{}, fmt.Errorf("%s: malformed result %v", decisionQuery, rs)
-	}
-	return decodeDecision(v)
+	return decodePlanDecision(v)
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"trustgate/policies/vm"
 )
 
 // rank orders decisions from worst to best for the developer: reject, then
@@ -159,7 +161,8 @@ func firstCode(d Decision) string {
 	return d.Reasons[0].Code
 }
 
-// The hand-built input value must be exactly what the JSON encoding gives.
+// The hand-built input values, OPA's and the plan's, must be exactly what
+// the JSON encoding gives.
 func TestInputValueMatchesJSON(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(7, 7))
@@ -178,5 +181,7 @@ func TestInputValueMatchesJSON(t *testing.T) {
 		want, err := ast.InterfaceToValue(in)
 		require.NoError(t, err)
 		require.Equal(t, 0, want.Compare(in.value()), "input %d:\nwant %v\ngot  %v", i, want, in.value())
+		plan := vm.ToAST(in.planInput())
+		require.Equal(t, 0, want.Compare(plan), "plan input %d:\nwant %v\ngot  %v", i, want, plan)
 	}
 }

@@ -1,77 +1,171 @@
 package vm
 
 import (
+	"fmt"
+	"math"
 	"strings"
-
-	"github.com/open-policy-agent/opa/v1/ast"
+	"time"
+	"unicode/utf8"
 )
 
-// native holds builtins that decisions call for nearly every finding,
-// written again without OPA's builtin calling convention (a context copied
-// per call, an output callback, an error wrapper), which costs more than
-// the comparison itself. Each does exactly what OPA's own does for the
-// operands it accepts, and answers ok=false for any other operands, which
-// then go to OPA's builtin: errors and rare shapes stay OPA's.
-var native = map[string]func(args []*ast.Term) (*ast.Term, bool){
-	"equal": func(a []*ast.Term) (*ast.Term, bool) {
-		return ast.InternedTerm(ast.Compare(a[0].Value, a[1].Value) == 0), true
-	},
-	"neq": func(a []*ast.Term) (*ast.Term, bool) {
-		return ast.InternedTerm(ast.Compare(a[0].Value, a[1].Value) != 0), true
-	},
-	"gt": func(a []*ast.Term) (*ast.Term, bool) {
-		return ast.InternedTerm(ast.Compare(a[0].Value, a[1].Value) > 0), true
-	},
-	"gte": func(a []*ast.Term) (*ast.Term, bool) {
-		return ast.InternedTerm(ast.Compare(a[0].Value, a[1].Value) >= 0), true
-	},
-	"lt": func(a []*ast.Term) (*ast.Term, bool) {
-		return ast.InternedTerm(ast.Compare(a[0].Value, a[1].Value) < 0), true
-	},
-	"lte": func(a []*ast.Term) (*ast.Term, bool) {
-		return ast.InternedTerm(ast.Compare(a[0].Value, a[1].Value) <= 0), true
-	},
-	"object.get": func(a []*ast.Term) (*ast.Term, bool) {
-		obj, ok := a[0].Value.(ast.Object)
+// The times whose nanoseconds since 1970 fit an int64, as OPA bounds them.
+var (
+	minNanoTime = time.Unix(0, math.MinInt64)
+	maxNanoTime = time.Unix(0, math.MaxInt64)
+)
+
+// native holds the machine's own versions of the builtins that decisions
+// call for nearly every finding. Calling OPA's means converting operands to
+// OPA's values and the result back, which costs more than the builtin. Each
+// does exactly what OPA's does for the operands it accepts, and answers
+// ok=false for any others, which then go to OPA's builtin: errors and rare
+// shapes stay OPA's. TestNativeBuiltinsAgreeWithOPA checks each against
+// OPA's on a table of operands.
+var native = map[string]func(args []Value) (Value, bool){
+	"equal": func(a []Value) (Value, bool) { return Bool(compare(a[0], a[1]) == 0), true },
+	"neq":   func(a []Value) (Value, bool) { return Bool(compare(a[0], a[1]) != 0), true },
+	"gt":    func(a []Value) (Value, bool) { return Bool(compare(a[0], a[1]) > 0), true },
+	"gte":   func(a []Value) (Value, bool) { return Bool(compare(a[0], a[1]) >= 0), true },
+	"lt":    func(a []Value) (Value, bool) { return Bool(compare(a[0], a[1]) < 0), true },
+	"lte":   func(a []Value) (Value, bool) { return Bool(compare(a[0], a[1]) <= 0), true },
+	"object.get": func(a []Value) (Value, bool) {
+		obj, ok := a[0].(*Object)
 		if !ok {
 			return nil, false
 		}
-		if _, path := a[1].Value.(*ast.Array); path {
+		path, isPath := a[1].(*Array)
+		if !isPath {
+			if v := obj.Get(a[1]); v != nil {
+				return v, true
+			}
+			return a[2], true
+		}
+		// A path is followed through objects, arrays and sets alike.
+		var curr Value = obj
+		for _, k := range path.elems {
+			if curr = dot(curr, k); curr == nil {
+				return a[2], true
+			}
+		}
+		return curr, true
+	},
+	"array.concat": func(a []Value) (Value, bool) {
+		x, ok1 := a[0].(*Array)
+		y, ok2 := a[1].(*Array)
+		if !ok1 || !ok2 {
 			return nil, false
 		}
-		if v := obj.Get(a[1]); v != nil {
-			return v, true
-		}
-		return a[2], true
+		elems := make([]Value, 0, len(x.elems)+len(y.elems))
+		return &Array{elems: append(append(elems, x.elems...), y.elems...)}, true
 	},
-	"count": func(a []*ast.Term) (*ast.Term, bool) {
-		switch c := a[0].Value.(type) {
-		case *ast.Array:
-			return ast.InternedTerm(c.Len()), true
-		case ast.Object:
-			return ast.InternedTerm(c.Len()), true
-		case ast.Set:
-			return ast.InternedTerm(c.Len()), true
-		}
-		return nil, false
-	},
-	"internal.member_2": func(a []*ast.Term) (*ast.Term, bool) {
-		switch c := a[1].Value.(type) {
-		case ast.Set:
-			return ast.InternedTerm(c.Contains(a[0])), true
-		case *ast.Array:
-			return ast.InternedTerm(c.Until(a[0].Equal)), true
-		}
-		return nil, false
-	},
-	"lower": func(a []*ast.Term) (*ast.Term, bool) {
-		s, ok := a[0].Value.(ast.String)
+	"time.parse_rfc3339_ns": func(a []Value) (Value, bool) {
+		s, ok := a[0].(String)
 		if !ok {
 			return nil, false
 		}
-		if lower := strings.ToLower(string(s)); lower != string(s) {
-			return ast.StringTerm(lower), true
+		t, err := time.Parse(time.RFC3339, string(s))
+		// Errors, and times whose nanoseconds overflow, are OPA's to report.
+		if err != nil || t.Before(minNanoTime) || t.After(maxNanoTime) {
+			return nil, false
 		}
-		return a[0], true
+		return Int(t.UnixNano()), true
+	},
+	"count": func(a []Value) (Value, bool) {
+		switch c := a[0].(type) {
+		case *Array:
+			return Int(len(c.elems)), true
+		case *Object:
+			return Int(len(c.keys)), true
+		case *Set:
+			return Int(len(c.elems)), true
+		case String:
+			return Int(utf8.RuneCountInString(string(c))), true
+		}
+		return nil, false
+	},
+	"internal.member_2": func(a []Value) (Value, bool) {
+		switch c := a[1].(type) {
+		case *Set:
+			return Bool(c.Contains(a[0])), true
+		case *Array:
+			for _, e := range c.elems {
+				if compare(e, a[0]) == 0 {
+					return Bool(true), true
+				}
+			}
+			return Bool(false), true
+		case *Object:
+			for _, v := range c.vals {
+				if compare(v, a[0]) == 0 {
+					return Bool(true), true
+				}
+			}
+			return Bool(false), true
+		}
+		return Bool(false), true
+	},
+	"lower": func(a []Value) (Value, bool) {
+		s, ok := a[0].(String)
+		if !ok {
+			return nil, false
+		}
+		return String(strings.ToLower(string(s))), true
+	},
+	"is_string": func(a []Value) (Value, bool) { _, ok := a[0].(String); return Bool(ok), true },
+	"is_number": func(a []Value) (Value, bool) {
+		switch a[0].(type) {
+		case Int, Num:
+			return Bool(true), true
+		}
+		return Bool(false), true
+	},
+	"concat": func(a []Value) (Value, bool) {
+		sep, ok := a[0].(String)
+		if !ok {
+			return nil, false
+		}
+		var parts []Value
+		switch c := a[1].(type) {
+		case *Array:
+			parts = c.elems
+		case *Set:
+			parts = c.Sorted()
+		default:
+			return nil, false
+		}
+		strs := make([]string, len(parts))
+		for i, p := range parts {
+			s, ok := p.(String)
+			if !ok {
+				return nil, false
+			}
+			strs[i] = string(s)
+		}
+		return String(strings.Join(strs, string(sep))), true
+	},
+	// sprintf formats strings and integers as OPA's does: a string as a Go
+	// string, an integer as an int64. Any other argument (a float, an
+	// object) is left to OPA's, which formats those its own way.
+	"sprintf": func(a []Value) (Value, bool) {
+		format, ok := a[0].(String)
+		if !ok {
+			return nil, false
+		}
+		arr, ok := a[1].(*Array)
+		if !ok {
+			return nil, false
+		}
+		args := make([]any, len(arr.elems))
+		for i, e := range arr.elems {
+			switch v := e.(type) {
+			case String:
+				args[i] = string(v)
+			case Int:
+				args[i] = int64(v)
+			default:
+				return nil, false
+			}
+		}
+		return String(fmt.Sprintf(string(format), args...)), true
 	},
 }

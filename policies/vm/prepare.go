@@ -16,7 +16,7 @@ import (
 // operand is a local, or a constant when konst is set.
 type operand struct {
 	local int
-	konst *ast.Term
+	konst Value
 }
 
 type block struct{ stmts []any }
@@ -38,7 +38,7 @@ type (
 	breakStmt struct{ index int }
 	withStmt  struct {
 		local int
-		path  []*ast.Term
+		path  []Value
 		value operand
 		block *block
 	}
@@ -67,7 +67,7 @@ type (
 	equalStmt    struct{ a, b operand }
 	notEqualStmt struct{ a, b operand }
 	constStmt    struct {
-		value *ast.Term
+		value Value
 		dst   int
 	} // null, numbers
 	makeArrayStmt   struct{ capacity, dst int }
@@ -96,7 +96,7 @@ type (
 	}
 	resultAddStmt struct{ value int }
 	objectLiteral struct {
-		keys   []*ast.Term
+		keys   []Value
 		values []operand
 		dst    int
 	}
@@ -122,14 +122,14 @@ type builtin struct {
 	name string
 	f    topdown.BuiltinFunc
 	// fast, when set, answers for the operands it knows; see native.
-	fast func([]*ast.Term) (*ast.Term, bool)
+	fast func([]Value) (Value, bool)
 	void bool // returns nothing (print, trace)
 	loc  *ast.Location
 }
 
 type preparer struct {
 	policy  *ir.Policy
-	strs    []*ast.Term
+	strs    []Value
 	funcs   map[string]*function
 	byPath  map[string]*function
 	decls   map[string]*ir.BuiltinFunc
@@ -143,7 +143,7 @@ func prepare(p *ir.Policy, planName string) (*Program, error) {
 	}
 	pr := &preparer{policy: p, funcs: map[string]*function{}, byPath: map[string]*function{}, decls: map[string]*ir.BuiltinFunc{}}
 	for _, s := range p.Static.Strings {
-		pr.strs = append(pr.strs, ast.StringTerm(s.Value))
+		pr.strs = append(pr.strs, String(s.Value))
 	}
 	for _, f := range p.Static.Files {
 		pr.files = append(pr.files, f.Value)
@@ -218,7 +218,7 @@ func (pr *preparer) operand(o ir.Operand) (operand, error) {
 	case ir.Local:
 		return operand{local: pr.local(v)}, nil
 	case ir.Bool:
-		return operand{konst: ast.BooleanTerm(bool(v))}, nil
+		return operand{konst: Bool(v)}, nil
 	case ir.StringIndex:
 		if int(v) < 0 || int(v) >= len(pr.strs) {
 			return operand{}, fmt.Errorf("string constant %d out of range", v)
@@ -321,7 +321,7 @@ func fuseLiterals(stmts []any) []any {
 			continue
 		case *objectInsertStmt:
 			if o, ok := opened[s.object]; ok && o.obj != nil && !s.once && s.key.konst != nil {
-				if k, isStr := s.key.konst.Value.(ast.String); isStr && !o.keys[string(k)] &&
+				if k, isStr := s.key.konst.(String); isStr && !o.keys[string(k)] &&
 					(s.value.konst != nil || s.value.local != s.object) {
 					value(s.value)
 					o.keys[string(k)] = true
@@ -413,7 +413,7 @@ func (pr *preparer) stmt(s ir.Stmt) (any, error) {
 	case *ir.AssignVarOnceStmt:
 		out = &assignOnceStmt{src: op(s.Source), dst: pr.local(s.Target), loc: pr.location(&s.Location)}
 	case *ir.AssignIntStmt:
-		out = constStmt{value: ast.InternedTerm(int(s.Value)), dst: pr.local(s.Target)}
+		out = constStmt{value: Int(s.Value), dst: pr.local(s.Target)}
 	case *ir.ScanStmt:
 		out = &scanStmt{src: pr.local(s.Source), key: pr.local(s.Key), value: pr.local(s.Value), block: blk(s.Block)}
 	case *ir.NopStmt:
@@ -429,14 +429,14 @@ func (pr *preparer) stmt(s ir.Stmt) (any, error) {
 	case *ir.NotEqualStmt:
 		out = notEqualStmt{a: op(s.A), b: op(s.B)}
 	case *ir.MakeNullStmt:
-		out = constStmt{value: ast.InternedNullTerm, dst: pr.local(s.Target)}
+		out = constStmt{value: Null{}, dst: pr.local(s.Target)}
 	case *ir.MakeNumberIntStmt:
-		out = constStmt{value: ast.InternedTerm(int(s.Value)), dst: pr.local(s.Target)}
+		out = constStmt{value: Int(s.Value), dst: pr.local(s.Target)}
 	case *ir.MakeNumberRefStmt:
 		if s.Index < 0 || s.Index >= len(pr.strs) {
 			return nil, fmt.Errorf("number constant %d out of range", s.Index)
 		}
-		out = constStmt{value: ast.NewTerm(ast.Number(pr.policy.Static.Strings[s.Index].Value)), dst: pr.local(s.Target)}
+		out = constStmt{value: parseNumber(pr.policy.Static.Strings[s.Index].Value), dst: pr.local(s.Target)}
 	case *ir.MakeArrayStmt:
 		out = makeArrayStmt{capacity: int(s.Capacity), dst: pr.local(s.Target)}
 	case *ir.MakeObjectStmt:

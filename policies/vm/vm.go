@@ -20,7 +20,7 @@ type Program struct {
 	nlocals int
 	funcs   []*function
 	byPath  map[string]*function
-	data    *ast.Term
+	data    Value
 	pool    sync.Pool
 }
 
@@ -31,7 +31,9 @@ func New(p *ir.Policy, planName string, data ast.Value) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare plan: %w", err)
 	}
-	prog.data = ast.NewTerm(data)
+	if prog.data, err = FromAST(data); err != nil {
+		return nil, fmt.Errorf("prepare plan: data: %w", err)
+	}
 	return prog, nil
 }
 
@@ -42,7 +44,7 @@ var ErrCancelled = errors.New("evaluation cancelled")
 // result, from the query's variables to their values. cancel, when not nil,
 // stops a long evaluation; a builtin's error ends the evaluation with that
 // error, as OPA's evaluator does with strict builtin errors.
-func (p *Program) Eval(ctx context.Context, input ast.Value, cancel topdown.Cancel) (_ ast.Set, err error) {
+func (p *Program) Eval(ctx context.Context, input Value, cancel topdown.Cancel) (_ *Set, err error) {
 	m, _ := p.pool.Get().(*machine)
 	if m == nil {
 		m = &machine{}
@@ -53,10 +55,10 @@ func (p *Program) Eval(ctx context.Context, input ast.Value, cancel topdown.Canc
 			return nil
 		}
 	}
-	m.prog, m.cancel, m.results = p, cancel, ast.NewSet()
+	m.prog, m.cancel, m.results = p, cancel, NewSet()
 	m.bctx = topdown.BuiltinContext{Context: ctx, Cancel: cancel}
 	if len(m.memo) == 0 {
-		m.memo = append(m.memo, make([]*ast.Term, len(p.funcs)))
+		m.memo = append(m.memo, make([]Value, len(p.funcs)))
 	}
 	defer func() {
 		// A plan that breaks an assumption of this machine (a local read
@@ -70,12 +72,8 @@ func (p *Program) Eval(ctx context.Context, input ast.Value, cancel topdown.Canc
 			p.pool.Put(m)
 		}
 	}()
-	var in *ast.Term
-	if input != nil {
-		in = ast.NewTerm(input)
-	}
 	locals := m.frame(p.nlocals)
-	locals[ir.Input], locals[ir.Data] = in, p.data
+	locals[ir.Input], locals[ir.Data] = input, p.data
 	for _, b := range p.plan {
 		s, err := m.wrapped(b, locals)
 		if err != nil {
@@ -88,6 +86,22 @@ func (p *Program) Eval(ctx context.Context, input ast.Value, cancel topdown.Canc
 	return m.results, nil
 }
 
+// Single is the value of a query's one result, as rego's plans give it: a
+// set of one object that binds the query's one variable. It is nil when
+// the query is undefined (no result).
+func Single(rs *Set) (Value, error) {
+	switch rs.Len() {
+	case 0:
+		return nil, nil
+	case 1:
+		if obj, ok := rs.elems[0].(*Object); ok && obj.Len() == 1 {
+			return obj.vals[0], nil
+		}
+		return nil, fmt.Errorf("malformed result %v", ToAST(rs))
+	}
+	return nil, fmt.Errorf("%d results, want 1", rs.Len())
+}
+
 // Control signals of run: a statement list either falls through, returns
 // from its function, or breaks out of the index-th enclosing block, counted
 // from the innermost (0), as BreakStmt and a failing statement do.
@@ -97,19 +111,19 @@ const (
 )
 
 // undefinedMemo marks a rule memoized as undefined.
-var undefinedMemo = ast.NullTerm()
+type undefinedMemo struct{}
 
 type machine struct {
 	prog     *Program
 	cancel   topdown.Cancel
-	results  ast.Set
-	stack    []*ast.Term
+	results  *Set
+	stack    []Value
 	sp       int
-	ret      *ast.Term
-	memo     [][]*ast.Term // a frame per enclosing with statement
+	ret      Value
+	memo     [][]Value // a frame per enclosing with statement
 	bctx     topdown.BuiltinContext
-	args     []*ast.Term
-	items    [][2]*ast.Term
+	args     []Value
+	terms    []*ast.Term // a builtin's operands, for OPA's builtins
 	out      *ast.Term
 	onOutput func(*ast.Term) error
 	steps    int
@@ -121,14 +135,15 @@ func (m *machine) reset() {
 	m.memo = m.memo[:1]
 	clear(m.memo[0])
 	clear(m.args)
+	clear(m.terms)
 	m.bctx = topdown.BuiltinContext{}
 }
 
 // frame returns n fresh locals on the machine's stack; release gives them
 // back. Functions do not recurse in Rego, so the stack stays shallow.
-func (m *machine) frame(n int) []*ast.Term {
+func (m *machine) frame(n int) []Value {
 	if m.sp+n > len(m.stack) {
-		grown := make([]*ast.Term, max(2*len(m.stack), m.sp+n, 256))
+		grown := make([]Value, max(2*len(m.stack), m.sp+n, 256))
 		copy(grown, m.stack[:m.sp])
 		m.stack = grown
 	}
@@ -144,7 +159,7 @@ func (m *machine) release(n int) {
 
 // wrapped runs a block that is a block of its own: breaking out of it with
 // index 0 continues after it.
-func (m *machine) wrapped(b *block, locals []*ast.Term) (int, error) {
+func (m *machine) wrapped(b *block, locals []Value) (int, error) {
 	s, err := m.run(b.stmts, locals)
 	switch {
 	case err != nil:
@@ -157,7 +172,7 @@ func (m *machine) wrapped(b *block, locals []*ast.Term) (int, error) {
 	return s - 1, nil
 }
 
-func read(o operand, locals []*ast.Term) *ast.Term {
+func read(o operand, locals []Value) Value {
 	if o.konst != nil {
 		return o.konst
 	}
@@ -176,27 +191,30 @@ func (m *machine) tick() error {
 
 // run executes stmts in order. A statement that is undefined breaks out of
 // the innermost block (signal 0).
-func (m *machine) run(stmts []any, locals []*ast.Term) (int, error) {
+func (m *machine) run(stmts []any, locals []Value) (int, error) {
 	for _, st := range stmts {
 		switch s := st.(type) {
 		case dotStmt:
-			src := read(s.src, locals)
-			if src == nil || s.src.konst != nil {
+			if s.src.konst != nil {
 				return 0, nil
 			}
-			v := dot(src.Value, read(s.key, locals))
+			src := locals[s.src.local]
+			if src == nil {
+				return 0, nil
+			}
+			v := dot(src, read(s.key, locals))
 			if v == nil {
 				return 0, nil
 			}
 			locals[s.dst] = v
 		case equalStmt:
 			a, b := read(s.a, locals), read(s.b, locals)
-			if a == nil || b == nil || ast.Compare(a.Value, b.Value) != 0 {
+			if a == nil || b == nil || compare(a, b) != 0 {
 				return 0, nil
 			}
 		case notEqualStmt:
 			a, b := read(s.a, locals), read(s.b, locals)
-			if a == nil || b == nil || ast.Compare(a.Value, b.Value) == 0 {
+			if a == nil || b == nil || compare(a, b) == 0 {
 				return 0, nil
 			}
 		case assignStmt:
@@ -243,48 +261,45 @@ func (m *machine) run(stmts []any, locals []*ast.Term) (int, error) {
 		case constStmt:
 			locals[s.dst] = s.value
 		case *objectLiteral:
-			// NewObject copies the pairs, so the machine's scratch serves.
-			items := m.items[:0]
+			keys := make([]Value, len(s.keys))
+			vals := make([]Value, len(s.keys))
 			for i, k := range s.keys {
-				v := read(s.values[i], locals)
-				if v == nil {
+				if vals[i] = read(s.values[i], locals); vals[i] == nil {
 					return 0, fmt.Errorf("object literal: value of %v is undefined", k)
 				}
-				items = append(items, [2]*ast.Term{k, v})
+				keys[i] = k
 			}
-			locals[s.dst] = ast.NewTerm(ast.NewObject(items...))
-			clear(items)
-			m.items = items
+			locals[s.dst] = &Object{keys: keys, vals: vals}
 		case *arrayLiteral:
-			elems := make([]*ast.Term, len(s.values))
+			elems := make([]Value, len(s.values))
 			for i, o := range s.values {
 				if elems[i] = read(o, locals); elems[i] == nil {
 					return 0, fmt.Errorf("array literal: element %d is undefined", i)
 				}
 			}
-			locals[s.dst] = ast.NewTerm(ast.NewArray(elems...))
+			locals[s.dst] = &Array{elems: elems}
 		case makeObjectStmt:
-			locals[s.dst] = ast.NewTerm(ast.NewObject())
+			locals[s.dst] = &Object{}
 		case makeArrayStmt:
-			locals[s.dst] = ast.NewTerm(ast.NewArrayWithCapacity(s.capacity))
+			locals[s.dst] = &Array{elems: make([]Value, 0, s.capacity)}
 		case makeSetStmt:
-			locals[s.dst] = ast.NewTerm(ast.NewSet())
+			locals[s.dst] = NewSet()
 		case *objectInsertStmt:
 			if err := insert(s, locals); err != nil {
 				return 0, err
 			}
 		case arrayAppendStmt:
-			arr, ok := locals[s.array].Value.(*ast.Array)
+			arr, ok := locals[s.array].(*Array)
 			if !ok {
-				return 0, fmt.Errorf("append to %s, not an array", ast.ValueName(locals[s.array].Value))
+				return 0, fmt.Errorf("append to %T, not an array", locals[s.array])
 			}
-			// In place, as OPA's WebAssembly appends: the term is the
-			// machine's own, made by the array's MakeArrayStmt.
-			locals[s.array].Value = arr.Append(read(s.value, locals))
+			// In place, as OPA's WebAssembly appends: the array is the
+			// machine's own, made by its MakeArrayStmt.
+			arr.elems = append(arr.elems, read(s.value, locals))
 		case setAddStmt:
-			set, ok := locals[s.set].Value.(ast.Set)
+			set, ok := locals[s.set].(*Set)
 			if !ok {
-				return 0, fmt.Errorf("add to %s, not a set", ast.ValueName(locals[s.set].Value))
+				return 0, fmt.Errorf("add to %T, not a set", locals[s.set])
 			}
 			set.Add(read(s.value, locals))
 		case notStmt:
@@ -304,23 +319,23 @@ func (m *machine) run(stmts []any, locals []*ast.Term) (int, error) {
 			if !ok {
 				return 0, nil
 			}
-			locals[s.dst] = ast.InternedTerm(n)
+			locals[s.dst] = Int(n)
 		case isObjectStmt:
-			if t := read(s.src, locals); s.src.konst != nil || t == nil || !isObject(t.Value) {
+			if _, ok := read(s.src, locals).(*Object); !ok || s.src.konst != nil {
 				return 0, nil
 			}
 		case isArrayStmt:
-			if t := read(s.src, locals); s.src.konst != nil || t == nil || !isArray(t.Value) {
+			if _, ok := read(s.src, locals).(*Array); !ok || s.src.konst != nil {
 				return 0, nil
 			}
 		case isSetStmt:
-			if t := read(s.src, locals); s.src.konst != nil || t == nil || !isSet(t.Value) {
+			if _, ok := read(s.src, locals).(*Set); !ok || s.src.konst != nil {
 				return 0, nil
 			}
 		case *assignOnceStmt:
 			v := read(s.src, locals)
-			if old := locals[s.dst]; old != nil && ast.Compare(old.Value, v.Value) != 0 {
-				return 0, conflict(s.loc, fmt.Sprintf("complete rules must not produce multiple outputs: conflicting values %v and %v", old, v))
+			if old := locals[s.dst]; old != nil && compare(old, v) != 0 {
+				return 0, conflict(s.loc, fmt.Sprintf("complete rules must not produce multiple outputs: conflicting values %v and %v", ToAST(old), ToAST(v)))
 			}
 			locals[s.dst] = v
 		case objectMergeStmt:
@@ -346,29 +361,25 @@ func (m *machine) run(stmts []any, locals []*ast.Term) (int, error) {
 
 // scan runs the body once per element. Like OPA's WebAssembly, a scan is
 // two blocks deep: index 0 from the body goes on to the next element, 1
-// ends the scan.
-func (m *machine) scan(s *scanStmt, locals []*ast.Term) (int, error) {
-	src := locals[s.src]
-	if src == nil {
-		return next, nil
-	}
-	switch c := src.Value.(type) {
-	case *ast.Array:
-		for i := range c.Len() {
-			sig, stop, err := m.scanBody(s, locals, ast.InternedTerm(i), c.Elem(i))
+// ends the scan. Objects and sets go in OPA's order.
+func (m *machine) scan(s *scanStmt, locals []Value) (int, error) {
+	switch c := locals[s.src].(type) {
+	case *Array:
+		for i := 0; i < len(c.elems); i++ {
+			sig, stop, err := m.scanBody(s, locals, Int(i), c.elems[i])
 			if stop || err != nil {
 				return sig, err
 			}
 		}
-	case ast.Object:
-		for _, k := range c.Keys() {
-			sig, stop, err := m.scanBody(s, locals, k, c.Get(k))
+	case *Object:
+		for _, i := range c.order() {
+			sig, stop, err := m.scanBody(s, locals, c.keys[i], c.vals[i])
 			if stop || err != nil {
 				return sig, err
 			}
 		}
-	case ast.Set:
-		for _, e := range c.Slice() {
+	case *Set:
+		for _, e := range c.Sorted() {
 			sig, stop, err := m.scanBody(s, locals, e, e)
 			if stop || err != nil {
 				return sig, err
@@ -379,7 +390,7 @@ func (m *machine) scan(s *scanStmt, locals []*ast.Term) (int, error) {
 }
 
 // scanBody runs the body of s for one element; stop ends the scan with sig.
-func (m *machine) scanBody(s *scanStmt, locals []*ast.Term, k, v *ast.Term) (sig int, stop bool, err error) {
+func (m *machine) scanBody(s *scanStmt, locals []Value, k, v Value) (sig int, stop bool, err error) {
 	if err := m.tick(); err != nil {
 		return 0, true, err
 	}
@@ -399,7 +410,7 @@ func (m *machine) scanBody(s *scanStmt, locals []*ast.Term, k, v *ast.Term) (sig
 }
 
 // call runs a planned function or a builtin; nil is undefined.
-func (m *machine) call(s *callStmt, locals []*ast.Term) (*ast.Term, error) {
+func (m *machine) call(s *callStmt, locals []Value) (Value, error) {
 	if s.bi != nil {
 		return m.builtin(s.bi, s.args, locals)
 	}
@@ -407,7 +418,7 @@ func (m *machine) call(s *callStmt, locals []*ast.Term) (*ast.Term, error) {
 	memo := m.memo[len(m.memo)-1]
 	if fn.memo {
 		if v := memo[fn.index]; v != nil {
-			if v == undefinedMemo {
+			if _, undefined := v.(undefinedMemo); undefined {
 				return nil, nil
 			}
 			return v, nil
@@ -426,7 +437,7 @@ func (m *machine) call(s *callStmt, locals []*ast.Term) (*ast.Term, error) {
 	}
 	if fn.memo {
 		if v == nil {
-			memo[fn.index] = undefinedMemo
+			memo[fn.index] = undefinedMemo{}
 		} else {
 			memo[fn.index] = v
 		}
@@ -436,7 +447,7 @@ func (m *machine) call(s *callStmt, locals []*ast.Term) (*ast.Term, error) {
 
 // body runs a function's blocks: each but the last is a block of its own;
 // the last runs at the function's level and ends with its return.
-func (m *machine) body(fn *function, frame []*ast.Term) (*ast.Term, error) {
+func (m *machine) body(fn *function, frame []Value) (Value, error) {
 	if err := m.tick(); err != nil {
 		return nil, err
 	}
@@ -464,25 +475,31 @@ func (m *machine) body(fn *function, frame []*ast.Term) (*ast.Term, error) {
 	return nil, nil
 }
 
-func (m *machine) builtin(bi *builtin, args []operand, locals []*ast.Term) (*ast.Term, error) {
-	// The operands end with the output, as OPA's evaluator passes them.
+// builtin calls the machine's own version of a builtin when it has one for
+// these operands, and otherwise OPA's, on OPA's values.
+func (m *machine) builtin(bi *builtin, args []operand, locals []Value) (Value, error) {
 	m.args = m.args[:0]
 	for _, a := range args {
-		t := read(a, locals)
-		if t == nil {
+		v := read(a, locals)
+		if v == nil {
 			return nil, nil
 		}
-		m.args = append(m.args, t)
+		m.args = append(m.args, v)
 	}
 	if bi.fast != nil {
 		if v, ok := bi.fast(m.args); ok {
 			return v, nil
 		}
 	}
-	m.args = append(m.args, outputVar)
+	// The operands end with the output, as OPA's evaluator passes them.
+	m.terms = m.terms[:0]
+	for _, a := range m.args {
+		m.terms = append(m.terms, ast.NewTerm(ToAST(a)))
+	}
+	m.terms = append(m.terms, outputVar)
 	m.out = nil
 	m.bctx.Location = bi.loc
-	err := bi.f(m.bctx, m.args, m.onOutput)
+	err := bi.f(m.bctx, m.terms, m.onOutput)
 	if err != nil {
 		var halt topdown.Halt
 		if errors.As(err, &halt) {
@@ -490,22 +507,22 @@ func (m *machine) builtin(bi *builtin, args []operand, locals []*ast.Term) (*ast
 		}
 		return nil, err
 	}
-	if bi.void && m.out == nil {
+	out := m.out
+	m.out = nil
+	if out == nil {
 		return nil, nil
 	}
-	v := m.out
-	m.out = nil
-	return v, nil
+	return FromAST(out.Value)
 }
 
 var outputVar = ast.VarTerm("__vm_out__")
 
 // with runs its block with a local (input or data) replaced, or a path in
 // it upserted, and nothing memoized outside it seen or kept.
-func (m *machine) with(s *withStmt, locals []*ast.Term) (int, error) {
+func (m *machine) with(s *withStmt, locals []Value) (int, error) {
 	saved := locals[s.local]
 	locals[s.local] = upsert(saved, s.path, read(s.value, locals))
-	m.memo = append(m.memo, make([]*ast.Term, len(m.prog.funcs)))
+	m.memo = append(m.memo, make([]Value, len(m.prog.funcs)))
 	sig, err := m.run(s.block.stmts, locals)
 	m.memo = m.memo[:len(m.memo)-1]
 	locals[s.local] = saved
@@ -524,37 +541,27 @@ func (m *machine) with(s *withStmt, locals []*ast.Term) (int, error) {
 
 // upsert returns root with value at path, copying each object on the way so
 // that the original stays as it was for the code after the with block.
-func upsert(root *ast.Term, path []*ast.Term, value *ast.Term) *ast.Term {
+func upsert(root Value, path []Value, value Value) Value {
 	if len(path) == 0 {
 		return value
 	}
-	var obj ast.Object
-	if root != nil {
-		if o, ok := root.Value.(ast.Object); ok {
-			obj = shallowCopy(o)
-		}
-	}
-	if obj == nil {
-		obj = ast.NewObject()
+	var obj *Object
+	if o, ok := root.(*Object); ok {
+		obj = o.copy()
+	} else {
+		obj = &Object{}
 	}
 	obj.Insert(path[0], upsert(obj.Get(path[0]), path[1:], value))
-	return ast.NewTerm(obj)
-}
-
-func shallowCopy(o ast.Object) ast.Object {
-	c := ast.NewObjectWithCapacity(o.Len())
-	o.Foreach(func(k, v *ast.Term) { c.Insert(k, v) })
-	return c
+	return obj
 }
 
 // callDynamic calls the rule a data reference computed at run time names. A
 // path no rule has breaks out (the plan then looks in base data); a rule
 // that is undefined breaks three blocks further, as OPA's WebAssembly does.
-func (m *machine) callDynamic(s *callDynamicStmt, locals []*ast.Term) (int, error) {
+func (m *machine) callDynamic(s *callDynamicStmt, locals []Value) (int, error) {
 	var key strings.Builder
 	for i, p := range s.path {
-		t := read(p, locals)
-		str, ok := t.Value.(ast.String)
+		str, ok := read(p, locals).(String)
 		if !ok {
 			return 0, nil
 		}
@@ -584,24 +591,32 @@ func (m *machine) callDynamic(s *callDynamicStmt, locals []*ast.Term) (int, erro
 
 // dot looks key up in v: an object's value, an array's element, or the
 // key itself when a set holds it.
-func dot(v ast.Value, key *ast.Term) *ast.Term {
+func dot(v Value, key Value) Value {
 	if key == nil {
 		return nil
 	}
 	switch c := v.(type) {
-	case ast.Object:
+	case *Object:
 		return c.Get(key)
-	case *ast.Array:
-		n, ok := key.Value.(ast.Number)
-		if !ok {
+	case *Array:
+		var i int
+		switch n := key.(type) {
+		case Int:
+			i = int(n)
+		case Num:
+			x, ok := ast.Number(n).Int()
+			if !ok {
+				return nil
+			}
+			i = x
+		default:
 			return nil
 		}
-		i, ok := n.Int()
-		if !ok || i < 0 || i >= c.Len() {
+		if i < 0 || i >= len(c.elems) {
 			return nil
 		}
-		return c.Elem(i)
-	case ast.Set:
+		return c.elems[i]
+	case *Set:
 		if c.Contains(key) {
 			return key
 		}
@@ -609,67 +624,61 @@ func dot(v ast.Value, key *ast.Term) *ast.Term {
 	return nil
 }
 
-func length(t *ast.Term) (int, bool) {
-	if t == nil {
-		return 0, false
-	}
-	switch c := t.Value.(type) {
-	case *ast.Array:
-		return c.Len(), true
-	case ast.Object:
-		return c.Len(), true
-	case ast.Set:
-		return c.Len(), true
-	case ast.String:
+func length(v Value) (int, bool) {
+	switch c := v.(type) {
+	case *Array:
+		return len(c.elems), true
+	case *Object:
+		return len(c.keys), true
+	case *Set:
+		return len(c.elems), true
+	case String:
 		return utf8.RuneCountInString(string(c)), true
 	}
 	return 0, false
 }
 
-func insert(s *objectInsertStmt, locals []*ast.Term) error {
-	obj, ok := locals[s.object].Value.(ast.Object)
+func insert(s *objectInsertStmt, locals []Value) error {
+	obj, ok := locals[s.object].(*Object)
 	if !ok {
-		return fmt.Errorf("insert into %s, not an object", ast.ValueName(locals[s.object].Value))
+		return fmt.Errorf("insert into %T, not an object", locals[s.object])
 	}
 	k, v := read(s.key, locals), read(s.value, locals)
 	if s.once {
-		if old := obj.Get(k); old != nil && ast.Compare(old.Value, v.Value) != 0 {
-			return conflict(s.loc, fmt.Sprintf("object keys must be unique: conflicting values %v and %v for key %v", old, v, k))
+		if old := obj.Get(k); old != nil && compare(old, v) != 0 {
+			return conflict(s.loc, fmt.Sprintf("object keys must be unique: conflicting values %v and %v for key %v", ToAST(old), ToAST(v), ToAST(k)))
 		}
 	}
 	obj.Insert(k, v)
 	return nil
 }
 
-// merge combines the values of a rule defined in pieces: objects merge key
-// by key, recursively, and the first value wins anywhere else.
-func merge(a, b *ast.Term) *ast.Term {
+// merge combines the values of a document defined in pieces (base data and
+// rules under one path): objects merge key by key, recursively, and the
+// first value wins anywhere else.
+func merge(a, b Value) Value {
 	if a == nil {
 		return b
 	}
 	if b == nil {
 		return a
 	}
-	ao, ok1 := a.Value.(ast.Object)
-	bo, ok2 := b.Value.(ast.Object)
+	ao, ok1 := a.(*Object)
+	bo, ok2 := b.(*Object)
 	if !ok1 || !ok2 {
 		return a
 	}
-	out := shallowCopy(ao)
-	bo.Foreach(func(k, bv *ast.Term) {
+	out := ao.copy()
+	for i, k := range bo.keys {
 		if av := out.Get(k); av != nil {
-			out.Insert(k, merge(av, bv))
-			return
+			out.Insert(k, merge(av, bo.vals[i]))
+			continue
 		}
-		out.Insert(k, bv)
-	})
-	return ast.NewTerm(out)
+		out.Insert(k, bo.vals[i])
+	}
+	return out
 }
 
 func conflict(loc *ast.Location, msg string) error {
 	return &topdown.Error{Code: topdown.ConflictErr, Message: msg, Location: loc}
 }
-
-func isObject(v ast.Value) bool { _, ok := v.(ast.Object); return ok }
-func isArray(v ast.Value) bool  { _, ok := v.(*ast.Array); return ok }
-func isSet(v ast.Value) bool    { _, ok := v.(ast.Set); return ok }

@@ -166,21 +166,19 @@ func build(t testing.TB, module, data, query string) (*Program, func(ast.Value) 
 
 // evalValue is the plan's single result, or nil when the query is undefined.
 func evalValue(p *Program, input ast.Value) (ast.Value, error) {
-	rs, err := p.Eval(context.Background(), input, nil)
+	in, err := FromAST(input)
 	if err != nil {
 		return nil, err
 	}
-	switch rs.Len() {
-	case 0:
-		return nil, nil
-	case 1:
-		var v ast.Value
-		rs.Foreach(func(t *ast.Term) {
-			t.Value.(ast.Object).Foreach(func(_, x *ast.Term) { v = x.Value })
-		})
-		return v, nil
+	rs, err := p.Eval(context.Background(), in, nil)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("%d results", rs.Len())
+	v, err := Single(rs)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	return ToAST(v), nil
 }
 
 func TestCancelStopsALongEvaluation(t *testing.T) {
@@ -195,7 +193,11 @@ n := count([1 | some a in input.xs; some b in input.xs; some c in input.xs; a+b+
 	input := ast.MustParseTerm(`{"xs": [` + strings.Join(xs, ",") + `]}`).Value
 	cancel := topdown.NewCancel()
 	time.AfterFunc(50*time.Millisecond, cancel.Cancel)
-	_, err := prog.Eval(context.Background(), input, cancel)
+	in, err := FromAST(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = prog.Eval(context.Background(), in, cancel)
 	if !errors.Is(err, ErrCancelled) {
 		t.Fatalf("a cancelled evaluation of 64 million steps ended with %v, want ErrCancelled", err)
 	}

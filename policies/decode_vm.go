@@ -1,0 +1,206 @@
+package policies
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"trustgate/policies/vm"
+)
+
+// decodePlanDecision is decodeDecision for the plan's result: the same
+// checks, messages and order of reasons, read from the machine's values.
+// TestPlanDecidesAsOPADoes holds the two to the same decisions.
+func decodePlanDecision(v vm.Value) (Decision, error) {
+	d, err := readPlanDecision(v)
+	if err == nil {
+		err = d.validate()
+	}
+	if err != nil {
+		return Decision{}, fmt.Errorf("malformed decision %s: %w", truncate([]byte(vm.ToAST(v).String())), err)
+	}
+	return d, nil
+}
+
+func readPlanDecision(v vm.Value) (Decision, error) {
+	obj, ok := v.(*vm.Object)
+	if !ok {
+		return Decision{}, fmt.Errorf("the decision is %s, not an object", ast.ValueName(vm.ToAST(v)))
+	}
+	r := planFields{obj: obj}
+	d := Decision{
+		Outcome:           r.str("outcome"),
+		Queue:             r.str("queue"),
+		Priority:          r.str("priority"),
+		ApprovalsRequired: r.int("approvals_required"),
+		SLAHours:          r.int("sla_hours"),
+	}
+	var err error
+	d.Reasons, err = readPlanReasons(r.get("reasons"))
+	return d, errors.Join(r.err, err)
+}
+
+type sortablePlanReason struct {
+	reason          Reason
+	evidence, whole vm.Value
+}
+
+func readPlanReasons(v vm.Value) ([]Reason, error) {
+	var items []vm.Value
+	switch v := v.(type) {
+	case nil:
+	case *vm.Array:
+		items = make([]vm.Value, v.Len())
+		for i := range items {
+			items[i] = v.Elem(i)
+		}
+	case *vm.Set:
+		items = v.Sorted()
+	default:
+		return nil, fmt.Errorf("reasons is %s, not an array or a set", ast.ValueName(vm.ToAST(v)))
+	}
+	sorted := make([]sortablePlanReason, 0, len(items))
+	for i, item := range items {
+		obj, ok := item.(*vm.Object)
+		if !ok {
+			return nil, fmt.Errorf("reason %d is %s, not an object", i, ast.ValueName(vm.ToAST(item)))
+		}
+		r := planFields{obj: obj}
+		s := sortablePlanReason{
+			reason: Reason{Code: r.str("code"), Message: r.str("message"), Remediation: r.str("remediation")},
+			whole:  obj,
+		}
+		if ev := r.get("evidence"); ev != nil {
+			evObj, ok := ev.(*vm.Object)
+			if !ok {
+				return nil, fmt.Errorf("reason %d: evidence is %s, not an object", i, ast.ValueName(vm.ToAST(ev)))
+			}
+			s.evidence = evObj
+			if evObj.Len() > 0 {
+				s.reason.Evidence = planToGo(evObj).(map[string]any)
+			}
+		}
+		if r.err != nil {
+			return nil, fmt.Errorf("reason %d: %w", i, r.err)
+		}
+		sorted = append(sorted, s)
+	}
+	slices.SortStableFunc(sorted, func(a, b sortablePlanReason) int {
+		return cmp.Or(
+			strings.Compare(a.reason.Code, b.reason.Code),
+			comparePlanValues(a.evidence, b.evidence),
+			comparePlanValues(a.whole, b.whole),
+		)
+	})
+	reasons := make([]Reason, len(sorted))
+	for i, s := range sorted {
+		reasons[i] = s.reason
+	}
+	return reasons, nil
+}
+
+func comparePlanValues(a, b vm.Value) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	return vm.Compare(a, b)
+}
+
+// planFields reads optional typed fields of an object and keeps the first
+// error, as fields does.
+type planFields struct {
+	obj *vm.Object
+	err error
+}
+
+func (f *planFields) get(key string) vm.Value { return f.obj.Get(vm.String(key)) }
+
+func (f *planFields) str(key string) string {
+	v := f.get(key)
+	if v == nil {
+		return ""
+	}
+	s, ok := v.(vm.String)
+	if !ok {
+		f.fail(key, "a string", v)
+	}
+	return string(s)
+}
+
+func (f *planFields) int(key string) int {
+	switch n := f.get(key).(type) {
+	case nil:
+		return 0
+	case vm.Int:
+		return int(n)
+	case vm.Num:
+		i, ok := ast.Number(n).Int()
+		if !ok {
+			f.fail(key, "an integer", n)
+		}
+		return i
+	default:
+		f.fail(key, "an integer", n)
+		return 0
+	}
+}
+
+func (f *planFields) fail(key, want string, got vm.Value) {
+	if f.err == nil {
+		f.err = fmt.Errorf("%s is %s, not %s", key, vm.ToAST(got), want)
+	}
+}
+
+// planToGo is toGo for the machine's values.
+func planToGo(v vm.Value) any {
+	switch v := v.(type) {
+	case vm.Null:
+		return nil
+	case vm.Bool:
+		return bool(v)
+	case vm.String:
+		return string(v)
+	case vm.Int:
+		return float64(v)
+	case vm.Num:
+		f, err := json.Number(v).Float64()
+		if err != nil {
+			return string(v)
+		}
+		return f
+	case *vm.Array:
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = planToGo(v.Elem(i))
+		}
+		return out
+	case *vm.Set:
+		out := make([]any, 0, v.Len())
+		for _, e := range v.Sorted() {
+			out = append(out, planToGo(e))
+		}
+		return out
+	case *vm.Object:
+		out := make(map[string]any, v.Len())
+		v.Foreach(func(k, val vm.Value) {
+			key, ok := k.(vm.String)
+			if !ok {
+				out[vm.ToAST(k).String()] = planToGo(val)
+				return
+			}
+			out[string(key)] = planToGo(val)
+		})
+		return out
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,82 @@
+package policies
+
+import (
+	"time"
+
+	"trustgate/policies/vm"
+)
+
+// planInput is the input as the plan's machine holds it. It is Input.value
+// for package vm: the same document (TestInputValueMatchesJSON checks both
+// against the JSON encoding), built without hashing a string or making a
+// map, which is most of what OPA's values cost for a hundred findings.
+//
+// Key lists are shared by every object of a shape. That is safe because an
+// object's key list has no spare capacity: the machine never inserts into
+// the input, and if it did, the append would copy.
+var (
+	findingKeys = keys("rule_id", "severity", "file", "line", "message", "remediation")
+	waiverKeys  = keys("rule_id", "app_id", "expires_at")
+	inputKeys   = keys("submission", "app", "developer", "findings", "history", "waivers", "now")
+	subKeys     = keys("id", "app_id", "version", "platform", "package_sha256", "package_bytes")
+	appKeys     = keys("id", "name", "category", "platform", "status", "live_version")
+	devKeys     = keys("id", "org_id", "kind", "real_name", "credit_score", "qualifications", "risk_flags", "blacklisted")
+	realKeys    = keys("status", "verified_at", "expires_at")
+	historyKeys = keys("rejections_90d", "approvals_365d", "live_apps")
+)
+
+func keys(names ...string) []vm.Value {
+	out := make([]vm.Value, len(names))
+	for i, n := range names {
+		out[i] = vm.String(n)
+	}
+	return out[:len(out):len(out)]
+}
+
+func (in Input) planInput() vm.Value {
+	// One slice holds every value of every finding and waiver.
+	vals := make([]vm.Value, 0, len(findingKeys)*len(in.Findings)+len(waiverKeys)*len(in.Waivers))
+	take := func(vs ...vm.Value) []vm.Value {
+		start := len(vals)
+		vals = append(vals, vs...)
+		return vals[start:len(vals):len(vals)]
+	}
+	findings := make([]vm.Value, len(in.Findings))
+	for i, f := range in.Findings {
+		findings[i] = vm.NewObject(findingKeys, take(vm.String(f.RuleID), vm.String(f.Severity), vm.String(f.File),
+			vm.Int(f.Line), vm.String(f.Message), vm.String(f.Remediation)))
+	}
+	waivers := make([]vm.Value, len(in.Waivers))
+	for i, w := range in.Waivers {
+		waivers[i] = vm.NewObject(waiverKeys, take(vm.String(w.RuleID), vm.String(w.AppID), vm.String(formatTime(w.ExpiresAt))))
+	}
+	sub, a, d, h := in.Submission, in.App, in.Developer, in.History
+	return vm.NewObject(inputKeys, []vm.Value{
+		vm.NewObject(subKeys, []vm.Value{vm.String(sub.ID), vm.String(sub.AppID), vm.String(sub.Version),
+			vm.String(sub.Platform), vm.String(sub.PackageSHA256), vm.Int(sub.PackageBytes)}),
+		vm.NewObject(appKeys, []vm.Value{vm.String(a.ID), vm.String(a.Name), vm.String(a.Category),
+			vm.String(a.Platform), vm.String(a.Status), vm.String(a.LiveVersion)}),
+		vm.NewObject(devKeys, []vm.Value{vm.String(d.ID), vm.String(d.OrgID), vm.String(d.Kind),
+			vm.NewObject(realKeys, []vm.Value{vm.String(d.RealName.Status), optionalTime(d.RealName.VerifiedAt), optionalTime(d.RealName.ExpiresAt)}),
+			vm.Int(d.CreditScore), stringsArray(d.Qualifications), stringsArray(d.RiskFlags), vm.Bool(d.Blacklisted)}),
+		vm.NewArray(findings...),
+		vm.NewObject(historyKeys, []vm.Value{vm.Int(h.Rejections90d), vm.Int(h.Approvals365d), vm.Int(h.LiveApps)}),
+		vm.NewArray(waivers...),
+		vm.String(formatTime(in.Now)),
+	})
+}
+
+func optionalTime(t *time.Time) vm.Value {
+	if t == nil {
+		return vm.Null{}
+	}
+	return vm.String(formatTime(*t))
+}
+
+func stringsArray(values []string) vm.Value {
+	out := make([]vm.Value, len(values))
+	for i, v := range values {
+		out[i] = vm.String(v)
+	}
+	return vm.NewArray(out...)
+}

@@ -1,0 +1,452 @@
+package vm
+
+import (
+	"fmt"
+	"hash/maphash"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// Value is a Rego value as the machine holds it, one of:
+//
+//	Null, Bool, Int (an integer written as one), Num (any other number, as
+//	written), String, *Array, *Object, *Set
+//
+// OPA's own values hash every string and build a hash map for every object
+// when they are made; a decision makes several objects per finding and looks
+// each up a few times, so that is where its time went. These are plain
+// slices, compared the way OPA compares its values (ast.Compare), and turned
+// into OPA's values only to call a builtin the machine has no version of.
+type Value any
+
+type (
+	// Null is Rego's null.
+	Null struct{}
+	// Bool is a boolean.
+	Bool bool
+	// Int is a number written as an integer that fits 64 bits.
+	Int int64
+	// Num is any other number, kept as written, as OPA keeps it.
+	Num string
+	// String is a string.
+	String string
+	// Array is an array; the machine appends to the one it builds.
+	Array struct{ elems []Value }
+	// Object keeps its keys in insertion order and sorts them only to
+	// iterate or compare, as OPA's objects do.
+	Object struct {
+		keys, vals []Value
+		sorted     []int            // key order for iteration, nil until needed
+		byHash     map[uint64][]int // key index, once there are more than a few keys
+	}
+	// Set keeps its elements once each; past a few, found by hash.
+	Set struct {
+		elems  []Value
+		byHash map[uint64][]int
+		sorted []Value
+	}
+)
+
+// NewArray returns an array of elems, which it keeps.
+func NewArray(elems ...Value) *Array { return &Array{elems: elems} }
+
+// NewObject returns an object with the given keys and values, which it
+// keeps; keys must be distinct.
+func NewObject(keys, vals []Value) *Object { return &Object{keys: keys, vals: vals} }
+
+// NewSet returns an empty set.
+func NewSet() *Set { return &Set{} }
+
+// Len is the number of elements.
+func (a *Array) Len() int { return len(a.elems) }
+
+// Elem is the i-th element.
+func (a *Array) Elem(i int) Value { return a.elems[i] }
+
+// Len is the number of keys.
+func (o *Object) Len() int { return len(o.keys) }
+
+// small is how many keys or elements are searched one by one; past it a
+// hash index is kept. Findings and reasons are objects of a handful of keys.
+const small = 8
+
+// Get is the value of key, or nil.
+func (o *Object) Get(key Value) Value {
+	if i := o.find(key); i >= 0 {
+		return o.vals[i]
+	}
+	return nil
+}
+
+func (o *Object) find(key Value) int {
+	if len(o.keys) > small {
+		o.index()
+		for _, i := range o.byHash[hash(key)] {
+			if compare(o.keys[i], key) == 0 {
+				return i
+			}
+		}
+		return -1
+	}
+	if s, ok := key.(String); ok {
+		for i, k := range o.keys {
+			if ks, ok := k.(String); ok && ks == s {
+				return i
+			}
+		}
+		return -1
+	}
+	for i, k := range o.keys {
+		if compare(k, key) == 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+func (o *Object) index() {
+	if o.byHash != nil {
+		return
+	}
+	o.byHash = make(map[uint64][]int, len(o.keys))
+	for i, k := range o.keys {
+		h := hash(k)
+		o.byHash[h] = append(o.byHash[h], i)
+	}
+}
+
+// Insert sets key to val.
+func (o *Object) Insert(key, val Value) {
+	if i := o.find(key); i >= 0 {
+		o.vals[i] = val
+		return
+	}
+	o.keys, o.vals, o.sorted = append(o.keys, key), append(o.vals, val), nil
+	if o.byHash != nil {
+		h := hash(key)
+		o.byHash[h] = append(o.byHash[h], len(o.keys)-1)
+	}
+}
+
+// Foreach calls f for each key and value in key order.
+func (o *Object) Foreach(f func(k, v Value)) {
+	for _, i := range o.order() {
+		f(o.keys[i], o.vals[i])
+	}
+}
+
+func (o *Object) order() []int {
+	if o.sorted == nil || len(o.sorted) != len(o.keys) {
+		idx := make([]int, len(o.keys))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortFunc(idx, func(a, b int) int { return compare(o.keys[a], o.keys[b]) })
+		o.sorted = idx
+	}
+	return o.sorted
+}
+
+func (o *Object) copy() *Object {
+	return &Object{keys: slices.Clone(o.keys), vals: slices.Clone(o.vals)}
+}
+
+// Keys are the keys in OPA's order.
+func (o *Object) Keys() []Value {
+	out := make([]Value, len(o.keys))
+	for i, j := range o.order() {
+		out[i] = o.keys[j]
+	}
+	return out
+}
+
+// Len is the number of elements.
+func (s *Set) Len() int { return len(s.elems) }
+
+// Add adds v unless the set holds it.
+func (s *Set) Add(v Value) {
+	if s.Contains(v) {
+		return
+	}
+	s.elems, s.sorted = append(s.elems, v), nil
+	if s.byHash != nil {
+		h := hash(v)
+		s.byHash[h] = append(s.byHash[h], len(s.elems)-1)
+	}
+}
+
+// Contains reports whether the set holds v.
+func (s *Set) Contains(v Value) bool {
+	if len(s.elems) <= small {
+		for _, e := range s.elems {
+			if compare(e, v) == 0 {
+				return true
+			}
+		}
+		return false
+	}
+	if s.byHash == nil {
+		s.byHash = make(map[uint64][]int, len(s.elems))
+		for i, e := range s.elems {
+			h := hash(e)
+			s.byHash[h] = append(s.byHash[h], i)
+		}
+	}
+	for _, i := range s.byHash[hash(v)] {
+		if compare(s.elems[i], v) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Sorted is the elements in OPA's order; do not change it.
+func (s *Set) Sorted() []Value {
+	if s.sorted == nil || len(s.sorted) != len(s.elems) {
+		s.sorted = slices.Clone(s.elems)
+		slices.SortFunc(s.sorted, compare)
+	}
+	return s.sorted
+}
+
+// sortOrder ranks the kinds of value as ast.Compare does.
+func sortOrder(v Value) int {
+	switch v.(type) {
+	case Null:
+		return 0
+	case Bool:
+		return 1
+	case Int, Num:
+		return 2
+	case String:
+		return 3
+	case *Array:
+		return 6
+	case *Object:
+		return 7
+	case *Set:
+		return 8
+	}
+	panic(fmt.Sprintf("vm: not a value: %T", v))
+}
+
+// Compare orders values as ast.Compare orders OPA's.
+func Compare(a, b Value) int { return compare(a, b) }
+
+func compare(a, b Value) int {
+	switch x := a.(type) {
+	case String:
+		if y, ok := b.(String); ok {
+			switch {
+			case x == y:
+				return 0
+			case x < y:
+				return -1
+			}
+			return 1
+		}
+	case Int:
+		if y, ok := b.(Int); ok {
+			switch {
+			case x == y:
+				return 0
+			case x < y:
+				return -1
+			}
+			return 1
+		}
+	}
+	oa, ob := sortOrder(a), sortOrder(b)
+	if oa != ob {
+		if oa < ob {
+			return -1
+		}
+		return 1
+	}
+	switch x := a.(type) {
+	case Null:
+		return 0
+	case Bool:
+		y := b.(Bool)
+		switch {
+		case x == y:
+			return 0
+		case !bool(x):
+			return -1
+		}
+		return 1
+	case Int, Num:
+		return ast.NumberCompare(number(a), number(b))
+	case *Array:
+		return slices.CompareFunc(x.elems, b.(*Array).elems, compare)
+	case *Object:
+		y := b.(*Object)
+		ak, bk := x.order(), y.order()
+		for i := range min(len(ak), len(bk)) {
+			if c := compare(x.keys[ak[i]], y.keys[bk[i]]); c != 0 {
+				return c
+			}
+			if c := compare(x.vals[ak[i]], y.vals[bk[i]]); c != 0 {
+				return c
+			}
+		}
+		return len(ak) - len(bk)
+	case *Set:
+		return slices.CompareFunc(x.Sorted(), b.(*Set).Sorted(), compare)
+	}
+	panic(fmt.Sprintf("vm: not a value: %T", a))
+}
+
+func number(v Value) ast.Number {
+	if i, ok := v.(Int); ok {
+		return ast.Number(strconv.FormatInt(int64(i), 10))
+	}
+	return ast.Number(v.(Num))
+}
+
+var seed = maphash.MakeSeed()
+
+// hash is equal for values that compare equal: numbers hash by their
+// float64 value, so 1 and 1.0 meet; objects and sets sum their parts, so
+// order does not matter.
+func hash(v Value) uint64 {
+	switch x := v.(type) {
+	case String:
+		return maphash.String(seed, string(x))
+	case Int:
+		return math.Float64bits(float64(x)) * 0x9E3779B97F4A7C15
+	case Num:
+		f, err := strconv.ParseFloat(string(x), 64)
+		if err != nil {
+			return 0x51ED27
+		}
+		return math.Float64bits(f) * 0x9E3779B97F4A7C15
+	case Bool:
+		if x {
+			return 1
+		}
+		return 2
+	case Null:
+		return 3
+	case *Array:
+		h := uint64(0xA55)
+		for _, e := range x.elems {
+			h = h*31 + hash(e)
+		}
+		return h
+	case *Object:
+		h := uint64(0x0B7)
+		for i, k := range x.keys {
+			h += hash(k)*7 + hash(x.vals[i])
+		}
+		return h
+	case *Set:
+		h := uint64(0x5E7)
+		for _, e := range x.elems {
+			h += hash(e)
+		}
+		return h
+	}
+	return 0
+}
+
+// parseNumber keeps an integer as Int and any other number as written.
+func parseNumber(s string) Value {
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil && strconv.FormatInt(i, 10) == s {
+		return Int(i)
+	}
+	return Num(s)
+}
+
+// FromAST converts an OPA value.
+func FromAST(v ast.Value) (Value, error) {
+	switch x := v.(type) {
+	case ast.Null:
+		return Null{}, nil
+	case ast.Boolean:
+		return Bool(x), nil
+	case ast.Number:
+		return parseNumber(string(x)), nil
+	case ast.String:
+		return String(x), nil
+	case *ast.Array:
+		elems := make([]Value, x.Len())
+		for i := range elems {
+			e, err := FromAST(x.Elem(i).Value)
+			if err != nil {
+				return nil, err
+			}
+			elems[i] = e
+		}
+		return &Array{elems: elems}, nil
+	case ast.Object:
+		o := &Object{keys: make([]Value, 0, x.Len()), vals: make([]Value, 0, x.Len())}
+		var err error
+		x.Foreach(func(k, val *ast.Term) {
+			if err != nil {
+				return
+			}
+			var kv, vv Value
+			if kv, err = FromAST(k.Value); err != nil {
+				return
+			}
+			if vv, err = FromAST(val.Value); err != nil {
+				return
+			}
+			o.keys, o.vals = append(o.keys, kv), append(o.vals, vv)
+		})
+		return o, err
+	case ast.Set:
+		s := NewSet()
+		var err error
+		x.Foreach(func(t *ast.Term) {
+			if err != nil {
+				return
+			}
+			var e Value
+			if e, err = FromAST(t.Value); err == nil {
+				s.Add(e)
+			}
+		})
+		return s, err
+	}
+	return nil, fmt.Errorf("vm: %s is not a value", ast.ValueName(v))
+}
+
+// ToAST converts a value to OPA's.
+func ToAST(v Value) ast.Value {
+	switch x := v.(type) {
+	case Null:
+		return ast.InternedNullValue
+	case Bool:
+		return ast.Boolean(x)
+	case Int:
+		return ast.InternedTerm(int(x)).Value
+	case Num:
+		return ast.Number(x)
+	case String:
+		return ast.String(x)
+	case *Array:
+		terms := make([]*ast.Term, len(x.elems))
+		for i, e := range x.elems {
+			terms[i] = ast.NewTerm(ToAST(e))
+		}
+		return ast.NewArray(terms...)
+	case *Object:
+		items := make([][2]*ast.Term, len(x.keys))
+		for i, k := range x.keys {
+			items[i] = [2]*ast.Term{ast.NewTerm(ToAST(k)), ast.NewTerm(ToAST(x.vals[i]))}
+		}
+		return ast.NewObject(items...)
+	case *Set:
+		terms := make([]*ast.Term, len(x.elems))
+		for i, e := range x.elems {
+			terms[i] = ast.NewTerm(ToAST(e))
+		}
+		return ast.NewSet(terms...)
+	}
+	panic(fmt.Sprintf("vm: not a value: %T", v))
+}
