@@ -62,3 +62,25 @@ func TestABundleThatCannotBePlannedStillDecides(t *testing.T) {
 	require.Equal(t, OutcomeApprove, engine.Decide(context.Background(), cleanInput()).Outcome)
 	require.Contains(t, engine.Evaluator(), "pretend the planner refused")
 }
+
+// Decisions run concurrently on one engine and agree with one made alone.
+func TestConcurrentDecisionsShareTheEngine(t *testing.T) {
+	t.Parallel()
+	engine := mustDefault(t)
+	in := benchInput(40)
+	in.App.Category = "finance"
+	want := engine.Decide(context.Background(), in)
+	done := make(chan Decision, 4)
+	for range 4 {
+		go func() {
+			var d Decision
+			for range 50 {
+				d = engine.Decide(context.Background(), in)
+			}
+			done <- d
+		}()
+	}
+	for range 4 {
+		require.Equal(t, want, <-done)
+	}
+}

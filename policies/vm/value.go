@@ -212,6 +212,31 @@ func (s *Set) Sorted() []Value {
 	return s.sorted
 }
 
+// freeze builds, ahead of time, every index and order that reading v would
+// otherwise build on first use. The data document is read by concurrent
+// evaluations, which must then find nothing left to write.
+func freeze(v Value) {
+	switch x := v.(type) {
+	case *Array:
+		for _, e := range x.elems {
+			freeze(e)
+		}
+	case *Object:
+		x.order()
+		x.index()
+		for i := range x.keys {
+			freeze(x.keys[i])
+			freeze(x.vals[i])
+		}
+	case *Set:
+		x.Sorted()
+		x.Contains(Null{}) // builds the hash index of a large set
+		for _, e := range x.elems {
+			freeze(e)
+		}
+	}
+}
+
 // sortOrder ranks the kinds of value as ast.Compare does.
 func sortOrder(v Value) int {
 	switch v.(type) {

@@ -34,6 +34,7 @@ func New(p *ir.Policy, planName string, data ast.Value) (*Program, error) {
 	if prog.data, err = FromAST(data); err != nil {
 		return nil, fmt.Errorf("prepare plan: data: %w", err)
 	}
+	freeze(prog.data)
 	return prog, nil
 }
 
