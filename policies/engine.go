@@ -18,7 +18,7 @@ import (
 const decisionQuery = "data.trustgate.submission.decision"
 
 // DefaultTimeout bounds one evaluation. The default bundle decides on a
-// hundred findings in a few milliseconds; a bundle that takes a second has a
+// hundred findings in well under a millisecond; a bundle that takes a second has a
 // loop in it, and the submission goes to senior review rather than holding a
 // worker. The bound is wall-clock time, so it leaves room for a worker whose
 // CPU is shared: a sound bundle must not fail closed because the machine was
