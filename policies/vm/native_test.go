@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -107,4 +108,21 @@ func sign(i int) int {
 		return 1
 	}
 	return 0
+}
+
+func TestSimpleSprintfIsFmts(t *testing.T) {
+	t.Parallel()
+	formats := []string{"", "plain", "%s", "%v", "%d", "%%", "100%", "%s at %s:%v needs %d", "%q", "%5d", "%-s", "a%", "%s %s", "%v%v%v"}
+	argLists := [][]any{{}, {"x"}, {int64(7)}, {"a", "b"}, {"a", int64(-3)}, {int64(1), "b", int64(2)}, {"p", "f.js", int64(12), int64(3)}}
+	for _, f := range formats {
+		for _, args := range argLists {
+			got, ok := simpleSprintf(f, args)
+			if !ok {
+				continue
+			}
+			if want := fmt.Sprintf(f, args...); got != want {
+				t.Errorf("simpleSprintf(%q, %v) = %q, fmt says %q", f, args, got, want)
+			}
+		}
+	}
 }
