@@ -2,6 +2,7 @@ package vm
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -288,6 +289,7 @@ func fuseLiterals(stmts []any) []any {
 		case o.obj != nil && len(o.obj.keys) == 0:
 			out = append(out, makeObjectStmt{dst: dst})
 		case o.obj != nil:
+			o.obj.keys = slices.Clip(o.obj.keys)
 			out = append(out, o.obj)
 		case len(o.arr.values) == 0:
 			out = append(out, makeArrayStmt{dst: dst})

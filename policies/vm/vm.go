@@ -262,15 +262,15 @@ func (m *machine) run(stmts []any, locals []Value) (int, error) {
 		case constStmt:
 			locals[s.dst] = s.value
 		case *objectLiteral:
-			keys := make([]Value, len(s.keys))
+			// The literal's keys are shared by every object it makes: they
+			// have no spare capacity, so an insert copies them first.
 			vals := make([]Value, len(s.keys))
 			for i, k := range s.keys {
 				if vals[i] = read(s.values[i], locals); vals[i] == nil {
 					return 0, fmt.Errorf("object literal: value of %v is undefined", k)
 				}
-				keys[i] = k
 			}
-			locals[s.dst] = &Object{keys: keys, vals: vals}
+			locals[s.dst] = &Object{keys: s.keys, vals: vals}
 		case *arrayLiteral:
 			elems := make([]Value, len(s.values))
 			for i, o := range s.values {
