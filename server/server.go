@@ -39,6 +39,9 @@ type Server struct {
 	// Review is the review process's clocks and rates, given to every
 	// submission workflow this server starts.
 	Review workflows.ReviewConfig
+	// Details answers GET /v1/submissions/{id} from memory between changes
+	// (a listening store.DetailCache); nil reads the database every time.
+	Details *store.DetailCache
 }
 
 // route is one entry of the route table: who may call what. Routes with no

@@ -76,7 +76,11 @@ func (s *Server) loadVisible(c *gin.Context) (store.Submission, error) {
 }
 
 func (s *Server) getSubmission(c *gin.Context) {
-	d, err := s.Store.GetSubmissionDetail(c.Request.Context(), c.Param("id"))
+	get := s.Store.GetSubmissionDetail
+	if s.Details != nil {
+		get = s.Details.Get
+	}
+	d, err := get(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		fail(c, err)
 		return

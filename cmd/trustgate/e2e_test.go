@@ -65,7 +65,7 @@ func wireStack(t testing.TB, st *store.Store, tc client.Client, maxPackage int64
 	s := &services{
 		cfg: config.Config{TemporalTaskQueue: testenv.TaskQueue(t), TemporalNamespace: "default", MaxPackageBytes: maxPackage,
 			DailyQuota: 1000, WebhookAllowLoopback: true, BlobURL: blobURL, Dev: true,
-			TemporalUIURL: "http://127.0.0.1:8233"},
+			TemporalUIURL: "http://127.0.0.1:8233", SubmissionCacheBytes: 64 << 20},
 		store: st, temporal: tc, blobs: blobs, policies: provider,
 	}
 	w := s.newWorker()
@@ -74,7 +74,7 @@ func wireStack(t testing.TB, st *store.Store, tc client.Client, maxPackage int64
 	dctx, stopDispatch := context.WithCancel(context.Background())
 	t.Cleanup(stopDispatch)
 	s.startDispatcher(dctx)
-	srv := httptest.NewServer(s.newHandler())
+	srv := httptest.NewServer(s.newHandler(dctx))
 	t.Cleanup(srv.Close)
 	demo, err := seedDemo(ctx, st, t.TempDir())
 	require.NoError(t, err)

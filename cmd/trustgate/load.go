@@ -39,12 +39,14 @@ func runLoad(ctx context.Context, args []string, stdout io.Writer) error {
 	rate := fs.Int("rate", 5000, "requests per second offered, whatever the answers")
 	duration := fs.Duration("duration", 10*time.Second, "how long each run offers load (at most 2m)")
 	runs := fs.Int("runs", 1, "how many runs, one after the other (at most 5)")
+	warmup := fs.Duration("warmup", 2*time.Second, "offer the same rate for this long first, not counted: the generator opens its connections and the server fills its caches")
 	profile := fs.Bool("cpuprofile", false, "with --stack: save a CPU profile of the server during each run to the system temp dir")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *rate < 1 || *duration <= 0 || *duration > maxLoadDuration || *runs < 1 || *runs > maxLoadRuns {
-		return &exitError{code: 2, msg: "load needs --rate ≥ 1, --duration up to 2m and --runs from 1 to 5"}
+	if *rate < 1 || *duration <= 0 || *duration > maxLoadDuration || *runs < 1 || *runs > maxLoadRuns ||
+		*warmup < 0 || *warmup > maxLoadDuration {
+		return &exitError{code: 2, msg: "load needs --rate ≥ 1, --duration and --warmup up to 2m and --runs from 1 to 5"}
 	}
 	var pprofURL string
 	if *stack {
@@ -64,13 +66,19 @@ func runLoad(ctx context.Context, args []string, stdout io.Writer) error {
 	target := vegeta.Target{Method: http.MethodGet, URL: strings.TrimRight(*server, "/") + "/v1/submissions/" + url.PathEscape(*id),
 		Header: http.Header{"Authorization": {"Bearer " + *token}}}
 	fmt.Fprintf(stdout, "offering %d requests/s for %s to GET %s, %d run(s)\n", *rate, *duration, target.URL, *runs)
+	if *warmup > 0 {
+		fmt.Fprintf(stdout, "each run starts with %s at the same rate that is not counted\n", *warmup)
+	}
 	for run := 1; run <= *runs; run++ {
 		var prof chan string
 		if *profile && pprofURL != "" {
 			prof = make(chan string, 1)
-			go func() { prof <- saveProfile(ctx, pprofURL, *duration-time.Second) }()
+			go func() {
+				time.Sleep(*warmup)
+				prof <- saveProfile(ctx, pprofURL, *duration-time.Second)
+			}()
 		}
-		m := attack(ctx, target, *rate, *duration)
+		m := attack(ctx, target, *rate, *warmup, *duration)
 		printLoad(stdout, run, *rate, m)
 		if prof != nil {
 			fmt.Fprintf(stdout, "  cpu profile of the server: %s\n", <-prof)
@@ -82,12 +90,16 @@ func runLoad(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// attack offers rate requests per second for d and gathers the answers.
-func attack(ctx context.Context, target vegeta.Target, rate int, d time.Duration) *vegeta.Metrics {
+// attack offers rate requests per second for warmup and then d, and
+// gathers the answers to the requests sent after the warm-up: in the
+// warm-up the generator opens its connections, which would otherwise show
+// as the server's latency.
+func attack(ctx context.Context, target vegeta.Target, rate int, warmup, d time.Duration) *vegeta.Metrics {
 	a := vegeta.NewAttacker(vegeta.Timeout(5*time.Second), vegeta.KeepAlive(true),
 		vegeta.Workers(uint64(max(10, rate/100))), vegeta.Connections(1000))
 	var m vegeta.Metrics
-	results := a.Attack(vegeta.NewStaticTargeter(target), vegeta.Rate{Freq: rate, Per: time.Second}, d, "load")
+	counted := time.Now().Add(warmup)
+	results := a.Attack(vegeta.NewStaticTargeter(target), vegeta.Rate{Freq: rate, Per: time.Second}, warmup+d, "load")
 	for {
 		select {
 		case <-ctx.Done():
@@ -97,11 +109,15 @@ func attack(ctx context.Context, target vegeta.Target, rate int, d time.Duration
 				m.Close()
 				return &m
 			}
-			m.Add(r)
+			if !r.Timestamp.Before(counted) {
+				m.Add(r)
+			}
 			continue
 		}
 		for r := range results {
-			m.Add(r)
+			if !r.Timestamp.Before(counted) {
+				m.Add(r)
+			}
 		}
 		m.Close()
 		return &m

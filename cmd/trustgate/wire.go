@@ -34,6 +34,7 @@ import (
 type services struct {
 	cfg      config.Config
 	store    *store.Store
+	details  *store.DetailCache // nil until an API is served
 	temporal client.Client
 	blobs    *blob.Bucket
 	policies *activities.StoredPolicies
@@ -134,6 +135,24 @@ func temporalTLS(cfg config.Config) (*tls.Config, error) {
 	return c, nil
 }
 
+// listenForChanges gives the API a cache of submission details that
+// listens for their changes until ctx ends (unless the cache is off).
+func (s *services) listenForChanges(ctx context.Context) {
+	if s.cfg.SubmissionCacheBytes <= 0 || s.details != nil {
+		return
+	}
+	s.details = store.NewDetailCache(s.store, s.cfg.SubmissionCacheBytes)
+	memory, database := metrics.SubmissionReads.WithLabelValues("memory"), metrics.SubmissionReads.WithLabelValues("database")
+	s.details.OnRead = func(fromMemory bool) {
+		if fromMemory {
+			memory.Inc()
+		} else {
+			database.Inc()
+		}
+	}
+	go func() { _ = s.details.Listen(ctx) }()
+}
+
 // startDispatcher delivers webhooks from the outbox until ctx ends.
 func (s *services) startDispatcher(ctx context.Context) {
 	d := &webhooks.Dispatcher{Store: s.store, AllowLoopback: s.cfg.WebhookAllowLoopback, Every: 200 * time.Millisecond}
@@ -156,7 +175,8 @@ func (s *services) newWorker() worker.Worker {
 
 func (s *services) newServer() *server.Server {
 	return &server.Server{
-		Store: s.store, Temporal: s.temporal, Blobs: s.blobs, TaskQueue: s.cfg.TemporalTaskQueue,
+		Details: s.details,
+		Store:   s.store, Temporal: s.temporal, Blobs: s.blobs, TaskQueue: s.cfg.TemporalTaskQueue,
 		TemporalUIURL: s.cfg.TemporalUIURL, Namespace: s.cfg.TemporalNamespace,
 		MaxPackageBytes:      s.cfg.MaxPackageBytes,
 		DailyQuota:           s.cfg.DailyQuota,
@@ -171,8 +191,10 @@ func (s *services) newServer() *server.Server {
 }
 
 // newHandler is the API with the console in front of it: the console's
-// pages at /, everything else to the API.
-func (s *services) newHandler() http.Handler {
+// pages at /, everything else to the API. Its cache of submission details
+// listens for changes until ctx ends.
+func (s *services) newHandler(ctx context.Context) http.Handler {
+	s.listenForChanges(ctx)
 	return console.New(s.newServer().Handler(), console.Config{
 		Key: []byte(s.cfg.SessionKey), Dev: s.cfg.Dev, Blobs: s.blobs, MaxPackageBytes: s.cfg.MaxPackageBytes,
 	})
@@ -216,7 +238,7 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 2)
-	go func() { errc <- serveHTTP(ctx, s.cfg.HTTPAddr, s.newHandler()) }()
+	go func() { errc <- serveHTTP(ctx, s.cfg.HTTPAddr, s.newHandler(ctx)) }()
 	go func() { errc <- s.serveMetrics(ctx, false) }()
 	err = <-errc // the first to end ends both
 	cancel()

@@ -20,7 +20,10 @@ type Config struct {
 	DatabaseOwnerURL string // DATABASE_OWNER_URL: the owner role that migrates
 	DatabaseAppRole  string // DATABASE_APP_ROLE: granted row privileges after migrating
 	// DatabasePoolMaxConns bounds the connection pool; 0 is pgx's default.
-	DatabasePoolMaxConns int    // DATABASE_POOL_MAX_CONNS
+	DatabasePoolMaxConns int // DATABASE_POOL_MAX_CONNS
+	// SubmissionCacheBytes bounds the API's memory of submission details
+	// kept between changes; 0 reads every time from the database.
+	SubmissionCacheBytes int    // TRUSTGATE_SUBMISSION_CACHE_BYTES
 	TemporalAddress      string // TEMPORAL_ADDRESS
 	TemporalNamespace    string // TEMPORAL_NAMESPACE
 	TemporalTaskQueue    string // TEMPORAL_TASK_QUEUE
@@ -71,6 +74,7 @@ var Vars = []Var{
 	{"DATABASE_OWNER_URL", "DATABASE_URL", "PostgreSQL URL of the role that owns the schema and runs migrations"},
 	{"DATABASE_APP_ROLE", "trustgate_app", "role granted row privileges after migrating (empty: grant nothing)"},
 	{"DATABASE_POOL_MAX_CONNS", "0", "most pooled PostgreSQL connections per process (0: pgx's default, the larger of 4 and the number of CPUs); an API under heavy read load wants more, e.g. 16"},
+	{"TRUSTGATE_SUBMISSION_CACHE_BYTES", "67108864", "memory each API process may use to keep submission details between changes, which PostgreSQL announces with LISTEN/NOTIFY (64 MiB; 0: read every GET /v1/submissions/{id} from the database)"},
 	{"TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port; `trustgate dev` starts a dev server when unset"},
 	{"TEMPORAL_NAMESPACE", "default", "Temporal namespace"},
 	{"TEMPORAL_TASK_QUEUE", "trustgate-submissions", "task queue of workflows and activities"},
@@ -166,10 +170,11 @@ func FromEnv() (Config, error) {
 	for _, n := range []struct {
 		name string
 		dst  *int
-	}{{"TRUSTGATE_WORKER_ACTIVITIES", &c.WorkerActivities}, {"TRUSTGATE_WORKER_WORKFLOW_TASKS", &c.WorkerWorkflowTasks}} {
+	}{{"TRUSTGATE_WORKER_ACTIVITIES", &c.WorkerActivities}, {"TRUSTGATE_WORKER_WORKFLOW_TASKS", &c.WorkerWorkflowTasks},
+		{"TRUSTGATE_SUBMISSION_CACHE_BYTES", &c.SubmissionCacheBytes}} {
 		v, err := strconv.Atoi(get(n.name))
 		if err != nil || v < 0 {
-			return c, fmt.Errorf("%s: want a number (0 for the default), got %q", n.name, get(n.name))
+			return c, fmt.Errorf("%s: want a whole number (0: see the README), got %q", n.name, get(n.name))
 		}
 		*n.dst = v
 	}

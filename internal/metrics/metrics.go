@@ -27,6 +27,13 @@ var (
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
 	}, []string{"method", "route", "status"})
 
+	// SubmissionReads counts GET /v1/submissions/{id} reads by where the
+	// answer came from: "memory" (the API's cache) or "database".
+	SubmissionReads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "trustgate_submission_reads_total",
+		Help: "Submission detail reads, by source: memory (kept since the last change) or database.",
+	}, []string{"source"})
+
 	// SLAEscalations counts review tasks escalated to the senior queue
 	// because nobody decided them by their deadline.
 	SLAEscalations = prometheus.NewCounter(prometheus.CounterOpts{
@@ -61,7 +68,7 @@ var (
 )
 
 func init() {
-	Registry.MustRegister(HTTPDuration, SLAEscalations, QADecisions, PolicyEvaluation, ScanDuration, ScanBytes,
+	Registry.MustRegister(HTTPDuration, SubmissionReads, SLAEscalations, QADecisions, PolicyEvaluation, ScanDuration, ScanBytes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
 

@@ -239,6 +239,13 @@ type SubmissionDetail struct {
 // in one round trip: it is the API's hottest read, and three queries cost
 // three waits for a pooled connection and for the database.
 func (s *Store) GetSubmissionDetail(ctx context.Context, id string) (SubmissionDetail, error) {
+	d, _, err := s.submissionDetail(ctx, id)
+	return d, err
+}
+
+// submissionDetail is GetSubmissionDetail that also says how many bytes of
+// timeline and findings it read, which DetailCache counts against its bound.
+func (s *Store) submissionDetail(ctx context.Context, id string) (SubmissionDetail, int, error) {
 	var d SubmissionDetail
 	var timeline, findings []byte
 	err := s.pool.QueryRow(ctx, `SELECT `+submissionColumns+`,
@@ -252,18 +259,18 @@ func (s *Store) GetSubmissionDetail(ctx context.Context, id string) (SubmissionD
 		&d.PackageBytes, &d.State, &d.Outcome, &d.Reasons, &d.PolicyVersion, &d.PolicyHash,
 		&d.Failure, &d.CreatedAt, &d.UpdatedAt, &d.DecidedAt, &timeline, &findings)
 	if err != nil {
-		return SubmissionDetail{}, notFound(err, "get submission "+id)
+		return SubmissionDetail{}, 0, notFound(err, "get submission "+id)
 	}
 	if err := json.Unmarshal(timeline, &d.Timeline); err != nil {
-		return SubmissionDetail{}, fmt.Errorf("decode timeline of %s: %w", id, err)
+		return SubmissionDetail{}, 0, fmt.Errorf("decode timeline of %s: %w", id, err)
 	}
 	for i := range d.Timeline {
 		d.Timeline[i].At = d.Timeline[i].At.Local() // as pgx gives times, so answers read the same
 	}
 	if err := json.Unmarshal(findings, &d.Findings); err != nil {
-		return SubmissionDetail{}, fmt.Errorf("decode findings of %s: %w", id, err)
+		return SubmissionDetail{}, 0, fmt.Errorf("decode findings of %s: %w", id, err)
 	}
-	return d, nil
+	return d, 1024 + len(timeline) + len(findings) + len(d.Reasons) + len(d.Notes), nil
 }
 
 // SubmissionFilter selects submissions for a list; empty fields match all.
