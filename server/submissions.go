@@ -11,6 +11,7 @@ import (
 
 	"trustgate/internal/store"
 	"trustgate/internal/submission"
+	"trustgate/policies"
 )
 
 // submissionView is a submission as the API shows it: the row, the
@@ -76,11 +77,16 @@ func (s *Server) loadVisible(c *gin.Context) (store.Submission, error) {
 }
 
 func (s *Server) getSubmission(c *gin.Context) {
-	get := s.Store.GetSubmissionDetail
+	var (
+		d    store.SubmissionDetail
+		memo *store.Memo
+		err  error
+	)
 	if s.Details != nil {
-		get = s.Details.Get
+		d, memo, err = s.Details.GetWithMemo(c.Request.Context(), c.Param("id"))
+	} else {
+		d, err = s.Store.GetSubmissionDetail(c.Request.Context(), c.Param("id"))
 	}
-	d, err := get(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		fail(c, err)
 		return
@@ -89,7 +95,33 @@ func (s *Server) getSubmission(c *gin.Context) {
 		fail(c, fmt.Errorf("submission %s: %w", d.ID, store.ErrNotFound))
 		return
 	}
-	s.renderDetail(c, d)
+	// What a developer sees of a submission that is not queued for review
+	// is the same until it changes, in each language: it is rendered once
+	// per change. Staff see tasks, and a queued submission its moving
+	// place in the queue, so those are rendered every time.
+	if caller(c).Role != RoleDeveloper || inQueue(d.State) {
+		s.renderDetail(c, d)
+		return
+	}
+	lang := policies.PreferredLanguage(c.GetHeader("Accept-Language"))
+	body, ok := memo.Load(lang)
+	if !ok {
+		v, err := s.detailView(c, d)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if body, err = json.Marshal(v); err != nil {
+			fail(c, fmt.Errorf("render submission %s: %w", d.ID, err))
+			return
+		}
+		memo.Store(lang, body)
+	}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+}
+
+func inQueue(st submission.State) bool {
+	return st == submission.InReview || st == submission.Appealed
 }
 
 // renderSubmission answers with a submission in full, reading its timeline
@@ -113,6 +145,15 @@ func (s *Server) renderSubmission(c *gin.Context, sub store.Submission) {
 // where it stands in its review queue, and for staff its review tasks and
 // a link to its workflow.
 func (s *Server) renderDetail(c *gin.Context, d store.SubmissionDetail) {
+	v, err := s.detailView(c, d)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) detailView(c *gin.Context, d store.SubmissionDetail) (submissionView, error) {
 	ctx := c.Request.Context()
 	sub := d.Submission
 	v := s.view(sub)
@@ -120,12 +161,10 @@ func (s *Server) renderDetail(c *gin.Context, d store.SubmissionDetail) {
 		v.Decision.Reasons = localized(v.Decision.Reasons, c.GetHeader("Accept-Language"))
 	}
 	v.Timeline, v.Findings = d.Timeline, d.Findings
-	var err error
-	if sub.State == submission.InReview || sub.State == submission.Appealed {
+	if inQueue(sub.State) {
 		q, ok, err := s.Store.EstimateQueue(ctx, sub.ID)
 		if err != nil {
-			fail(c, err)
-			return
+			return v, err
 		}
 		if ok {
 			pos := q.Position
@@ -134,16 +173,16 @@ func (s *Server) renderDetail(c *gin.Context, d store.SubmissionDetail) {
 		}
 	}
 	if caller(c).Role != RoleDeveloper {
+		var err error
 		if v.Tasks, err = s.Store.TasksOf(ctx, sub.ID); err != nil {
-			fail(c, err)
-			return
+			return v, err
 		}
 		if s.TemporalUIURL != "" {
 			v.WorkflowURL = fmt.Sprintf("%s/namespaces/%s/workflows/%s", s.TemporalUIURL,
 				url.PathEscape(s.Namespace), url.PathEscape(sub.ID))
 		}
 	}
-	c.JSON(http.StatusOK, v)
+	return v, nil
 }
 
 func (s *Server) listSubmissions(c *gin.Context) {

@@ -231,6 +231,16 @@ func TestSubmissionsEndToEnd(t *testing.T) {
 		var zh submissionAnswer
 		s.call(t, "GET", "/v1/submissions/"+sub.ID, zhao, nil, http.Header{"Accept-Language": {"zh-CN,zh;q=0.9"}}, &zh)
 		require.Contains(t, zh.Decision.Reasons[0].Message, "实名", "reasons in the developer's language")
+		// Answers are rendered once per change and language: each reader
+		// still gets their own language.
+		for range 2 {
+			var en, again submissionAnswer
+			s.call(t, "GET", "/v1/submissions/"+sub.ID, zhao, nil, http.Header{"Accept-Language": {"en-GB"}}, &en)
+			require.NotContains(t, en.Decision.Reasons[0].Message, "实名")
+			require.Equal(t, sub.Decision.Reasons[0].Message, en.Decision.Reasons[0].Message)
+			s.call(t, "GET", "/v1/submissions/"+sub.ID, zhao, nil, http.Header{"Accept-Language": {"zh-Hans"}}, &again)
+			require.Equal(t, zh.Decision.Reasons, again.Decision.Reasons)
+		}
 
 		resp = s.call(t, "GET", "/v1/submissions/"+sub.ID+"/evaluation", zhao, nil, nil, nil)
 		require.Equal(t, http.StatusForbidden, resp.StatusCode, "developers never see the raw decision input")

@@ -53,8 +53,34 @@ type DetailCache struct {
 
 type cachedDetail struct {
 	detail  SubmissionDetail
+	memo    *Memo
 	size    int
 	expires time.Time
+}
+
+// Memo holds what a caller derives from one kept detail, such as the
+// answer rendered in one language; it is dropped with the detail when the
+// submission changes. A nil Memo (a detail read from the database and not
+// kept) keeps nothing.
+type Memo struct{ m sync.Map }
+
+// Load returns what was stored under key.
+func (m *Memo) Load(key string) ([]byte, bool) {
+	if m == nil {
+		return nil, false
+	}
+	v, ok := m.m.Load(key)
+	if !ok {
+		return nil, false
+	}
+	return v.([]byte), true
+}
+
+// Store keeps b under key; b must not be changed afterwards.
+func (m *Memo) Store(key string, b []byte) {
+	if m != nil {
+		m.m.Store(key, b)
+	}
 }
 
 // ListenerName is the application_name of a cache's listening connection.
@@ -74,9 +100,17 @@ func NewDetailCache(s *Store, maxBytes int) *DetailCache {
 // Get returns a submission's detail, from memory when it is there and its
 // submission has not changed since.
 func (c *DetailCache) Get(ctx context.Context, id string) (SubmissionDetail, error) {
+	d, _, err := c.GetWithMemo(ctx, id)
+	return d, err
+}
+
+// GetWithMemo is Get with the memo of the kept detail, nil when the detail
+// was not kept.
+func (c *DetailCache) GetWithMemo(ctx context.Context, id string) (SubmissionDetail, *Memo, error) {
 	if !c.listening.Load() {
 		c.counted(false)
-		return c.store.GetSubmissionDetail(ctx, id)
+		d, err := c.store.GetSubmissionDetail(ctx, id)
+		return d, nil, err
 	}
 	c.mu.Lock()
 	e, ok := c.entries[id]
@@ -88,14 +122,13 @@ func (c *DetailCache) Get(ctx context.Context, id string) (SubmissionDetail, err
 	c.mu.Unlock()
 	c.counted(ok)
 	if ok {
-		return e.detail, nil
+		return e.detail, e.memo, nil
 	}
 	d, size, err := c.store.submissionDetail(ctx, id)
 	if err != nil {
-		return d, err
+		return d, nil, err
 	}
-	c.keep(id, d, size, epoch)
-	return d, nil
+	return d, c.keep(id, d, size, epoch), nil
 }
 
 func (c *DetailCache) counted(fromMemory bool) {
@@ -112,11 +145,15 @@ func (c *DetailCache) counted(fromMemory bool) {
 // Stats reports reads answered from memory and from the database.
 func (c *DetailCache) Stats() (hits, misses uint64) { return c.hits.Load(), c.misses.Load() }
 
-func (c *DetailCache) keep(id string, d SubmissionDetail, size int, epoch uint64) {
+// keep keeps d unless a change may have been announced since the read
+// began, and returns its memo (nil when not kept).
+func (c *DetailCache) keep(id string, d SubmissionDetail, size int, epoch uint64) *Memo {
+	// The memo's answers (one per language) take about as much again.
+	size *= 3
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.listening.Load() || c.epoch != epoch || size > c.maxBytes/8 {
-		return
+		return nil
 	}
 	if old, ok := c.entries[id]; ok {
 		c.bytes -= old.size
@@ -130,8 +167,10 @@ func (c *DetailCache) keep(id string, d SubmissionDetail, size int, epoch uint64
 		}
 		c.dropLocked(id)
 	}
-	c.entries[id] = cachedDetail{detail: d, size: size, expires: time.Now().Add(c.maxAge)}
+	e := cachedDetail{detail: d, memo: &Memo{}, size: size, expires: time.Now().Add(c.maxAge)}
+	c.entries[id] = e
 	c.bytes += size
+	return e.memo
 }
 
 func (c *DetailCache) dropLocked(id string) {
