@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,8 +91,9 @@ func processCPU() time.Duration {
 // procCPU is the CPU time of the processes that match, read from
 // /proc/PID/stat: utime and stime, plus cutime and cstime (children that
 // ended, such as PostgreSQL backends of closed connections). With
-// children, the processes whose parent matched count too.
-func procCPU(match func(cmdline string) bool, children bool) (time.Duration, bool) {
+// children, the processes whose parent matched count too; pids match
+// whatever their command line.
+func procCPU(match func(cmdline string) bool, children bool, pids ...int) (time.Duration, bool) {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return 0, false
@@ -125,7 +127,7 @@ func procCPU(match func(cmdline string) bool, children bool) (time.Duration, boo
 		}
 		stats[pid] = stat{ppid, ticks}
 		cmd, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if match(strings.ReplaceAll(string(cmd), "\x00", " ")) {
+		if match(strings.ReplaceAll(string(cmd), "\x00", " ")) || slices.Contains(pids, pid) {
 			roots[pid] = true
 		}
 	}

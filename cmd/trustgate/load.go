@@ -49,6 +49,7 @@ func runLoad(ctx context.Context, args []string, stdout io.Writer) error {
 		return &exitError{code: 2, msg: "load needs --rate ≥ 1, --duration and --warmup up to 2m and --runs from 1 to 5"}
 	}
 	var pprofURL string
+	serverPID := 0 // the stack's own server, whose CPU is reported
 	if *stack {
 		st, err := startLoadStack(ctx, stdout)
 		if err != nil {
@@ -56,6 +57,7 @@ func runLoad(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		defer st.stop(stdout)
 		*server, *token, *id, pprofURL = st.api, st.token, st.submission, st.pprof
+		serverPID = st.cmd.Process.Pid
 	}
 	if *id == "" || *token == "" {
 		return &exitError{code: 2, msg: "load needs --stack, or --server, --token and --submission"}
@@ -78,8 +80,13 @@ func runLoad(ctx context.Context, args []string, stdout io.Writer) error {
 				prof <- saveProfile(ctx, pprofURL, *duration-time.Second)
 			}()
 		}
-		m := attack(ctx, target, *rate, *warmup, *duration)
+		before := cpuNow(serverPID)
+		m, sent := attack(ctx, target, *rate, *warmup, *duration)
 		printLoad(stdout, run, *rate, m)
+		printCPU(stdout, before, cpuNow(serverPID), sent)
+		if pprofURL != "" {
+			fmt.Fprintf(stdout, "  submission reads so far: %s\n", readSources(ctx, pprofURL))
+		}
 		if prof != nil {
 			fmt.Fprintf(stdout, "  cpu profile of the server: %s\n", <-prof)
 		}
@@ -94,9 +101,12 @@ func runLoad(ctx context.Context, args []string, stdout io.Writer) error {
 // gathers the answers to the requests sent after the warm-up: in the
 // warm-up the generator opens its connections, which would otherwise show
 // as the server's latency.
-func attack(ctx context.Context, target vegeta.Target, rate int, warmup, d time.Duration) *vegeta.Metrics {
+func attack(ctx context.Context, target vegeta.Target, rate int, warmup, d time.Duration) (_ *vegeta.Metrics, sent int) {
 	a := vegeta.NewAttacker(vegeta.Timeout(5*time.Second), vegeta.KeepAlive(true),
-		vegeta.Workers(uint64(max(10, rate/100))), vegeta.Connections(1000))
+		vegeta.Workers(uint64(max(10, rate/100))), vegeta.Connections(1000),
+		// Answers are read whole and thrown away, not kept: the generator
+		// shares the machine with the server it measures.
+		vegeta.MaxBody(0))
 	var m vegeta.Metrics
 	counted := time.Now().Add(warmup)
 	results := a.Attack(vegeta.NewStaticTargeter(target), vegeta.Rate{Freq: rate, Per: time.Second}, warmup+d, "load")
@@ -107,20 +117,22 @@ func attack(ctx context.Context, target vegeta.Target, rate int, warmup, d time.
 		case r, ok := <-results:
 			if !ok {
 				m.Close()
-				return &m
+				return &m, sent
 			}
+			sent++
 			if !r.Timestamp.Before(counted) {
 				m.Add(r)
 			}
 			continue
 		}
 		for r := range results {
+			sent++
 			if !r.Timestamp.Before(counted) {
 				m.Add(r)
 			}
 		}
 		m.Close()
-		return &m
+		return &m, sent
 	}
 }
 
