@@ -112,15 +112,32 @@ func sign(i int) int {
 
 func TestSimpleSprintfIsFmts(t *testing.T) {
 	t.Parallel()
-	formats := []string{"", "plain", "%s", "%v", "%d", "%%", "100%", "%s at %s:%v needs %d", "%q", "%5d", "%-s", "a%", "%s %s", "%v%v%v"}
-	argLists := [][]any{{}, {"x"}, {int64(7)}, {"a", "b"}, {"a", int64(-3)}, {int64(1), "b", int64(2)}, {"p", "f.js", int64(12), int64(3)}}
+	formats := []string{"", "plain", "%s", "%v", "%d", "%%", "100%", "%s at %s:%v needs %d", "%q", "%5d", "%-s", "a%", "%s %s", "%v%v%v",
+		"%v %v %v %v %v %v %v %v %v %v"}
+	ten := make([]Value, 10)
+	for i := range ten {
+		ten[i] = Int(-1 << (6 * i))
+	}
+	argLists := [][]Value{{}, {String("x")}, {Int(7)}, {String("a"), String("b")}, {String("a"), Int(-3)},
+		{Int(1), String("b"), Int(2)}, {String("p"), String("f.js"), Int(12), Int(3)}, {Num("1.5")}, {Bool(true)}, ten}
 	for _, f := range formats {
 		for _, args := range argLists {
 			got, ok := simpleSprintf(f, args)
 			if !ok {
 				continue
 			}
-			if want := fmt.Sprintf(f, args...); got != want {
+			goArgs := make([]any, len(args))
+			for i, a := range args {
+				switch v := a.(type) {
+				case String:
+					goArgs[i] = string(v)
+				case Int:
+					goArgs[i] = int64(v)
+				default:
+					t.Fatalf("simpleSprintf(%q, %v) formatted a %T", f, args, a)
+				}
+			}
+			if want := fmt.Sprintf(f, goArgs...); got != want {
 				t.Errorf("simpleSprintf(%q, %v) = %q, fmt says %q", f, args, got, want)
 			}
 		}
