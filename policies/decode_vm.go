@@ -34,14 +34,14 @@ func readPlanDecision(v vm.Value) (Decision, error) {
 	}
 	r := planFields{obj: obj}
 	d := Decision{
-		Outcome:           r.str("outcome"),
-		Queue:             r.str("queue"),
-		Priority:          r.str("priority"),
-		ApprovalsRequired: r.int("approvals_required"),
-		SLAHours:          r.int("sla_hours"),
+		Outcome:           r.str(vm.String("outcome")),
+		Queue:             r.str(vm.String("queue")),
+		Priority:          r.str(vm.String("priority")),
+		ApprovalsRequired: r.int(vm.String("approvals_required")),
+		SLAHours:          r.int(vm.String("sla_hours")),
 	}
 	var err error
-	d.Reasons, err = readPlanReasons(r.get("reasons"))
+	d.Reasons, err = readPlanReasons(r.get(vm.String("reasons")))
 	return d, errors.Join(r.err, err)
 }
 
@@ -72,10 +72,10 @@ func readPlanReasons(v vm.Value) ([]Reason, error) {
 		}
 		r := planFields{obj: obj}
 		s := sortablePlanReason{
-			reason: Reason{Code: r.str("code"), Message: r.str("message"), Remediation: r.str("remediation")},
+			reason: Reason{Code: r.str(vm.String("code")), Message: r.str(vm.String("message")), Remediation: r.str(vm.String("remediation"))},
 			whole:  obj,
 		}
-		if ev := r.get("evidence"); ev != nil {
+		if ev := r.get(vm.String("evidence")); ev != nil {
 			evObj, ok := ev.(*vm.Object)
 			if !ok {
 				return nil, fmt.Errorf("reason %d: evidence is %s, not an object", i, ast.ValueName(vm.ToAST(ev)))
@@ -123,9 +123,12 @@ type planFields struct {
 	err error
 }
 
-func (f *planFields) get(key string) vm.Value { return f.obj.Get(vm.String(key)) }
+// Keys are values, not strings: callers pass constants, which become values
+// without an allocation, where a string converted here would take one per
+// field of every reason.
+func (f *planFields) get(key vm.Value) vm.Value { return f.obj.Get(key) }
 
-func (f *planFields) str(key string) string {
+func (f *planFields) str(key vm.Value) string {
 	v := f.get(key)
 	if v == nil {
 		return ""
@@ -137,7 +140,7 @@ func (f *planFields) str(key string) string {
 	return string(s)
 }
 
-func (f *planFields) int(key string) int {
+func (f *planFields) int(key vm.Value) int {
 	switch n := f.get(key).(type) {
 	case nil:
 		return 0
@@ -155,7 +158,7 @@ func (f *planFields) int(key string) int {
 	}
 }
 
-func (f *planFields) fail(key, want string, got vm.Value) {
+func (f *planFields) fail(key vm.Value, want string, got vm.Value) {
 	if f.err == nil {
 		f.err = fmt.Errorf("%s is %s, not %s", key, vm.ToAST(got), want)
 	}
