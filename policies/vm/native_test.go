@@ -143,3 +143,36 @@ func TestSimpleSprintfIsFmts(t *testing.T) {
 		}
 	}
 }
+
+// A set past a few elements finds them by hash; objects whose keys swap
+// values hash alike, so this set's index has chains of collisions to walk.
+func TestSetsKeepEachElementOnceThroughCollisions(t *testing.T) {
+	t.Parallel()
+	s := NewSet()
+	var want []Value
+	for range 2 {
+		for i := range 6 {
+			for j := range 6 {
+				v := NewObject([]Value{String("k"), String("j")}, []Value{Int(i), Int(j)})
+				if !s.Contains(v) {
+					want = append(want, v)
+				}
+				s.Add(v)
+			}
+		}
+		s.Add(Int(1))
+		s.Add(Num("1.0"))
+	}
+	want = append(want, Int(1))
+	if s.Len() != len(want) {
+		t.Fatalf("the set holds %d elements, want %d", s.Len(), len(want))
+	}
+	for _, v := range want {
+		if !s.Contains(v) {
+			t.Errorf("the set lost %v", ToAST(v))
+		}
+	}
+	if s.Contains(NewObject([]Value{String("k"), String("j")}, []Value{Int(6), Int(0)})) {
+		t.Error("the set holds an object never added")
+	}
+}

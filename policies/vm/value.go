@@ -42,10 +42,14 @@ type (
 		sorted     []int            // key order for iteration, nil until needed
 		byHash     map[uint64][]int // key index, once there are more than a few keys
 	}
-	// Set keeps its elements once each; past a few, found by hash.
+	// Set keeps its elements once each; past a few, found by hash. The
+	// index maps a hash to its last element plus one, and same points each
+	// element to the one before it with the same hash (or -1), so that
+	// adding an element grows two slices and a map, not a slice per hash.
 	Set struct {
 		elems  []Value
-		byHash map[uint64][]int
+		byHash map[uint64]int
+		same   []int
 		sorted []Value
 	}
 )
@@ -168,39 +172,61 @@ func (s *Set) Len() int { return len(s.elems) }
 
 // Add adds v unless the set holds it.
 func (s *Set) Add(v Value) {
-	if s.Contains(v) {
+	if len(s.elems) < small {
+		if !s.containsSmall(v) {
+			s.elems, s.sorted = append(s.elems, v), nil
+		}
+		return
+	}
+	s.index()
+	h := hash(v)
+	if s.find(h, v) {
 		return
 	}
 	s.elems, s.sorted = append(s.elems, v), nil
-	if s.byHash != nil {
-		h := hash(v)
-		s.byHash[h] = append(s.byHash[h], len(s.elems)-1)
-	}
+	s.same = append(s.same, s.byHash[h]-1)
+	s.byHash[h] = len(s.elems)
 }
 
 // Contains reports whether the set holds v.
 func (s *Set) Contains(v Value) bool {
 	if len(s.elems) <= small {
-		for _, e := range s.elems {
-			if compare(e, v) == 0 {
-				return true
-			}
-		}
-		return false
+		return s.containsSmall(v)
 	}
-	if s.byHash == nil {
-		s.byHash = make(map[uint64][]int, len(s.elems))
-		for i, e := range s.elems {
-			h := hash(e)
-			s.byHash[h] = append(s.byHash[h], i)
+	s.index()
+	return s.find(hash(v), v)
+}
+
+func (s *Set) containsSmall(v Value) bool {
+	for _, e := range s.elems {
+		if compare(e, v) == 0 {
+			return true
 		}
 	}
-	for _, i := range s.byHash[hash(v)] {
+	return false
+}
+
+func (s *Set) find(h uint64, v Value) bool {
+	for i := s.byHash[h] - 1; i >= 0; i = s.same[i] {
 		if compare(s.elems[i], v) == 0 {
 			return true
 		}
 	}
 	return false
+}
+
+// index builds the hash index once the set is past a few elements.
+func (s *Set) index() {
+	if s.byHash != nil {
+		return
+	}
+	s.byHash = make(map[uint64]int, 2*len(s.elems))
+	s.same = make([]int, len(s.elems), 2*len(s.elems))
+	for i, e := range s.elems {
+		h := hash(e)
+		s.same[i] = s.byHash[h] - 1
+		s.byHash[h] = i + 1
+	}
 }
 
 // Sorted is the elements in OPA's order; do not change it.
