@@ -98,6 +98,7 @@ type (
 	resultAddStmt struct{ value int }
 	objectLiteral struct {
 		keys   []Value
+		order  []int // of the keys, sorted once here
 		values []operand
 		dst    int
 	}
@@ -290,6 +291,7 @@ func fuseLiterals(stmts []any) []any {
 			out = append(out, makeObjectStmt{dst: dst})
 		case o.obj != nil:
 			o.obj.keys = slices.Clip(o.obj.keys)
+			o.obj.order = (&Object{keys: o.obj.keys}).order()
 			out = append(out, o.obj)
 		case len(o.arr.values) == 0:
 			out = append(out, makeArrayStmt{dst: dst})

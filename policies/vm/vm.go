@@ -128,6 +128,7 @@ type machine struct {
 	out      *ast.Term
 	onOutput func(*ast.Term) error
 	steps    int
+	slab     slab
 }
 
 func (m *machine) reset() {
@@ -262,27 +263,34 @@ func (m *machine) run(stmts []any, locals []Value) (int, error) {
 		case constStmt:
 			locals[s.dst] = s.value
 		case *objectLiteral:
-			// The literal's keys are shared by every object it makes: they
-			// have no spare capacity, so an insert copies them first.
-			vals := make([]Value, len(s.keys))
+			// The literal's keys and their order are shared by every object
+			// it makes: the keys have no spare capacity, so an insert copies
+			// them first, and an insert replaces the order, never edits it.
+			vals := m.slab.values(len(s.keys))
 			for i, k := range s.keys {
 				if vals[i] = read(s.values[i], locals); vals[i] == nil {
 					return 0, fmt.Errorf("object literal: value of %v is undefined", k)
 				}
 			}
-			locals[s.dst] = &Object{keys: s.keys, vals: vals}
+			o := m.slab.object()
+			o.keys, o.vals, o.sorted = s.keys, vals, s.order
+			locals[s.dst] = o
 		case *arrayLiteral:
-			elems := make([]Value, len(s.values))
+			elems := m.slab.values(len(s.values))
 			for i, o := range s.values {
 				if elems[i] = read(o, locals); elems[i] == nil {
 					return 0, fmt.Errorf("array literal: element %d is undefined", i)
 				}
 			}
-			locals[s.dst] = &Array{elems: elems}
+			a := m.slab.array()
+			a.elems = elems
+			locals[s.dst] = a
 		case makeObjectStmt:
-			locals[s.dst] = &Object{}
+			locals[s.dst] = m.slab.object()
 		case makeArrayStmt:
-			locals[s.dst] = &Array{elems: make([]Value, 0, s.capacity)}
+			a := m.slab.array()
+			a.elems = make([]Value, 0, s.capacity)
+			locals[s.dst] = a
 		case makeSetStmt:
 			locals[s.dst] = NewSet()
 		case *objectInsertStmt:
