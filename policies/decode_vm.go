@@ -60,7 +60,9 @@ func readPlanReasons(v vm.Value) ([]Reason, error) {
 			items[i] = v.Elem(i)
 		}
 	case *vm.Set:
-		items = v.Sorted()
+		// In any order: the sort below tells any two apart, since a set
+		// holds no two reasons alike.
+		items = v.Elems()
 	default:
 		return nil, fmt.Errorf("reasons is %s, not an array or a set", ast.ValueName(vm.ToAST(v)))
 	}
@@ -165,14 +167,16 @@ func (f *planFields) fail(key vm.Value, want string, got vm.Value) {
 }
 
 // planToGo is toGo for the machine's values.
-func planToGo(v vm.Value) any {
-	switch v := v.(type) {
+func planToGo(val vm.Value) any {
+	// A string shares the machine's copy rather than making one of its own.
+	if s, ok := vm.GoString(val); ok {
+		return s
+	}
+	switch v := val.(type) {
 	case vm.Null:
 		return nil
 	case vm.Bool:
 		return bool(v)
-	case vm.String:
-		return string(v)
 	case vm.Int:
 		return float64(v)
 	case vm.Num:
@@ -205,5 +209,5 @@ func planToGo(v vm.Value) any {
 		})
 		return out
 	}
-	return fmt.Sprint(v)
+	return fmt.Sprint(val)
 }

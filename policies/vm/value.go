@@ -229,6 +229,10 @@ func (s *Set) index() {
 	}
 }
 
+// Elems is the elements in the order they were added, which is all a caller
+// that sorts them its own way needs; do not change it.
+func (s *Set) Elems() []Value { return s.elems }
+
 // Sorted is the elements in OPA's order; do not change it.
 func (s *Set) Sorted() []Value {
 	if s.sorted == nil || len(s.sorted) != len(s.elems) {
