@@ -184,16 +184,18 @@ var native = map[string]func(args []Value) (Value, bool){
 func simpleSprintf(format string, args []Value) (string, bool) {
 	var nums [8][20]byte // integers formatted while measuring, written after
 	size, next := 0, 0
-	for i := 0; i < len(format); i++ {
-		if format[i] != '%' {
-			size++
-			continue
+	for rest := format; ; {
+		i := strings.IndexByte(rest, '%')
+		if i < 0 {
+			size += len(rest)
+			break
 		}
-		if i+1 >= len(format) {
+		size += i
+		if i+1 >= len(rest) {
 			return "", false
 		}
-		i++
-		verb := format[i]
+		verb := rest[i+1]
+		rest = rest[i+2:]
 		if verb == '%' {
 			size++
 			continue
@@ -224,17 +226,20 @@ func simpleSprintf(format string, args []Value) (string, bool) {
 	if next != len(args) {
 		return "", false
 	}
+	// The format is known good now: copy its text between verbs whole.
 	var b strings.Builder
 	b.Grow(size)
 	next = 0
-	for i := 0; i < len(format); i++ {
-		c := format[i]
-		if c != '%' {
-			b.WriteByte(c)
-			continue
+	for rest := format; ; {
+		i := strings.IndexByte(rest, '%')
+		if i < 0 {
+			b.WriteString(rest)
+			break
 		}
-		i++
-		if format[i] == '%' {
+		b.WriteString(rest[:i])
+		verb := rest[i+1]
+		rest = rest[i+2:]
+		if verb == '%' {
 			b.WriteByte('%')
 			continue
 		}
