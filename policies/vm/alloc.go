@@ -4,28 +4,36 @@ package vm
 // from chunks: a decision builds a few objects and arrays per finding, and
 // one allocation per chunk costs a fraction of one per value.
 //
-// A slot is handed out once and never again, so values from one evaluation
-// never share a slot with another's; a machine keeps what is left of its
-// chunks for its next evaluation. A value that outlives its evaluation keeps
-// its whole chunk alive, which bounds what that costs to one chunk.
+// A chunk serves one evaluation only: the machine drops its chunks when the
+// evaluation ends. A chunk is kept alive by any value in it, and its other
+// slots keep what they point to alive; were a chunk shared by consecutive
+// evaluations, each evaluation's values would keep the one before alive,
+// and so on back. Chunks start small and double, so that a small decision
+// wastes little of its last one.
 type slab struct {
 	objs []Object
 	arrs []Array
 	vals []Value
+	// the sizes of the next chunks
+	nobjs, narrs, nvals int
 }
 
 const (
-	objChunk = 32
-	arrChunk = 32
-	valChunk = 256
+	minChunk = 8
+	maxChunk = 64
 	// bigValues is the length past which a slice is made on its own, so
 	// that one large literal does not throw away most of a chunk.
 	bigValues = 32
 )
 
+func grow(n *int, least int) int {
+	*n = min(max(2**n, least), maxChunk*least/minChunk)
+	return *n
+}
+
 func (s *slab) object() *Object {
 	if len(s.objs) == 0 {
-		s.objs = make([]Object, objChunk)
+		s.objs = make([]Object, grow(&s.nobjs, minChunk))
 	}
 	o := &s.objs[0]
 	s.objs = s.objs[1:]
@@ -34,7 +42,7 @@ func (s *slab) object() *Object {
 
 func (s *slab) array() *Array {
 	if len(s.arrs) == 0 {
-		s.arrs = make([]Array, arrChunk)
+		s.arrs = make([]Array, grow(&s.narrs, minChunk))
 	}
 	a := &s.arrs[0]
 	s.arrs = s.arrs[1:]
@@ -48,7 +56,7 @@ func (s *slab) values(n int) []Value {
 		return make([]Value, n)
 	}
 	if n > len(s.vals) {
-		s.vals = make([]Value, valChunk)
+		s.vals = make([]Value, grow(&s.nvals, 4*minChunk))
 	}
 	v := s.vals[:n:n]
 	s.vals = s.vals[n:]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -273,4 +274,42 @@ picked := data.big[input.key]
 		}
 	}
 	check(prog.data)
+}
+
+// An evaluation's values do not keep another's alive: the machine takes
+// its objects and arrays from chunks, and a chunk shared between
+// evaluations would chain each to the one before it, so that the heap grew
+// with every evaluation.
+func TestEvaluationsDoNotKeepEachOtherAlive(t *testing.T) {
+	prog, _ := build(t, `package t
+out := [{"x": x, "pair": [x, x]} | some x in input.xs]
+`, `{}`, "data.t.out")
+	xs := make([]string, 50)
+	for i := range xs {
+		xs[i] = fmt.Sprint(i)
+	}
+	in, err := FromAST(ast.MustParseTerm(`{"xs": [` + strings.Join(xs, ",") + `]}`).Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var s runtime.MemStats
+		runtime.ReadMemStats(&s)
+		return s.HeapAlloc
+	}
+	eval := func(n int) {
+		for range n {
+			if _, err := prog.Eval(context.Background(), in, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	eval(100)
+	before := heap()
+	// Each evaluation makes some 10 KB; chained, these would stay.
+	eval(3000)
+	if after := heap(); after > before+4<<20 {
+		t.Errorf("the heap grew from %d to %d bytes over 3000 evaluations", before, after)
+	}
 }
