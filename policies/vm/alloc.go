@@ -8,46 +8,18 @@ package vm
 // evaluation ends. A chunk is kept alive by any value in it, and its other
 // slots keep what they point to alive; were a chunk shared by consecutive
 // evaluations, each evaluation's values would keep the one before alive,
-// and so on back. Chunks start small and double, so that a small decision
-// wastes little of its last one.
+// and so on back. So that little of a last chunk goes unused, the first
+// chunk of an evaluation is as large as the previous evaluation needed in
+// all: a machine's decisions are mostly alike.
 type slab struct {
-	objs []Object
-	arrs []Array
-	vals []Value
-	// the sizes of the next chunks
-	nobjs, narrs, nvals int
+	objs chunk[Object]
+	arrs chunk[Array]
+	vals chunk[Value]
 }
 
-const (
-	minChunk = 8
-	maxChunk = 64
-	// bigValues is the length past which a slice is made on its own, so
-	// that one large literal does not throw away most of a chunk.
-	bigValues = 32
-)
+func (s *slab) object() *Object { return &s.objs.take(1)[0] }
 
-func grow(n *int, least int) int {
-	*n = min(max(2**n, least), maxChunk*least/minChunk)
-	return *n
-}
-
-func (s *slab) object() *Object {
-	if len(s.objs) == 0 {
-		s.objs = make([]Object, grow(&s.nobjs, minChunk))
-	}
-	o := &s.objs[0]
-	s.objs = s.objs[1:]
-	return o
-}
-
-func (s *slab) array() *Array {
-	if len(s.arrs) == 0 {
-		s.arrs = make([]Array, grow(&s.narrs, minChunk))
-	}
-	a := &s.arrs[0]
-	s.arrs = s.arrs[1:]
-	return a
-}
+func (s *slab) array() *Array { return &s.arrs.take(1)[0] }
 
 // values returns n zero values with no spare capacity: appending to them
 // copies, and never runs into the next slot.
@@ -55,10 +27,43 @@ func (s *slab) values(n int) []Value {
 	if n > bigValues {
 		return make([]Value, n)
 	}
-	if n > len(s.vals) {
-		s.vals = make([]Value, grow(&s.nvals, 4*minChunk))
+	return s.vals.take(n)
+}
+
+// reset drops the chunks at the end of an evaluation.
+func (s *slab) reset() {
+	s.objs.reset()
+	s.arrs.reset()
+	s.vals.reset()
+}
+
+const (
+	minChunk = 16
+	// maxFirst bounds the first chunk of an evaluation, which one
+	// exceptional decision must not make large for every later one.
+	maxFirst = 4096
+	// bigValues is the length past which a slice is made on its own, so
+	// that one large literal does not throw away most of a chunk.
+	bigValues = 32
+)
+
+type chunk[T any] struct {
+	free []T
+	// used is how many this evaluation took, first how many the previous
+	// one did.
+	used, first int
+}
+
+func (c *chunk[T]) take(n int) []T {
+	if n > len(c.free) {
+		c.free = make([]T, max(n, minChunk, c.first-c.used, c.used/2))
 	}
-	v := s.vals[:n:n]
-	s.vals = s.vals[n:]
+	v := c.free[:n:n]
+	c.free = c.free[n:]
+	c.used += n
 	return v
+}
+
+func (c *chunk[T]) reset() {
+	c.free, c.first, c.used = nil, min(c.used, maxFirst), 0
 }

@@ -139,7 +139,7 @@ func (m *machine) reset() {
 	clear(m.args)
 	clear(m.terms)
 	m.bctx = topdown.BuiltinContext{}
-	m.slab = slab{}
+	m.slab.reset()
 }
 
 // frame returns n fresh locals on the machine's stack; release gives them
