@@ -177,6 +177,7 @@ func prepare(p *ir.Policy, planName string) (*Program, error) {
 				}
 				fn.blocks = append(fn.blocks, pb)
 			}
+			elideCopies(fn.blocks, append([]int{fn.ret}, fn.params...)...)
 			fn.nlocals = pr.nlocals
 		}
 	}
@@ -198,6 +199,7 @@ func prepare(p *ir.Policy, planName string) (*Program, error) {
 		}
 		prog.plan = append(prog.plan, pb)
 	}
+	elideCopies(prog.plan)
 	prog.nlocals = pr.nlocals
 	return prog, nil
 }

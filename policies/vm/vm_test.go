@@ -83,6 +83,22 @@ p := x if { some x in input.xs }
 o[k] := v if { some k, v in input.pairs }
 o2 := {p[0]: p[1] | some p in input.list}
 `, `{}`, "data.t.o", []string{`{"pairs": {"a": 1}}`, `{}`}},
+	// Each value the planner copies to a variable's local is written there
+	// directly (copies.go); these bind, rebind and reread variables across
+	// loops, else chains, negation and with, so that a copy elided wrongly
+	// changes a result.
+	{"variables copied across loops, else chains and with", `package t
+f(x) := y if { y := x; y > 1 } else := z if { z := x; z < 0 } else := 0
+fs := [f(x) | some x in input.xs]
+pairs contains [k2, v2] if { some k, v in input.obj; k2 := k; v2 := v; v2 != "skip" }
+chain := [a, b, c] if { a := input.a; b := a; c := b; c == a }
+last := [w | some v in input.xs; w := v; w > 1; u := w; u < 3]
+neg if { x := input.a; not x == 2; y := x; y > 0 }
+swapped := [b, a] if { a := input.a; b := count(input.xs); c := a; d := b; c != d }
+inner := v if { v := chain with input.a as 7 }
+outer := chain
+obj := {k: v | some i, x in input.xs; k := sprintf("%d", [i]); v := x}
+`, `{}`, "data.t", []string{`{"a": 1, "xs": [3, 1, 2, -1], "obj": {"b": "x", "a": "skip", "c": "y"}}`, `{"a": 2, "xs": []}`, `{}`}},
 	{"builtin errors are errors", `package t
 t := time.parse_rfc3339_ns(input.when)
 `, `{}`, "data.t.t", []string{`{"when": "2026-01-01T00:00:00Z"}`, `{"when": "yesterday"}`, `{"when": 5}`}},
