@@ -28,9 +28,11 @@ waived_rules := {w.rule_id |
 # spellings the scan writes; a severity in another case ("Low") stays in, and
 # open_findings recognises it after lower().
 #
-# A finding without a severity would drop out of that pass. The count below
+# A finding without a severity would drop out of that pass. The check below
 # notices it, and only then are findings looked at again, so that such a
-# finding goes to review instead of silently disappearing.
+# finding goes to review instead of silently disappearing. (It looks for a
+# finding whose severity is undefined or false rather than counting those
+# that have one, which would build a list as long as the scan's.)
 possibly_open_findings := array.concat(
 	[f |
 		some f in input.findings
@@ -43,7 +45,8 @@ possibly_open_findings := array.concat(
 )
 
 unrated_findings := [f | some f in input.findings; object.get(f, "severity", null) == null] if {
-	count([true | input.findings[_].severity]) < count(input.findings)
+	some f in input.findings
+	not f.severity
 } else := []
 
 # The findings that stop or hold a submission, normalised: lower-case
