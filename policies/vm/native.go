@@ -23,8 +23,8 @@ var (
 // shapes stay OPA's. TestNativeBuiltinsAgreeWithOPA checks each against
 // OPA's on a table of operands.
 var native = map[string]func(args []Value) (Value, bool){
-	"equal": func(a []Value) (Value, bool) { return Bool(compare(a[0], a[1]) == 0), true },
-	"neq":   func(a []Value) (Value, bool) { return Bool(compare(a[0], a[1]) != 0), true },
+	"equal": func(a []Value) (Value, bool) { return Bool(equal(a[0], a[1])), true },
+	"neq":   func(a []Value) (Value, bool) { return Bool(!equal(a[0], a[1])), true },
 	"gt":    func(a []Value) (Value, bool) { return Bool(compare(a[0], a[1]) > 0), true },
 	"gte":   func(a []Value) (Value, bool) { return Bool(compare(a[0], a[1]) >= 0), true },
 	"lt":    func(a []Value) (Value, bool) { return Bool(compare(a[0], a[1]) < 0), true },
@@ -90,14 +90,14 @@ var native = map[string]func(args []Value) (Value, bool){
 			return Bool(c.Contains(a[0])), true
 		case *Array:
 			for _, e := range c.elems {
-				if compare(e, a[0]) == 0 {
+				if equal(e, a[0]) {
 					return Bool(true), true
 				}
 			}
 			return Bool(false), true
 		case *Object:
 			for _, v := range c.vals {
-				if compare(v, a[0]) == 0 {
+				if equal(v, a[0]) {
 					return Bool(true), true
 				}
 			}

@@ -75,7 +75,7 @@ func TestValuesCompareAsOPAs(t *testing.T) {
 	t.Parallel()
 	terms := []string{`null`, `false`, `true`, `-1`, `0`, `1`, `1.0`, `1.5`, `1e3`, `12345678901234567890`, `""`, `"a"`, `"b"`,
 		`[]`, `[1]`, `[1, 2]`, `["a"]`, `{}`, `{"a": 1}`, `{"a": 2}`, `{"b": 1}`, `{"a": 1, "b": 1}`, `{1: 1}`,
-		`set()`, `{1}`, `{1, 2}`, `{"a"}`, `{[1], {"x": set()}}`}
+		`set()`, `{1}`, `{1, 2}`, `{2, 1.0}`, `{1, 3}`, `{"a"}`, `{[1], {"x": set()}}`, `{[1.0], {"x": set()}}`, `[1.0, 2]`, `{"a": 1.0, "b": 1}`}
 	var vals []Value
 	for _, s := range terms {
 		v, err := FromAST(ast.MustParseTerm(s).Value)
@@ -92,6 +92,9 @@ func TestValuesCompareAsOPAs(t *testing.T) {
 			want := ast.Compare(ast.MustParseTerm(terms[i]).Value, ast.MustParseTerm(terms[j]).Value)
 			if got := Compare(a, b); sign(got) != sign(want) {
 				t.Errorf("compare(%s, %s) = %d, OPA says %d", terms[i], terms[j], got, want)
+			}
+			if equal(a, b) != (want == 0) {
+				t.Errorf("equal(%s, %s) = %v, OPA compares them %d", terms[i], terms[j], equal(a, b), want)
 			}
 			if want == 0 && hash(a) != hash(b) {
 				t.Errorf("%s and %s are equal but hash apart", terms[i], terms[j])

@@ -89,7 +89,7 @@ func (o *Object) find(key Value) int {
 	if len(o.keys) > small {
 		o.index()
 		for _, i := range o.byHash[hash(key)] {
-			if compare(o.keys[i], key) == 0 {
+			if equal(o.keys[i], key) {
 				return i
 			}
 		}
@@ -104,7 +104,7 @@ func (o *Object) find(key Value) int {
 		return -1
 	}
 	for i, k := range o.keys {
-		if compare(k, key) == 0 {
+		if equal(k, key) {
 			return i
 		}
 	}
@@ -199,7 +199,7 @@ func (s *Set) Contains(v Value) bool {
 
 func (s *Set) containsSmall(v Value) bool {
 	for _, e := range s.elems {
-		if compare(e, v) == 0 {
+		if equal(e, v) {
 			return true
 		}
 	}
@@ -208,7 +208,7 @@ func (s *Set) containsSmall(v Value) bool {
 
 func (s *Set) find(h uint64, v Value) bool {
 	for i := s.byHash[h] - 1; i >= 0; i = s.same[i] {
-		if compare(s.elems[i], v) == 0 {
+		if equal(s.elems[i], v) {
 			return true
 		}
 	}
@@ -286,6 +286,55 @@ func sortOrder(v Value) int {
 		return 8
 	}
 	panic(fmt.Sprintf("vm: not a value: %T", v))
+}
+
+// equal is compare(a, b) == 0, found without ordering anything: sets (which
+// compare sorts) by looking each element up, and any collection by its
+// length first. A decision tests its sets of reasons against the empty set.
+func equal(a, b Value) bool {
+	switch x := a.(type) {
+	case String:
+		y, ok := b.(String)
+		return ok && x == y
+	case *Array:
+		y, ok := b.(*Array)
+		if !ok || len(x.elems) != len(y.elems) {
+			return false
+		}
+		for i := range x.elems {
+			if !equal(x.elems[i], y.elems[i]) {
+				return false
+			}
+		}
+		return true
+	case *Object:
+		y, ok := b.(*Object)
+		if !ok || len(x.keys) != len(y.keys) {
+			return false
+		}
+		// Equal objects have the same keys in the same order.
+		ak, bk := x.order(), y.order()
+		for i := range ak {
+			if !equal(x.keys[ak[i]], y.keys[bk[i]]) || !equal(x.vals[ak[i]], y.vals[bk[i]]) {
+				return false
+			}
+		}
+		return true
+	case *Set:
+		y, ok := b.(*Set)
+		if !ok || len(x.elems) != len(y.elems) {
+			return false
+		}
+		// A set holds each element once, so with as many elements, each of
+		// x's in y makes the two the same.
+		for _, e := range x.elems {
+			if !y.Contains(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return compare(a, b) == 0
 }
 
 // Compare orders values as ast.Compare orders OPA's.

@@ -212,12 +212,12 @@ func (m *machine) run(stmts []any, locals []Value) (int, error) {
 			locals[s.dst] = v
 		case equalStmt:
 			a, b := read(s.a, locals), read(s.b, locals)
-			if a == nil || b == nil || compare(a, b) != 0 {
+			if a == nil || b == nil || !equal(a, b) {
 				return 0, nil
 			}
 		case notEqualStmt:
 			a, b := read(s.a, locals), read(s.b, locals)
-			if a == nil || b == nil || compare(a, b) == 0 {
+			if a == nil || b == nil || equal(a, b) {
 				return 0, nil
 			}
 		case assignStmt:
@@ -344,7 +344,7 @@ func (m *machine) run(stmts []any, locals []Value) (int, error) {
 			}
 		case *assignOnceStmt:
 			v := read(s.src, locals)
-			if old := locals[s.dst]; old != nil && compare(old, v) != 0 {
+			if old := locals[s.dst]; old != nil && !equal(old, v) {
 				return 0, conflict(s.loc, fmt.Sprintf("complete rules must not produce multiple outputs: conflicting values %v and %v", ToAST(old), ToAST(v)))
 			}
 			locals[s.dst] = v
@@ -655,7 +655,7 @@ func insert(s *objectInsertStmt, locals []Value) error {
 	}
 	k, v := read(s.key, locals), read(s.value, locals)
 	if s.once {
-		if old := obj.Get(k); old != nil && compare(old, v) != 0 {
+		if old := obj.Get(k); old != nil && !equal(old, v) {
 			return conflict(s.loc, fmt.Sprintf("object keys must be unique: conflicting values %v and %v for key %v", ToAST(old), ToAST(v), ToAST(k)))
 		}
 	}
