@@ -15,6 +15,11 @@ package vm
 //
 // A scan that defines its key or value for a body starting with copies of
 // them writes them to the copies' locals instead, under the same rule.
+//
+// Likewise, a call whose result only the next statement reads, to test that
+// it is not false (as the planner writes every expression that calls a
+// builtin or a function: x != y is neq(x, y) and then that test), becomes
+// one statement that makes the call and the test and keeps nothing.
 // Inputs, data, parameters and the return local are never renamed, and a
 // function with a statement this file does not know is left as it is.
 
@@ -172,9 +177,27 @@ func copyOf(st any) (src, dst int, ok bool) {
 	return c.src.local, c.dst, true
 }
 
+// testOf is the local that st tests is not false, when st is that test.
+func testOf(st any) (int, bool) {
+	t, ok := st.(notEqualStmt)
+	if !ok || t.a.konst != nil || t.b.konst != Value(Bool(false)) {
+		return 0, false
+	}
+	return t.a.local, true
+}
+
 func (u *usage) elide(b *block) {
 	out := b.stmts[:0]
 	for _, st := range b.stmts {
+		if l, ok := testOf(st); ok && len(out) > 0 && u.private(l) {
+			if c, ok := out[len(out)-1].(*callStmt); ok && c.result == l && !c.test && (c.bi == nil || !c.bi.void) {
+				tested := *c
+				tested.test = true
+				out[len(out)-1] = &tested
+				u.defs[l], u.reads[l] = 0, 0
+				continue
+			}
+		}
 		if src, dst, ok := copyOf(st); ok && len(out) > 0 && u.private(src) {
 			if renamed, ok := redirect(out[len(out)-1], src, dst); ok {
 				out[len(out)-1] = renamed
@@ -233,7 +256,7 @@ func redirect(st any, src, dst int) (any, bool) {
 	case *callStmt:
 		// A void builtin succeeds without writing its result, where the
 		// copy would have written undefined.
-		if s.result != src || s.bi != nil && s.bi.void {
+		if s.result != src || s.test || s.bi != nil && s.bi.void {
 			return nil, false
 		}
 		c := *s

@@ -29,6 +29,10 @@ type (
 		bi     *builtin  // a builtin
 		args   []operand
 		result int
+		// test, instead of keeping the result, fails when it is false:
+		// the call and the test of its result the planner writes after
+		// it, made one statement (copies.go).
+		test bool
 	}
 	callDynamicStmt struct {
 		args   []int

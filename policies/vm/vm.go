@@ -233,6 +233,12 @@ func (m *machine) run(stmts []any, locals []Value) (int, error) {
 				}
 				return 0, nil
 			}
+			if s.test {
+				if b, ok := v.(Bool); ok && !bool(b) {
+					return 0, nil
+				}
+				continue
+			}
 			locals[s.result] = v
 		case *scanStmt:
 			sig, err := m.scan(s, locals)
