@@ -18,14 +18,15 @@ type eface struct{ typ, data unsafe.Pointer }
 // Boxes boxes strings and integers into copies it made room for at once.
 // Once its room is used up it boxes as a conversion does.
 type Boxes struct {
-	strs []String
-	ints []Int
+	strs  []String
+	ints  []Int
+	nints int // the room to make for integers
 }
 
 // NewBoxes makes room for the given numbers of strings and integers, with
-// one allocation each.
+// one allocation each; the integers' only once one needs it.
 func NewBoxes(strings, ints int) Boxes {
-	return Boxes{strs: make([]String, 0, strings), ints: make([]Int, 0, ints)}
+	return Boxes{strs: make([]String, 0, strings), nints: ints}
 }
 
 // String is s as a value. Its copy is appended within the room made, which
@@ -43,7 +44,13 @@ func (b *Boxes) String(s string) Value {
 // Int is n as a value; an integer past 255 takes an allocation of its own
 // when converted.
 func (b *Boxes) Int(n int64) Value {
-	if n >= 0 && n < 256 || len(b.ints) == cap(b.ints) {
+	if n >= 0 && n < 256 {
+		return Int(n)
+	}
+	if b.ints == nil {
+		b.ints = make([]Int, 0, b.nints)
+	}
+	if len(b.ints) == cap(b.ints) {
 		return Int(n)
 	}
 	b.ints = append(b.ints, Int(n))
