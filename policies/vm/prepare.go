@@ -102,7 +102,7 @@ type (
 	resultAddStmt struct{ value int }
 	objectLiteral struct {
 		keys   []Value
-		order  []int // of the keys, sorted once here
+		order  *[]int // of the keys, sorted once here
 		values []operand
 		dst    int
 	}
@@ -297,7 +297,7 @@ func fuseLiterals(stmts []any) []any {
 			out = append(out, makeObjectStmt{dst: dst})
 		case o.obj != nil:
 			o.obj.keys = slices.Clip(o.obj.keys)
-			o.obj.order = (&Object{keys: o.obj.keys}).order()
+			o.obj.order = sortKeys(o.obj.keys)
 			out = append(out, o.obj)
 		case len(o.arr.values) == 0:
 			out = append(out, makeArrayStmt{dst: dst})

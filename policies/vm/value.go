@@ -37,9 +37,13 @@ type (
 	Array struct{ elems []Value }
 	// Object keeps its keys in insertion order and sorts them only to
 	// iterate or compare, as OPA's objects do.
+	//
+	// The key order is held by pointer, which keeps an object (of which an
+	// input has one per finding) to 64 bytes; it is never written through,
+	// so objects may share one, as the objects of one literal do.
 	Object struct {
 		keys, vals []Value
-		sorted     []int            // key order for iteration, nil until needed
+		sorted     *[]int           // key order for iteration, nil until needed
 		byHash     map[uint64][]int // key index, once there are more than a few keys
 	}
 	// Set keeps its elements once each; past a few, found by hash. The
@@ -143,15 +147,19 @@ func (o *Object) Foreach(f func(k, v Value)) {
 }
 
 func (o *Object) order() []int {
-	if o.sorted == nil || len(o.sorted) != len(o.keys) {
-		idx := make([]int, len(o.keys))
-		for i := range idx {
-			idx[i] = i
-		}
-		slices.SortFunc(idx, func(a, b int) int { return compare(o.keys[a], o.keys[b]) })
-		o.sorted = idx
+	if o.sorted == nil || len(*o.sorted) != len(o.keys) {
+		o.sorted = sortKeys(o.keys)
 	}
-	return o.sorted
+	return *o.sorted
+}
+
+func sortKeys(keys []Value) *[]int {
+	idx := make([]int, len(keys))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return compare(keys[a], keys[b]) })
+	return &idx
 }
 
 func (o *Object) copy() *Object {
