@@ -110,7 +110,43 @@ var native = map[string]func(args []Value) (Value, bool){
 		if !ok {
 			return nil, false
 		}
-		return String(strings.ToLower(string(s))), true
+		// Most strings are lower-case already; the operand is then the
+		// result, and boxing a copy of it would cost an allocation.
+		if l := strings.ToLower(string(s)); l != string(s) {
+			return String(l), true
+		}
+		return a[0], true
+	},
+	// max and object.union are called once a decision, on the data
+	// document's thresholds, which would otherwise be converted to OPA's
+	// values and back each time.
+	"max": func(a []Value) (Value, bool) {
+		var elems []Value
+		switch c := a[0].(type) {
+		case *Array:
+			elems = c.elems
+		case *Set:
+			elems = c.elems
+		}
+		// Not a collection, or an empty one: OPA's says what that is.
+		if len(elems) == 0 {
+			return nil, false
+		}
+		best := elems[0]
+		for _, e := range elems[1:] {
+			if compare(e, best) > 0 {
+				best = e
+			}
+		}
+		return best, true
+	},
+	"object.union": func(a []Value) (Value, bool) {
+		x, ok1 := a[0].(*Object)
+		y, ok2 := a[1].(*Object)
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		return union(x, y), true
 	},
 	"is_string": func(a []Value) (Value, bool) { _, ok := a[0].(String); return Bool(ok), true },
 	"is_number": func(a []Value) (Value, bool) {
@@ -172,6 +208,23 @@ var native = map[string]func(args []Value) (Value, bool){
 		}
 		return String(fmt.Sprintf(string(format), args...)), true
 	},
+}
+
+// union is x with y's keys put in, y's value winning, except that where
+// both values are objects they are united in turn, as OPA's object.union
+// does.
+func union(x, y *Object) *Object {
+	out := x.copy()
+	for i, k := range y.keys {
+		v := y.vals[i]
+		if xo, ok := out.Get(k).(*Object); ok {
+			if yo, ok := v.(*Object); ok {
+				v = union(xo, yo)
+			}
+		}
+		out.Insert(k, v)
+	}
+	return out
 }
 
 // simpleSprintf is fmt.Sprintf for formats of plain %s, %v, %d and %% over

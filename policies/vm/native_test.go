@@ -16,7 +16,8 @@ func TestNativeBuiltinsAgreeWithOPA(t *testing.T) {
 	scalars := []string{`null`, `true`, `false`, `0`, `1`, `1.0`, `-2`, `2.5`, `1e3`, `12345678901234567890`,
 		`""`, `"a"`, `"B"`, `"Héllo"`, `"2026-01-02T03:04:05Z"`, `"2026-01-02T03:04:05.5+08:00"`, `"9999-01-01T00:00:00Z"`, `"yesterday"`}
 	composites := []string{`[]`, `[1, "a"]`, `["a", "b"]`, `[1.0, 2]`, `{}`, `{"a": 1, "b": [2]}`, `{1: "x"}`,
-		`set()`, `{"a", "b"}`, `{1, 2.0}`, `["a", ["b"]]`, `{"real_name": {"status": "verified"}}`}
+		`set()`, `{"a", "b"}`, `{1, 2.0}`, `["a", ["b"]]`, `{"real_name": {"status": "verified"}}`,
+		`[3, 1, 2.5]`, `{"b": {"x": 1, "y": {"z": 2}}, "a": 1}`, `{"b": {"y": {"w": 3}, "x": "s"}, "c": {}}`, `{"a": {"x": 1}}`}
 	all := append(append([]string{}, scalars...), composites...)
 	operands := map[int][][]string{1: {}, 2: {}, 3: {}}
 	for _, a := range all {
