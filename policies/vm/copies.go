@@ -1,5 +1,7 @@
 package vm
 
+import "maps"
+
 // The planner binds every intermediate value to a local of its own and then
 // copies it to the local its variable lives in: a third of the statements a
 // decision runs are such copies. elideCopies has the statement that makes a
@@ -7,8 +9,11 @@ package vm
 // that cannot be told apart:
 //
 //   - the copy reads a local that only the statement just before it
-//     defines, and that nothing but the copy reads, anywhere in the
-//     function; and
+//     defines, and that nothing but the copy reads, in the function's block
+//     (a rule body, say) they are in; and no later block of the function
+//     can read that local before defining it itself, so that none sees
+//     the value the block left there (the planner numbers the locals of
+//     each rule body alike); and
 //   - that statement reads its operands before it writes, writes nothing
 //     else, and writes only when it succeeds (when it fails, the block is
 //     left and the copy would not have run either).
@@ -20,42 +25,85 @@ package vm
 // it is not false (as the planner writes every expression that calls a
 // builtin or a function: x != y is neq(x, y) and then that test), becomes
 // one statement that makes the call and the test and keeps nothing.
+//
+// And an array literal that only the next statement reads, as the last
+// operand of sprintf, is not built: the call reads its elements into an
+// array the machine reuses. sprintf keeps nothing of its operands, and
+// OPA's version, when the machine's declines, gets a copy in OPA's values.
 // Inputs, data, parameters and the return local are never renamed, and a
 // function with a statement this file does not know is left as it is.
 
 // elideCopies rewrites blocks, the blocks of one function or of the plan.
 func elideCopies(blocks []*block, protected ...int) {
-	u := usage{reads: map[int]int{}, defs: map[int]int{}, protected: map[int]bool{0: true, 1: true}}
+	keep := map[int]bool{0: true, 1: true}
 	for _, p := range protected {
-		u.protected[p] = true
+		keep[p] = true
 	}
-	for _, b := range blocks {
-		if !u.count(b) {
+	uses := make([]*usage, len(blocks))
+	for i, b := range blocks {
+		uses[i] = &usage{reads: map[int]int{}, defs: map[int]int{}, exposed: map[int]bool{}, scope: map[int]bool{}, protected: keep}
+		if !uses[i].count(b) {
 			return
 		}
 	}
-	for _, b := range blocks {
-		u.elide(b)
+	for i, b := range blocks {
+		uses[i].later = uses[i+1:]
+		uses[i].elide(b)
 	}
 }
 
+// usage is what one block of a function does with each local.
 type usage struct {
 	reads, defs map[int]int
-	protected   map[int]bool
+	// exposed holds the locals the block may read before it writes them,
+	// which may see what an earlier block left there: those read where no
+	// statement before them, in their list or an enclosing one, always
+	// writes them (or leaves the block).
+	exposed   map[int]bool
+	scope     map[int]bool // written for sure at the statement being counted
+	protected map[int]bool
+	later     []*usage // the blocks that run after this one
 }
 
 func (u *usage) read(ops ...operand) {
 	for _, o := range ops {
 		if o.konst == nil {
-			u.reads[o.local]++
+			u.readLocals(o.local)
 		}
 	}
 }
 
 func (u *usage) readLocals(ls ...int) {
 	for _, l := range ls {
+		if !u.scope[l] {
+			u.exposed[l] = true
+		}
 		u.reads[l]++
 	}
+}
+
+// def counts a definition of l; writes says that the statement writes l
+// whenever it does not leave the block, so that what follows it reads what
+// it wrote.
+func (u *usage) def(l int, writes bool) {
+	if writes {
+		u.scope[l] = true
+	}
+	u.defs[l]++
+}
+
+// nested counts a block inside the one being counted: what it writes is
+// written for sure only inside it, as are the locals given (a scan's key
+// and value).
+func (u *usage) nested(b *block, written ...int) bool {
+	outer := u.scope
+	u.scope = maps.Clone(outer)
+	for _, l := range written {
+		u.scope[l] = true
+	}
+	ok := u.count(b)
+	u.scope = outer
+	return ok
 }
 
 // count tallies each local's reads and definitions in b and the blocks in
@@ -67,62 +115,62 @@ func (u *usage) count(b *block) bool {
 			u.readLocals(s.src)
 		case *callStmt:
 			u.read(s.args...)
-			u.defs[s.result]++
+			u.def(s.result, s.bi == nil || !s.bi.void)
 		case *callDynamicStmt:
 			u.readLocals(s.args...)
 			u.read(s.path...)
-			u.defs[s.result]++
+			u.def(s.result, true)
 		case *blockStmt:
 			for _, inner := range s.blocks {
-				if !u.count(inner) {
+				if !u.nested(inner) {
 					return false
 				}
 			}
 		case breakStmt:
 		case *withStmt:
 			u.readLocals(s.local)
-			u.defs[s.local]++
+			u.def(s.local, false)
 			u.protected[s.local] = true
 			u.read(s.value)
-			if !u.count(s.block) {
+			if !u.nested(s.block) {
 				return false
 			}
 		case assignStmt:
 			u.read(s.src)
-			u.defs[s.dst]++
+			u.def(s.dst, true)
 		case *assignOnceStmt:
 			u.read(s.src)
 			u.readLocals(s.dst)
-			u.defs[s.dst]++
+			u.def(s.dst, true)
 		case *scanStmt:
 			u.readLocals(s.src)
-			u.defs[s.key]++
-			u.defs[s.value]++
-			if !u.count(s.block) {
+			u.def(s.key, false)
+			u.def(s.value, false)
+			if !u.nested(s.block, s.key, s.value) {
 				return false
 			}
 		case notStmt:
-			if !u.count(s.block) {
+			if !u.nested(s.block) {
 				return false
 			}
 		case dotStmt:
 			u.read(s.src, s.key)
-			u.defs[s.dst]++
+			u.def(s.dst, true)
 		case lenStmt:
 			u.read(s.src)
-			u.defs[s.dst]++
+			u.def(s.dst, true)
 		case equalStmt:
 			u.read(s.a, s.b)
 		case notEqualStmt:
 			u.read(s.a, s.b)
 		case constStmt:
-			u.defs[s.dst]++
+			u.def(s.dst, true)
 		case makeArrayStmt:
-			u.defs[s.dst]++
+			u.def(s.dst, true)
 		case makeObjectStmt:
-			u.defs[s.dst]++
+			u.def(s.dst, true)
 		case makeSetStmt:
-			u.defs[s.dst]++
+			u.def(s.dst, true)
 		case isArrayStmt:
 			u.read(s.src)
 		case isObjectStmt:
@@ -134,7 +182,7 @@ func (u *usage) count(b *block) bool {
 		case isUndefinedStmt:
 			u.readLocals(s.src)
 		case resetLocalStmt:
-			u.defs[s.dst]++
+			u.def(s.dst, true)
 		case arrayAppendStmt:
 			u.read(s.value)
 			u.readLocals(s.array)
@@ -143,7 +191,7 @@ func (u *usage) count(b *block) bool {
 			u.readLocals(s.object)
 		case objectMergeStmt:
 			u.readLocals(s.a, s.b)
-			u.defs[s.dst]++
+			u.def(s.dst, true)
 		case setAddStmt:
 			u.read(s.value)
 			u.readLocals(s.set)
@@ -151,10 +199,10 @@ func (u *usage) count(b *block) bool {
 			u.readLocals(s.value)
 		case *objectLiteral:
 			u.read(s.values...)
-			u.defs[s.dst]++
+			u.def(s.dst, true)
 		case *arrayLiteral:
 			u.read(s.values...)
-			u.defs[s.dst]++
+			u.def(s.dst, true)
 		default:
 			return false
 		}
@@ -163,9 +211,17 @@ func (u *usage) count(b *block) bool {
 }
 
 // private reports whether local l is made by one statement and read by one
-// copy, and so may be renamed.
+// copy in this block, and seen by no later block, and so may be renamed.
 func (u *usage) private(l int) bool {
-	return !u.protected[l] && u.defs[l] == 1 && u.reads[l] == 1
+	if u.protected[l] || u.defs[l] != 1 || u.reads[l] != 1 {
+		return false
+	}
+	for _, v := range u.later {
+		if v.exposed[l] {
+			return false
+		}
+	}
+	return true
 }
 
 // copyOf is the local that st copies from, when st is a copy of a local.
@@ -175,6 +231,20 @@ func copyOf(st any) (src, dst int, ok bool) {
 		return 0, 0, false
 	}
 	return c.src.local, c.dst, true
+}
+
+// spreadable returns prev when it is an array literal that c, a call of
+// sprintf, takes as its last operand.
+func spreadable(c *callStmt, prev any) (*arrayLiteral, bool) {
+	lit, ok := prev.(*arrayLiteral)
+	if !ok || c.bi == nil || c.bi.name != "sprintf" || c.spread != nil || c.test || len(c.args) != 2 {
+		return nil, false
+	}
+	last := c.args[len(c.args)-1]
+	if last.konst != nil || last.local != lit.dst {
+		return nil, false
+	}
+	return lit, true
 }
 
 // testOf is the local that st tests is not false, when st is that test.
@@ -195,6 +265,15 @@ func (u *usage) elide(b *block) {
 				tested.test = true
 				out[len(out)-1] = &tested
 				u.defs[l], u.reads[l] = 0, 0
+				continue
+			}
+		}
+		if c, ok := st.(*callStmt); ok && len(out) > 0 {
+			if spread, ok := spreadable(c, out[len(out)-1]); ok && u.private(spread.dst) {
+				fused := *c
+				fused.args, fused.spread = c.args[:len(c.args)-1:len(c.args)-1], spread.values
+				out[len(out)-1] = &fused
+				u.defs[spread.dst], u.reads[spread.dst] = 0, 0
 				continue
 			}
 		}

@@ -33,6 +33,11 @@ type (
 		// the call and the test of its result the planner writes after
 		// it, made one statement (copies.go).
 		test bool
+		// spread, when set, is the elements of an array literal that is
+		// the builtin's last operand and that nothing else reads; the
+		// machine hands them over in an array of its own, which the
+		// builtin does not keep (copies.go).
+		spread []operand
 	}
 	callDynamicStmt struct {
 		args   []int

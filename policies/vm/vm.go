@@ -124,6 +124,7 @@ type machine struct {
 	memo     [][]Value // a frame per enclosing with statement
 	bctx     topdown.BuiltinContext
 	args     []Value
+	spread   Array       // a builtin's last operand, for a call with spread
 	terms    []*ast.Term // a builtin's operands, for OPA's builtins
 	out      *ast.Term
 	onOutput func(*ast.Term) error
@@ -137,6 +138,7 @@ func (m *machine) reset() {
 	m.memo = m.memo[:1]
 	clear(m.memo[0])
 	clear(m.args)
+	clear(m.spread.elems)
 	clear(m.terms)
 	m.bctx = topdown.BuiltinContext{}
 	m.slab.reset()
@@ -428,7 +430,7 @@ func (m *machine) scanBody(s *scanStmt, locals []Value, k, v Value) (sig int, st
 // call runs a planned function or a builtin; nil is undefined.
 func (m *machine) call(s *callStmt, locals []Value) (Value, error) {
 	if s.bi != nil {
-		return m.builtin(s.bi, s.args, locals)
+		return m.builtin(s.bi, s.args, s.spread, locals)
 	}
 	fn := s.fn
 	memo := m.memo[len(m.memo)-1]
@@ -493,7 +495,18 @@ func (m *machine) body(fn *function, frame []Value) (Value, error) {
 
 // builtin calls the machine's own version of a builtin when it has one for
 // these operands, and otherwise OPA's, on OPA's values.
-func (m *machine) builtin(bi *builtin, args []operand, locals []Value) (Value, error) {
+func (m *machine) builtin(bi *builtin, args, spread []operand, locals []Value) (Value, error) {
+	if spread != nil {
+		// The literal is built first, as it was planned to be.
+		m.spread.elems = m.spread.elems[:0]
+		for i, o := range spread {
+			v := read(o, locals)
+			if v == nil {
+				return nil, fmt.Errorf("array literal: element %d is undefined", i)
+			}
+			m.spread.elems = append(m.spread.elems, v)
+		}
+	}
 	m.args = m.args[:0]
 	for _, a := range args {
 		v := read(a, locals)
@@ -501,6 +514,9 @@ func (m *machine) builtin(bi *builtin, args []operand, locals []Value) (Value, e
 			return nil, nil
 		}
 		m.args = append(m.args, v)
+	}
+	if spread != nil {
+		m.args = append(m.args, &m.spread)
 	}
 	if bi.fast != nil {
 		if v, ok := bi.fast(m.args); ok {

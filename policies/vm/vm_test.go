@@ -84,9 +84,10 @@ o[k] := v if { some k, v in input.pairs }
 o2 := {p[0]: p[1] | some p in input.list}
 `, `{}`, "data.t.o", []string{`{"pairs": {"a": 1}}`, `{}`}},
 	// Each value the planner copies to a variable's local is written there
-	// directly (copies.go); these bind, rebind and reread variables across
-	// loops, else chains, negation and with, so that a copy elided wrongly
-	// changes a result.
+	// directly, and sprintf's operands are handed over unbuilt (copies.go);
+	// these bind, rebind and reread variables across loops, else chains,
+	// negation and with, and format values fmt and OPA format apart, so that
+	// a statement rewritten wrongly changes a result.
 	{"variables copied across loops, else chains and with", `package t
 f(x) := y if { y := x; y > 1 } else := z if { z := x; z < 0 } else := 0
 fs := [f(x) | some x in input.xs]
@@ -98,7 +99,13 @@ swapped := [b, a] if { a := input.a; b := count(input.xs); c := a; d := b; c != 
 inner := v if { v := chain with input.a as 7 }
 outer := chain
 obj := {k: v | some i, x in input.xs; k := sprintf("%d", [i]); v := x}
-`, `{}`, "data.t", []string{`{"a": 1, "xs": [3, 1, 2, -1], "obj": {"b": "x", "a": "skip", "c": "y"}}`, `{"a": 2, "xs": []}`, `{}`}},
+multi contains x if { some v in input.xs; x := v; x > 1 }
+multi contains y if { some v in input.xs; y := v * 10; y < 0 }
+multi contains z if { z := input.a; z2 := z; z2 == 1 }
+multi contains s if { some v in input.xs; s := sprintf("%v!", [v]); v == 3 }
+mixed := sprintf("%v and %v, %s", [input.f, input.a, "s"])
+missing := sprintf("%v", [input.nothing])
+`, `{}`, "data.t", []string{`{"a": 1, "f": 2.5, "xs": [3, 1, 2, -1], "obj": {"b": "x", "a": "skip", "c": "y"}}`, `{"a": 2, "f": {"o": [1]}, "xs": []}`, `{}`}},
 	{"builtin errors are errors", `package t
 t := time.parse_rfc3339_ns(input.when)
 `, `{}`, "data.t.t", []string{`{"when": "2026-01-01T00:00:00Z"}`, `{"when": "yesterday"}`, `{"when": 5}`}},
