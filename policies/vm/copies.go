@@ -4,7 +4,7 @@ import "maps"
 
 // The planner binds every intermediate value to a local of its own and then
 // copies it to the local its variable lives in: a third of the statements a
-// decision runs are such copies. elideCopies has the statement that makes a
+// decision ran were such copies. elideCopies has the statement that makes a
 // value write it where the copy would have put it, and drops the copy, when
 // that cannot be told apart:
 //
@@ -30,6 +30,7 @@ import "maps"
 // operand of sprintf, is not built: the call reads its elements into an
 // array the machine reuses. sprintf keeps nothing of its operands, and
 // OPA's version, when the machine's declines, gets a copy in OPA's values.
+//
 // Inputs, data, parameters and the return local are never renamed, and a
 // function with a statement this file does not know is left as it is.
 
