@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -92,12 +91,17 @@ func readPlanReasons(v vm.Value) ([]Reason, error) {
 		}
 		sorted = append(sorted, s)
 	}
-	slices.SortStableFunc(sorted, func(a, b sortablePlanReason) int {
-		return cmp.Or(
-			strings.Compare(a.reason.Code, b.reason.Code),
-			comparePlanValues(a.evidence, b.evidence),
-			comparePlanValues(a.whole, b.whole),
-		)
+	// Reasons alike in code, evidence and all are the same reason, so the
+	// order is total and need not be stable. Each comparison goes only as
+	// far as it must: cmp.Or would compare whole reasons every time.
+	slices.SortFunc(sorted, func(a, b sortablePlanReason) int {
+		if c := strings.Compare(a.reason.Code, b.reason.Code); c != 0 {
+			return c
+		}
+		if c := comparePlanValues(a.evidence, b.evidence); c != 0 {
+			return c
+		}
+		return comparePlanValues(a.whole, b.whole)
 	})
 	reasons := make([]Reason, len(sorted))
 	for i, s := range sorted {
