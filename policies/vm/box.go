@@ -4,13 +4,14 @@ import "unsafe"
 
 // Converting a string to an interface copies the string's header into an
 // allocation of its own. Input conversion boxes several strings per finding
-// and decoding a few per reason, so these box many with one allocation.
+// and decoding a few per reason: Boxes boxes many with one allocation, and
+// GoString reuses the machine's box.
 //
 // An interface holding a value that is not a pointer is a type word and a
 // pointer to an immutable copy of the value; here the pointer goes into a
 // slice of copies made once, which nothing writes afterwards. The type word
-// is set by an ordinary conversion of the empty string, so only the data
-// word is written by hand. TestBoxedStringsAreStrings holds the values to
+// is set by an ordinary conversion of the empty string (or of zero), so
+// only the data word is written by hand. TestBoxedStringsAreStrings holds the values to
 // ordinary ones, across a garbage collection.
 
 type eface struct{ typ, data unsafe.Pointer }
