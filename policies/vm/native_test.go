@@ -114,18 +114,23 @@ func sign(i int) int {
 	return 0
 }
 
-func TestSimpleSprintfIsFmts(t *testing.T) {
-	t.Parallel()
-	formats := []string{"", "plain", "%s", "%v", "%d", "%%", "100%", "%s at %s:%v needs %d", "%q", "%5d", "%-s", "a%", "%s %s", "%v%v%v",
-		"%v %v %v %v %v %v %v %v %v %v"}
+var sprintfFormats = []string{"", "plain", "%s", "%v", "%d", "%%", "100%", "%s at %s:%v needs %d", "%q", "%5d", "%-s", "a%", "%s %s", "%v%v%v",
+	"%v %v %v %v %v %v %v %v %v %v", "%%%s%%", "%s%d%v", "%z", "%"}
+
+func sprintfArgs() [][]Value {
 	ten := make([]Value, 10)
 	for i := range ten {
 		ten[i] = Int(-1 << (6 * i))
 	}
 	argLists := [][]Value{{}, {String("x")}, {Int(7)}, {String("a"), String("b")}, {String("a"), Int(-3)},
 		{Int(1), String("b"), Int(2)}, {String("p"), String("f.js"), Int(12), Int(3)}, {Num("1.5")}, {Bool(true)}, ten}
-	for _, f := range formats {
-		for _, args := range argLists {
+	return argLists
+}
+
+func TestSimpleSprintfIsFmts(t *testing.T) {
+	t.Parallel()
+	for _, f := range sprintfFormats {
+		for _, args := range sprintfArgs() {
 			got, ok := simpleSprintf(f, args)
 			if !ok {
 				continue
@@ -178,5 +183,26 @@ func TestSetsKeepEachElementOnceThroughCollisions(t *testing.T) {
 	}
 	if s.Contains(NewObject([]Value{String("k"), String("j")}, []Value{Int(6), Int(0)})) {
 		t.Error("the set holds an object never added")
+	}
+}
+
+// A format compiled when the plan is prepared formats what simpleSprintf
+// formats, the same way, and declines what it declines.
+func TestCompiledFormatsAreSimpleSprintfs(t *testing.T) {
+	t.Parallel()
+	for _, f := range sprintfFormats {
+		c := compileFormat(f)
+		for _, args := range sprintfArgs() {
+			want, wantOK := simpleSprintf(f, args)
+			if c == nil {
+				if wantOK {
+					t.Errorf("%q is not compiled, but simpleSprintf formats it", f)
+				}
+				continue
+			}
+			if got, ok := c.apply(args); ok != wantOK || got != want {
+				t.Errorf("compiled %q on %v = %q, %v; simpleSprintf says %q, %v", f, args, got, ok, want, wantOK)
+			}
+		}
 	}
 }

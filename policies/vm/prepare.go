@@ -136,6 +136,8 @@ type builtin struct {
 	fast func([]Value) (Value, bool)
 	void bool // returns nothing (print, trace)
 	loc  *ast.Location
+	// format is sprintf's constant format, compiled; see format.go.
+	format *format
 }
 
 type preparer struct {
@@ -393,6 +395,9 @@ func (pr *preparer) stmt(s ir.Stmt) (any, error) {
 				return nil, fmt.Errorf("builtin %s has no implementation", s.Func)
 			}
 			c.bi = &builtin{name: s.Func, f: f, fast: native[s.Func], void: decl.Decl.Result() == nil, loc: pr.location(&s.Location)}
+			if f, ok := c.args[0].konst.(String); ok && s.Func == "sprintf" && len(c.args) == 2 {
+				c.bi.format = compileFormat(string(f))
+			}
 		} else {
 			return nil, fmt.Errorf("call to unknown function %s", s.Func)
 		}

@@ -518,6 +518,13 @@ func (m *machine) builtin(bi *builtin, args, spread []operand, locals []Value) (
 	if spread != nil {
 		m.args = append(m.args, &m.spread)
 	}
+	if bi.format != nil {
+		if arr, ok := m.args[1].(*Array); ok {
+			if out, ok := bi.format.apply(arr.elems); ok {
+				return String(out), nil
+			}
+		}
+	}
 	if bi.fast != nil {
 		if v, ok := bi.fast(m.args); ok {
 			return v, nil
