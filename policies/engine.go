@@ -241,7 +241,14 @@ func (e *Engine) evaluate(ctx context.Context, in Input, opts ...rego.EvalOption
 }
 
 func (e *Engine) evaluatePlan(ctx context.Context, in Input, stopper topdown.Cancel) (Decision, error) {
-	rs, err := e.program.Eval(ctx, in.planInput(), stopper)
+	// The scratch goes back once the decision is decoded: deferred calls
+	// run after the returned decision is made.
+	scratch := planScratches.Get().(*planScratch)
+	defer func() {
+		scratch.release()
+		planScratches.Put(scratch)
+	}()
+	rs, err := e.program.Eval(ctx, in.planInputIn(scratch), stopper)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return Decision{}, fmt.Errorf("evaluate %s: %w after %s: %w", decisionQuery, ErrTimeout, e.timeout, err)

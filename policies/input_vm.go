@@ -1,6 +1,8 @@
 package policies
 
 import (
+	"slices"
+	"sync"
 	"time"
 
 	"trustgate/policies/vm"
@@ -33,13 +35,40 @@ func keys(names ...string) []vm.Value {
 	return out[:len(out):len(out)]
 }
 
-func (in Input) planInput() vm.Value {
+// planScratch is where a decision's input keeps its findings and waivers:
+// their values and objects, a third of what a decision allocates. Decide
+// takes one from planScratches, converts the input into it, evaluates and
+// decodes the decision, and only then, when nothing refers to the input's
+// values any more (a Decision holds Go values, and the machine keeps none
+// of an evaluation's), puts it back for the next decision.
+//
+// The boxes of the strings are not kept: decoding shares them with the
+// Decision (vm.GoString).
+type planScratch struct {
+	vals              []vm.Value
+	findings, waivers vm.RecordStore
+}
+
+var planScratches = sync.Pool{New: func() any { return new(planScratch) }}
+
+// release drops the input the scratch holds, so that a pooled one keeps
+// nothing alive.
+func (s *planScratch) release() {
+	clear(s.vals[:cap(s.vals)])
+	s.vals = s.vals[:0]
+	s.findings.Clear()
+	s.waivers.Clear()
+}
+
+func (in Input) planInput() vm.Value { return in.planInputIn(new(planScratch)) }
+
+func (in Input) planInputIn(scratch *planScratch) vm.Value {
 	// The findings' and waivers' strings and numbers are boxed together and
 	// their objects made together: a few allocations for any number of
 	// them, where one apiece was most of what conversion cost. Severities
 	// are constants; one other than the scan's own is converted alone.
 	box := vm.NewBoxes(4*len(in.Findings)+len(waiverKeys)*len(in.Waivers), len(in.Findings))
-	vals := make([]vm.Value, 0, len(findingKeys)*len(in.Findings)+len(waiverKeys)*len(in.Waivers))
+	vals := slices.Grow(scratch.vals[:0], len(findingKeys)*len(in.Findings)+len(waiverKeys)*len(in.Waivers))
 	for _, f := range in.Findings {
 		vals = append(vals, box.String(f.RuleID), severity(&box, f.Severity), box.String(f.File),
 			box.Int(int64(f.Line)), box.String(f.Message), box.String(f.Remediation))
@@ -47,9 +76,10 @@ func (in Input) planInput() vm.Value {
 	for _, w := range in.Waivers {
 		vals = append(vals, box.String(w.RuleID), box.String(w.AppID), box.String(formatTime(w.ExpiresAt)))
 	}
+	scratch.vals = vals
 	findingVals := len(findingKeys) * len(in.Findings)
-	findings := vm.Records(findingKeys, vals[:findingVals])
-	waivers := vm.Records(waiverKeys, vals[findingVals:])
+	findings := scratch.findings.Make(findingKeys, vals[:findingVals:findingVals])
+	waivers := scratch.waivers.Make(waiverKeys, vals[findingVals:])
 	sub, a, d, h := in.Submission, in.App, in.Developer, in.History
 	return vm.NewObject(inputKeys, []vm.Value{
 		vm.NewObject(subKeys, []vm.Value{vm.String(sub.ID), vm.String(sub.AppID), vm.String(sub.Version),
