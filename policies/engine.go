@@ -248,13 +248,24 @@ func (e *Engine) evaluatePlan(ctx context.Context, in Input, stopper topdown.Can
 		scratch.release()
 		planScratches.Put(scratch)
 	}()
-	rs, err := e.program.Eval(ctx, in.planInputIn(scratch), stopper)
+	// The decision is decoded while the machine still holds the plan's
+	// result: the machine reuses the memory of its values afterwards.
+	var d Decision
+	var decodeErr error
+	err := e.program.EvalThen(ctx, in.planInputIn(scratch), stopper, func(rs *vm.Set) error {
+		d, decodeErr = decidePlanResult(rs)
+		return nil
+	})
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return Decision{}, fmt.Errorf("evaluate %s: %w after %s: %w", decisionQuery, ErrTimeout, e.timeout, err)
 		}
 		return Decision{}, fmt.Errorf("evaluate %s: %w", decisionQuery, err)
 	}
+	return d, decodeErr
+}
+
+func decidePlanResult(rs *vm.Set) (Decision, error) {
 	v, err := vm.Single(rs)
 	switch {
 	case err != nil:

@@ -5,7 +5,8 @@ package vm
 // one allocation per chunk costs a fraction of one per value.
 //
 // A chunk serves one evaluation only: the machine drops its chunks when the
-// evaluation ends. A chunk is kept alive by any value in it, and its other
+// evaluation ends, or, when its caller is done with the results by then
+// (Program.EvalThen), clears the first and builds the next evaluation in it. A chunk is kept alive by any value in it, and its other
 // slots keep what they point to alive; were a chunk shared by consecutive
 // evaluations, each evaluation's values would keep the one before alive,
 // and so on back. So that little of a last chunk goes unused, the first
@@ -37,6 +38,15 @@ func (s *slab) reset() {
 	s.vals.reset()
 }
 
+// rewind readies the chunks for the next evaluation when nothing refers to
+// this one's values any more (Program.EvalThen): the first chunk, when it
+// held all this evaluation took, is cleared and handed out again.
+func (s *slab) rewind() {
+	s.objs.rewind()
+	s.arrs.rewind()
+	s.vals.rewind()
+}
+
 const (
 	minChunk = 16
 	// maxFirst bounds the first chunk of an evaluation, which one
@@ -52,11 +62,16 @@ type chunk[T any] struct {
 	// used is how many this evaluation took, first how many the previous
 	// one did.
 	used, first int
+	// whole is the evaluation's first chunk, all of it, for rewind.
+	whole []T
 }
 
 func (c *chunk[T]) take(n int) []T {
 	if n > len(c.free) {
 		c.free = make([]T, max(n, minChunk, c.first-c.used, c.used/2))
+		if c.whole == nil {
+			c.whole = c.free
+		}
 	}
 	v := c.free[:n:n]
 	c.free = c.free[n:]
@@ -65,5 +80,17 @@ func (c *chunk[T]) take(n int) []T {
 }
 
 func (c *chunk[T]) reset() {
-	c.free, c.first, c.used = nil, min(c.used, maxFirst), 0
+	c.free, c.whole, c.first, c.used = nil, nil, min(c.used, maxFirst), 0
+}
+
+// rewind keeps the first chunk when the evaluation took no other, and
+// otherwise drops them all, so that the next evaluation's first chunk is
+// large enough to be kept in turn.
+func (c *chunk[T]) rewind() {
+	if c.used > len(c.whole) || len(c.whole) > maxFirst {
+		c.reset()
+		return
+	}
+	clear(c.whole[:c.used])
+	c.free, c.used = c.whole, 0
 }

@@ -44,7 +44,29 @@ var ErrCancelled = errors.New("evaluation cancelled")
 // result, from the query's variables to their values. cancel, when not nil,
 // stops a long evaluation; a builtin's error ends the evaluation with that
 // error, as OPA's evaluator does with strict builtin errors.
-func (p *Program) Eval(ctx context.Context, input Value, cancel topdown.Cancel) (_ *Set, err error) {
+func (p *Program) Eval(ctx context.Context, input Value, cancel topdown.Cancel) (*Set, error) {
+	m := p.machine(ctx, cancel)
+	rs, sound, err := m.eval(input)
+	p.release(m, sound, false)
+	return rs, err
+}
+
+// EvalThen is Eval for a caller that is done with the result set when use
+// returns: the machine then builds the next evaluation's objects and arrays
+// in the memory this one's took, where Eval must leave that memory to the
+// results. use must keep no value of the set, nor any part of one. An
+// evaluation's error is returned without calling use.
+func (p *Program) EvalThen(ctx context.Context, input Value, cancel topdown.Cancel, use func(*Set) error) error {
+	m := p.machine(ctx, cancel)
+	rs, sound, err := m.eval(input)
+	if err == nil {
+		err = use(rs)
+	}
+	p.release(m, sound, true)
+	return err
+}
+
+func (p *Program) machine(ctx context.Context, cancel topdown.Cancel) *machine {
 	m, _ := p.pool.Get().(*machine)
 	if m == nil {
 		m = &machine{}
@@ -60,30 +82,41 @@ func (p *Program) Eval(ctx context.Context, input Value, cancel topdown.Cancel) 
 	if len(m.memo) == 0 {
 		m.memo = append(m.memo, make([]Value, len(p.funcs)))
 	}
+	return m
+}
+
+// release puts a machine back for another evaluation, unless its last one
+// panicked; reuse says whether it may build in the memory of the last one.
+func (p *Program) release(m *machine, sound, reuse bool) {
+	if sound {
+		m.reset(reuse)
+		p.pool.Put(m)
+	}
+}
+
+// eval runs the plan; a machine that is not sound afterwards must not be
+// used again.
+func (m *machine) eval(input Value) (rs *Set, sound bool, err error) {
 	defer func() {
 		// A plan that breaks an assumption of this machine (a local read
 		// before it is set, say) must fail the evaluation, not the process.
 		if r := recover(); r != nil {
-			err = fmt.Errorf("evaluate plan: %v", r)
-			m = nil
-		}
-		if m != nil {
-			m.reset()
-			p.pool.Put(m)
+			rs, sound, err = nil, false, fmt.Errorf("evaluate plan: %v", r)
 		}
 	}()
+	p := m.prog
 	locals := m.frame(p.nlocals)
 	locals[ir.Input], locals[ir.Data] = input, p.data
 	for _, b := range p.plan {
 		s, err := m.wrapped(b, locals)
 		if err != nil {
-			return nil, err
+			return nil, true, err
 		}
 		if s == returned {
 			break
 		}
 	}
-	return m.results, nil
+	return m.results, true, nil
 }
 
 // Single is the value of a query's one result, as rego's plans give it: a
@@ -131,7 +164,9 @@ type machine struct {
 	slab     slab
 }
 
-func (m *machine) reset() {
+// reset readies the machine for another evaluation; reuse says that the
+// last one's results are done with, so that its memory may be built in.
+func (m *machine) reset(reuse bool) {
 	clear(m.stack[:m.sp])
 	m.sp, m.ret, m.out, m.results, m.prog, m.cancel = 0, nil, nil, nil, nil, nil
 	m.memo = m.memo[:1]
@@ -140,7 +175,11 @@ func (m *machine) reset() {
 	clear(m.spread.elems)
 	clear(m.terms)
 	m.bctx = topdown.BuiltinContext{}
-	m.slab.reset()
+	if reuse {
+		m.slab.rewind()
+	} else {
+		m.slab.reset()
+	}
 }
 
 // frame returns n fresh locals on the machine's stack; release gives them

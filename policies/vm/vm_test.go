@@ -336,3 +336,41 @@ out := [{"x": x, "pair": [x, x]} | some x in input.xs]
 		t.Errorf("the heap grew from %d to %d bytes over 3000 evaluations", before, after)
 	}
 }
+
+// EvalThen builds each evaluation in the memory of the one before, once
+// its results are used: results of inputs of every size, one after another
+// on one program, must be what OPA's evaluator says.
+func TestEvalThenReusesMemoryOnlyAfterUse(t *testing.T) {
+	prog, topdownEval := build(t, `package t
+list := [{"x": x, "pair": [x, sprintf("%v", [x])]} | some x in input.xs]
+byKey := {sprintf("k%v", [x]): x | some x in input.xs}
+`, `{}`, "data.t")
+	for _, n := range []int{10, 3, 40, 0, 40, 7} {
+		xs := make([]string, n)
+		for i := range xs {
+			xs[i] = fmt.Sprint(i * n)
+		}
+		input := ast.MustParseTerm(`{"xs": [` + strings.Join(xs, ",") + `]}`).Value
+		want, err := topdownEval(input)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := FromAST(input)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = prog.EvalThen(context.Background(), in, nil, func(rs *Set) error {
+			got, err := Single(rs)
+			if err != nil {
+				return err
+			}
+			if ast.Compare(ToAST(got), want) != 0 {
+				t.Errorf("%d elements: the plan says %v, OPA %v", n, ToAST(got), want)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
