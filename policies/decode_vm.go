@@ -172,11 +172,9 @@ func (f *planFields) fail(key vm.Value, want string, got vm.Value) {
 
 // planToGo is toGo for the machine's values.
 func planToGo(val vm.Value) any {
-	// A string shares the machine's copy rather than making one of its own.
-	if s, ok := vm.GoString(val); ok {
-		return s
-	}
 	switch v := val.(type) {
+	case vm.String:
+		return string(v)
 	case vm.Null:
 		return nil
 	case vm.Bool:

@@ -41,9 +41,6 @@ func keys(names ...string) []vm.Value {
 // decodes the decision, and only then, when nothing refers to the input's
 // values any more (a Decision holds Go values, and the machine keeps none
 // of an evaluation's), puts it back for the next decision.
-//
-// The boxes of the strings are not kept: decoding shares them with the
-// Decision (vm.GoString).
 type planScratch struct {
 	vals              []vm.Value
 	findings, waivers vm.RecordStore
@@ -63,18 +60,16 @@ func (s *planScratch) release() {
 func (in Input) planInput() vm.Value { return in.planInputIn(new(planScratch)) }
 
 func (in Input) planInputIn(scratch *planScratch) vm.Value {
-	// The findings' and waivers' strings and numbers are boxed together and
-	// their objects made together: a few allocations for any number of
-	// them, where one apiece was most of what conversion cost. Severities
-	// are constants; one other than the scan's own is converted alone.
-	box := vm.NewBoxes(4*len(in.Findings)+len(waiverKeys)*len(in.Waivers), len(in.Findings))
+	// The findings' and waivers' objects are made together, a few
+	// allocations for any number of them. Severities are constants, which
+	// take no allocation to box.
 	vals := slices.Grow(scratch.vals[:0], len(findingKeys)*len(in.Findings)+len(waiverKeys)*len(in.Waivers))
 	for _, f := range in.Findings {
-		vals = append(vals, box.String(f.RuleID), severity(&box, f.Severity), box.String(f.File),
-			box.Int(int64(f.Line)), box.String(f.Message), box.String(f.Remediation))
+		vals = append(vals, vm.String(f.RuleID), severity(f.Severity), vm.String(f.File),
+			vm.Int(f.Line), vm.String(f.Message), vm.String(f.Remediation))
 	}
 	for _, w := range in.Waivers {
-		vals = append(vals, box.String(w.RuleID), box.String(w.AppID), box.String(formatTime(w.ExpiresAt)))
+		vals = append(vals, vm.String(w.RuleID), vm.String(w.AppID), vm.String(formatTime(w.ExpiresAt)))
 	}
 	scratch.vals = vals
 	findingVals := len(findingKeys) * len(in.Findings)
@@ -98,7 +93,7 @@ func (in Input) planInputIn(scratch *planScratch) vm.Value {
 
 // severity boxes the severities a scan writes as constants, which take no
 // room at all.
-func severity(box *vm.Boxes, s string) vm.Value {
+func severity(s string) vm.Value {
 	switch s {
 	case "critical":
 		return vm.String("critical")
@@ -111,7 +106,7 @@ func severity(box *vm.Boxes, s string) vm.Value {
 	case "info":
 		return vm.String("info")
 	}
-	return box.String(s)
+	return vm.String(s)
 }
 
 func optionalTime(t *time.Time) vm.Value {
