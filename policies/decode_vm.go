@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,14 +33,14 @@ func readPlanDecision(v vm.Value) (Decision, error) {
 	}
 	r := planFields{obj: obj}
 	d := Decision{
-		Outcome:           r.str("outcome"),
-		Queue:             r.str("queue"),
-		Priority:          r.str("priority"),
-		ApprovalsRequired: r.int("approvals_required"),
-		SLAHours:          r.int("sla_hours"),
+		Outcome:           r.str(vm.String("outcome")),
+		Queue:             r.str(vm.String("queue")),
+		Priority:          r.str(vm.String("priority")),
+		ApprovalsRequired: r.int(vm.String("approvals_required")),
+		SLAHours:          r.int(vm.String("sla_hours")),
 	}
 	var err error
-	d.Reasons, err = readPlanReasons(r.get("reasons"))
+	d.Reasons, err = readPlanReasons(r.get(vm.String("reasons")))
 	return d, errors.Join(r.err, err)
 }
 
@@ -60,7 +59,9 @@ func readPlanReasons(v vm.Value) ([]Reason, error) {
 			items[i] = v.Elem(i)
 		}
 	case *vm.Set:
-		items = v.Sorted()
+		// In any order: the sort below tells any two apart, since a set
+		// holds no two reasons alike.
+		items = v.Elems()
 	default:
 		return nil, fmt.Errorf("reasons is %s, not an array or a set", ast.ValueName(vm.ToAST(v)))
 	}
@@ -72,10 +73,10 @@ func readPlanReasons(v vm.Value) ([]Reason, error) {
 		}
 		r := planFields{obj: obj}
 		s := sortablePlanReason{
-			reason: Reason{Code: r.str("code"), Message: r.str("message"), Remediation: r.str("remediation")},
+			reason: Reason{Code: r.str(vm.String("code")), Message: r.str(vm.String("message")), Remediation: r.str(vm.String("remediation"))},
 			whole:  obj,
 		}
-		if ev := r.get("evidence"); ev != nil {
+		if ev := r.get(vm.String("evidence")); ev != nil {
 			evObj, ok := ev.(*vm.Object)
 			if !ok {
 				return nil, fmt.Errorf("reason %d: evidence is %s, not an object", i, ast.ValueName(vm.ToAST(ev)))
@@ -90,12 +91,17 @@ func readPlanReasons(v vm.Value) ([]Reason, error) {
 		}
 		sorted = append(sorted, s)
 	}
-	slices.SortStableFunc(sorted, func(a, b sortablePlanReason) int {
-		return cmp.Or(
-			strings.Compare(a.reason.Code, b.reason.Code),
-			comparePlanValues(a.evidence, b.evidence),
-			comparePlanValues(a.whole, b.whole),
-		)
+	// Reasons alike in code, evidence and all are the same reason, so the
+	// order is total and need not be stable. Each comparison goes only as
+	// far as it must: cmp.Or would compare whole reasons every time.
+	slices.SortFunc(sorted, func(a, b sortablePlanReason) int {
+		if c := strings.Compare(a.reason.Code, b.reason.Code); c != 0 {
+			return c
+		}
+		if c := comparePlanValues(a.evidence, b.evidence); c != 0 {
+			return c
+		}
+		return comparePlanValues(a.whole, b.whole)
 	})
 	reasons := make([]Reason, len(sorted))
 	for i, s := range sorted {
@@ -123,9 +129,12 @@ type planFields struct {
 	err error
 }
 
-func (f *planFields) get(key string) vm.Value { return f.obj.Get(vm.String(key)) }
+// Keys are values, not strings: callers pass constants, which become values
+// without an allocation, where a string converted here would take one per
+// field of every reason.
+func (f *planFields) get(key vm.Value) vm.Value { return f.obj.Get(key) }
 
-func (f *planFields) str(key string) string {
+func (f *planFields) str(key vm.Value) string {
 	v := f.get(key)
 	if v == nil {
 		return ""
@@ -137,7 +146,7 @@ func (f *planFields) str(key string) string {
 	return string(s)
 }
 
-func (f *planFields) int(key string) int {
+func (f *planFields) int(key vm.Value) int {
 	switch n := f.get(key).(type) {
 	case nil:
 		return 0
@@ -155,21 +164,21 @@ func (f *planFields) int(key string) int {
 	}
 }
 
-func (f *planFields) fail(key, want string, got vm.Value) {
+func (f *planFields) fail(key vm.Value, want string, got vm.Value) {
 	if f.err == nil {
 		f.err = fmt.Errorf("%s is %s, not %s", key, vm.ToAST(got), want)
 	}
 }
 
 // planToGo is toGo for the machine's values.
-func planToGo(v vm.Value) any {
-	switch v := v.(type) {
+func planToGo(val vm.Value) any {
+	switch v := val.(type) {
+	case vm.String:
+		return string(v)
 	case vm.Null:
 		return nil
 	case vm.Bool:
 		return bool(v)
-	case vm.String:
-		return string(v)
 	case vm.Int:
 		return float64(v)
 	case vm.Num:
@@ -202,5 +211,5 @@ func planToGo(v vm.Value) any {
 		})
 		return out
 	}
-	return fmt.Sprint(v)
+	return fmt.Sprint(val)
 }

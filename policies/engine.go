@@ -241,13 +241,31 @@ func (e *Engine) evaluate(ctx context.Context, in Input, opts ...rego.EvalOption
 }
 
 func (e *Engine) evaluatePlan(ctx context.Context, in Input, stopper topdown.Cancel) (Decision, error) {
-	rs, err := e.program.Eval(ctx, in.planInput(), stopper)
+	// The scratch goes back once the decision is decoded: deferred calls
+	// run after the returned decision is made.
+	scratch := planScratches.Get().(*planScratch)
+	defer func() {
+		scratch.release()
+		planScratches.Put(scratch)
+	}()
+	// The decision is decoded while the machine still holds the plan's
+	// result: the machine reuses the memory of its values afterwards.
+	var d Decision
+	var decodeErr error
+	err := e.program.EvalThen(ctx, in.planInputIn(scratch), stopper, func(rs *vm.Set) error {
+		d, decodeErr = decidePlanResult(rs)
+		return nil
+	})
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return Decision{}, fmt.Errorf("evaluate %s: %w after %s: %w", decisionQuery, ErrTimeout, e.timeout, err)
 		}
 		return Decision{}, fmt.Errorf("evaluate %s: %w", decisionQuery, err)
 	}
+	return d, decodeErr
+}
+
+func decidePlanResult(rs *vm.Set) (Decision, error) {
 	v, err := vm.Single(rs)
 	switch {
 	case err != nil:

@@ -1,6 +1,8 @@
 package policies
 
 import (
+	"slices"
+	"sync"
 	"time"
 
 	"trustgate/policies/vm"
@@ -33,23 +35,46 @@ func keys(names ...string) []vm.Value {
 	return out[:len(out):len(out)]
 }
 
-func (in Input) planInput() vm.Value {
-	// One slice holds every value of every finding and waiver.
-	vals := make([]vm.Value, 0, len(findingKeys)*len(in.Findings)+len(waiverKeys)*len(in.Waivers))
-	take := func(vs ...vm.Value) []vm.Value {
-		start := len(vals)
-		vals = append(vals, vs...)
-		return vals[start:len(vals):len(vals)]
+// planScratch is where a decision's input keeps its findings and waivers:
+// their values and objects, a third of what a decision allocates. Decide
+// takes one from planScratches, converts the input into it, evaluates and
+// decodes the decision, and only then, when nothing refers to the input's
+// values any more (a Decision holds Go values, and the machine keeps none
+// of an evaluation's), puts it back for the next decision.
+type planScratch struct {
+	vals              []vm.Value
+	findings, waivers vm.RecordStore
+}
+
+var planScratches = sync.Pool{New: func() any { return new(planScratch) }}
+
+// release drops the input the scratch holds, so that a pooled one keeps
+// nothing alive.
+func (s *planScratch) release() {
+	clear(s.vals[:cap(s.vals)])
+	s.vals = s.vals[:0]
+	s.findings.Clear()
+	s.waivers.Clear()
+}
+
+func (in Input) planInput() vm.Value { return in.planInputIn(new(planScratch)) }
+
+func (in Input) planInputIn(scratch *planScratch) vm.Value {
+	// The findings' and waivers' objects are made together, a few
+	// allocations for any number of them. Severities are constants, which
+	// take no allocation to box.
+	vals := slices.Grow(scratch.vals[:0], len(findingKeys)*len(in.Findings)+len(waiverKeys)*len(in.Waivers))
+	for _, f := range in.Findings {
+		vals = append(vals, vm.String(f.RuleID), severity(f.Severity), vm.String(f.File),
+			vm.Int(f.Line), vm.String(f.Message), vm.String(f.Remediation))
 	}
-	findings := make([]vm.Value, len(in.Findings))
-	for i, f := range in.Findings {
-		findings[i] = vm.NewObject(findingKeys, take(vm.String(f.RuleID), vm.String(f.Severity), vm.String(f.File),
-			vm.Int(f.Line), vm.String(f.Message), vm.String(f.Remediation)))
+	for _, w := range in.Waivers {
+		vals = append(vals, vm.String(w.RuleID), vm.String(w.AppID), vm.String(formatTime(w.ExpiresAt)))
 	}
-	waivers := make([]vm.Value, len(in.Waivers))
-	for i, w := range in.Waivers {
-		waivers[i] = vm.NewObject(waiverKeys, take(vm.String(w.RuleID), vm.String(w.AppID), vm.String(formatTime(w.ExpiresAt))))
-	}
+	scratch.vals = vals
+	findingVals := len(findingKeys) * len(in.Findings)
+	findings := scratch.findings.Make(findingKeys, vals[:findingVals:findingVals])
+	waivers := scratch.waivers.Make(waiverKeys, vals[findingVals:])
 	sub, a, d, h := in.Submission, in.App, in.Developer, in.History
 	return vm.NewObject(inputKeys, []vm.Value{
 		vm.NewObject(subKeys, []vm.Value{vm.String(sub.ID), vm.String(sub.AppID), vm.String(sub.Version),
@@ -64,6 +89,24 @@ func (in Input) planInput() vm.Value {
 		vm.NewArray(waivers...),
 		vm.String(formatTime(in.Now)),
 	})
+}
+
+// severity boxes the severities a scan writes as constants, which take no
+// room at all.
+func severity(s string) vm.Value {
+	switch s {
+	case "critical":
+		return vm.String("critical")
+	case "high":
+		return vm.String("high")
+	case "medium":
+		return vm.String("medium")
+	case "low":
+		return vm.String("low")
+	case "info":
+		return vm.String("info")
+	}
+	return vm.String(s)
 }
 
 func optionalTime(t *time.Time) vm.Value {

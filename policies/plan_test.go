@@ -84,3 +84,45 @@ func TestConcurrentDecisionsShareTheEngine(t *testing.T) {
 		require.Equal(t, want, <-done)
 	}
 }
+
+// Decide converts each input into storage the next decision reuses
+// (planScratch). A decision handed out must not change when the next ones
+// are made, of more findings or fewer, and each must be the one a fresh
+// conversion gives.
+func TestDecisionsOutliveTheInputStorage(t *testing.T) {
+	t.Parallel()
+	engine := mustDefault(t)
+	// Besides the default bundle, one whose reasons hold the input's own
+	// finding objects as their evidence.
+	own, err := New(bundleWith(`decision := {"outcome": "review", "queue": "standard", "priority": "normal",
+	"approvals_required": 1, "sla_hours": 48, "reasons": reasons} if { count(reasons) > 0 } else := {"outcome": "approve", "reasons": []}
+
+reasons contains {"code": "FINDING_NEEDS_REVIEW", "message": f.message, "evidence": f, "remediation": ""} if {
+	some f in input.findings
+	f.severity == "high"
+}`))
+	require.NoError(t, err)
+	require.Equal(t, "plan", own.Evaluator())
+	for _, engine := range []*Engine{engine, own} {
+		decisionsOutliveTheInputStorage(t, engine)
+	}
+}
+
+func decisionsOutliveTheInputStorage(t *testing.T, engine *Engine) {
+	ctx := context.Background()
+	var inputs []Input
+	var held []Decision
+	for _, n := range []int{100, 3, 40, 0, 100} {
+		in := benchInput(n)
+		in.Waivers = []WaiverInput{{RuleID: "CODE-104", AppID: in.App.ID, ExpiresAt: testNow.AddDate(0, 1, 0)}}
+		inputs = append(inputs, in)
+		d := engine.Decide(ctx, in)
+		require.NotEqual(t, CodePolicyError, firstCode(d), "%+v", d)
+		held = append(held, d)
+	}
+	for i, in := range inputs {
+		want, err := engine.evaluateWithOPA(ctx, in)
+		require.NoError(t, err)
+		require.Equal(t, want, held[i], "decision %d changed after later decisions", i)
+	}
+}

@@ -28,9 +28,11 @@ waived_rules := {w.rule_id |
 # spellings the scan writes; a severity in another case ("Low") stays in, and
 # open_findings recognises it after lower().
 #
-# A finding without a severity would drop out of that pass. The count below
+# A finding without a severity would drop out of that pass. The check below
 # notices it, and only then are findings looked at again, so that such a
-# finding goes to review instead of silently disappearing.
+# finding goes to review instead of silently disappearing. (It looks for a
+# finding whose severity is undefined or false rather than counting those
+# that have one, which would build a list as long as the scan's.)
 possibly_open_findings := array.concat(
 	[f |
 		some f in input.findings
@@ -43,7 +45,8 @@ possibly_open_findings := array.concat(
 )
 
 unrated_findings := [f | some f in input.findings; object.get(f, "severity", null) == null] if {
-	count([true | input.findings[_].severity]) < count(input.findings)
+	some f in input.findings
+	not f.severity
 } else := []
 
 # The findings that stop or hold a submission, normalised: lower-case
@@ -94,31 +97,40 @@ critical_remediation(f, location) := sprintf("%s (at %s)", [f.remediation, locat
 
 # Nearly every finding has a line, and its reason is written without a call
 # to where(): a function call costs a finding more than the rest of its
-# reason. The rule after it writes the same sentences for the others.
+# reason. The rule after it writes the same sentences for the others. Each
+# field of the evidence is looked up once, into a variable, rather than
+# once per sentence that shows it.
 review_reasons contains reason if {
 	some f in open_findings
 	evidence := f.evidence
-	evidence.line > 0
-	evidence.severity != "critical"
+	line := evidence.line
+	line > 0
+	severity := evidence.severity
+	severity != "critical"
+	rule_id := evidence.rule_id
+	file := evidence.file
 	reason := {
 		"code": "FINDING_NEEDS_REVIEW",
-		"message": sprintf("%s (%s) at %s:%v needs a reviewer: %s", [evidence.rule_id, evidence.severity, evidence.file, evidence.line, f.message]),
+		"message": sprintf("%s (%s) at %s:%v needs a reviewer: %s", [rule_id, severity, file, line, f.message]),
 		"evidence": evidence,
-		"remediation": sprintf("No action needed for this submission; to skip review next time, fix what %s reports at %s:%v.", [evidence.rule_id, evidence.file, evidence.line]),
+		"remediation": sprintf("No action needed for this submission; to skip review next time, fix what %s reports at %s:%v.", [rule_id, file, line]),
 	}
 }
 
 review_reasons contains reason if {
 	some f in open_findings
 	evidence := f.evidence
-	evidence.line <= 0
-	evidence.severity != "critical"
-	location := where(evidence.file, evidence.line)
+	line := evidence.line
+	line <= 0
+	severity := evidence.severity
+	severity != "critical"
+	rule_id := evidence.rule_id
+	location := where(evidence.file, line)
 	reason := {
 		"code": "FINDING_NEEDS_REVIEW",
-		"message": sprintf("%s (%s) at %s needs a reviewer: %s", [evidence.rule_id, evidence.severity, location, f.message]),
+		"message": sprintf("%s (%s) at %s needs a reviewer: %s", [rule_id, severity, location, f.message]),
 		"evidence": evidence,
-		"remediation": sprintf("No action needed for this submission; to skip review next time, fix what %s reports at %s.", [evidence.rule_id, location]),
+		"remediation": sprintf("No action needed for this submission; to skip review next time, fix what %s reports at %s.", [rule_id, location]),
 	}
 }
 

@@ -23,8 +23,8 @@ var (
 // shapes stay OPA's. TestNativeBuiltinsAgreeWithOPA checks each against
 // OPA's on a table of operands.
 var native = map[string]func(args []Value) (Value, bool){
-	"equal": func(a []Value) (Value, bool) { return Bool(compare(a[0], a[1]) == 0), true },
-	"neq":   func(a []Value) (Value, bool) { return Bool(compare(a[0], a[1]) != 0), true },
+	"equal": func(a []Value) (Value, bool) { return Bool(equal(a[0], a[1])), true },
+	"neq":   func(a []Value) (Value, bool) { return Bool(!equal(a[0], a[1])), true },
 	"gt":    func(a []Value) (Value, bool) { return Bool(compare(a[0], a[1]) > 0), true },
 	"gte":   func(a []Value) (Value, bool) { return Bool(compare(a[0], a[1]) >= 0), true },
 	"lt":    func(a []Value) (Value, bool) { return Bool(compare(a[0], a[1]) < 0), true },
@@ -90,14 +90,14 @@ var native = map[string]func(args []Value) (Value, bool){
 			return Bool(c.Contains(a[0])), true
 		case *Array:
 			for _, e := range c.elems {
-				if compare(e, a[0]) == 0 {
+				if equal(e, a[0]) {
 					return Bool(true), true
 				}
 			}
 			return Bool(false), true
 		case *Object:
 			for _, v := range c.vals {
-				if compare(v, a[0]) == 0 {
+				if equal(v, a[0]) {
 					return Bool(true), true
 				}
 			}
@@ -110,7 +110,43 @@ var native = map[string]func(args []Value) (Value, bool){
 		if !ok {
 			return nil, false
 		}
-		return String(strings.ToLower(string(s))), true
+		// Most strings are lower-case already; the operand is then the
+		// result, and boxing a copy of it would cost an allocation.
+		if l := strings.ToLower(string(s)); l != string(s) {
+			return String(l), true
+		}
+		return a[0], true
+	},
+	// max and object.union are called once a decision, on the data
+	// document's thresholds, which would otherwise be converted to OPA's
+	// values and back each time.
+	"max": func(a []Value) (Value, bool) {
+		var elems []Value
+		switch c := a[0].(type) {
+		case *Array:
+			elems = c.elems
+		case *Set:
+			elems = c.elems
+		}
+		// Not a collection, or an empty one: OPA's says what that is.
+		if len(elems) == 0 {
+			return nil, false
+		}
+		best := elems[0]
+		for _, e := range elems[1:] {
+			if compare(e, best) > 0 {
+				best = e
+			}
+		}
+		return best, true
+	},
+	"object.union": func(a []Value) (Value, bool) {
+		x, ok1 := a[0].(*Object)
+		y, ok2 := a[1].(*Object)
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		return union(x, y), true
 	},
 	"is_string": func(a []Value) (Value, bool) { _, ok := a[0].(String); return Bool(ok), true },
 	"is_number": func(a []Value) (Value, bool) {
@@ -156,6 +192,9 @@ var native = map[string]func(args []Value) (Value, bool){
 		if !ok {
 			return nil, false
 		}
+		if out, ok := simpleSprintf(string(format), arr.elems); ok {
+			return String(out), true
+		}
 		args := make([]any, len(arr.elems))
 		for i, e := range arr.elems {
 			switch v := e.(type) {
@@ -167,50 +206,71 @@ var native = map[string]func(args []Value) (Value, bool){
 				return nil, false
 			}
 		}
-		if out, ok := simpleSprintf(string(format), args); ok {
-			return String(out), true
-		}
 		return String(fmt.Sprintf(string(format), args...)), true
 	},
 }
 
-// simpleSprintf is fmt.Sprintf for formats of plain %s, %v, %d and %% over
-// strings and int64s, the messages policies write, at a fraction of fmt's
-// cost. Anything else (flags, widths, a verb that does not fit its
-// argument, a missing or extra argument) is left to fmt: ok is false.
-func simpleSprintf(format string, args []any) (string, bool) {
-	var b strings.Builder
-	b.Grow(len(format) + 16*len(args))
-	next := 0
-	for i := 0; i < len(format); i++ {
-		c := format[i]
-		if c != '%' {
-			b.WriteByte(c)
-			continue
+// union is x with y's keys put in, y's value winning, except that where
+// both values are objects they are united in turn, as OPA's object.union
+// does.
+func union(x, y *Object) *Object {
+	out := x.copy()
+	for i, k := range y.keys {
+		v := y.vals[i]
+		if xo, ok := out.Get(k).(*Object); ok {
+			if yo, ok := v.(*Object); ok {
+				v = union(xo, yo)
+			}
 		}
-		if i+1 >= len(format) {
+		out.Insert(k, v)
+	}
+	return out
+}
+
+// simpleSprintf is fmt.Sprintf for formats of plain %s, %v, %d and %% over
+// strings and integers (formatted as Go strings and int64s), the messages
+// policies write, at a fraction of fmt's cost: the arguments are read as
+// they are, not boxed for fmt one by one, and the result is written once,
+// into a buffer of its exact size. Anything else (flags, widths, a verb
+// that does not fit its argument, another kind of argument, a missing or
+// extra argument) is left to fmt: ok is false.
+func simpleSprintf(format string, args []Value) (string, bool) {
+	var nums [8][20]byte // integers formatted while measuring, written after
+	size, next := 0, 0
+	for rest := format; ; {
+		i := strings.IndexByte(rest, '%')
+		if i < 0 {
+			size += len(rest)
+			break
+		}
+		size += i
+		if i+1 >= len(rest) {
 			return "", false
 		}
-		i++
-		verb := format[i]
+		verb := rest[i+1]
+		rest = rest[i+2:]
 		if verb == '%' {
-			b.WriteByte('%')
+			size++
 			continue
 		}
 		if next >= len(args) {
 			return "", false
 		}
 		switch a := args[next].(type) {
-		case string:
+		case String:
 			if verb != 's' && verb != 'v' {
 				return "", false
 			}
-			b.WriteString(a)
-		case int64:
+			size += len(a)
+		case Int:
 			if verb != 'd' && verb != 'v' {
 				return "", false
 			}
-			b.WriteString(strconv.FormatInt(a, 10))
+			if next < len(nums) {
+				size += len(strconv.AppendInt(nums[next][:0], int64(a), 10))
+			} else {
+				size += len(strconv.AppendInt(nil, int64(a), 10))
+			}
 		default:
 			return "", false
 		}
@@ -218,6 +278,35 @@ func simpleSprintf(format string, args []any) (string, bool) {
 	}
 	if next != len(args) {
 		return "", false
+	}
+	// The format is known good now: copy its text between verbs whole.
+	var b strings.Builder
+	b.Grow(size)
+	next = 0
+	for rest := format; ; {
+		i := strings.IndexByte(rest, '%')
+		if i < 0 {
+			b.WriteString(rest)
+			break
+		}
+		b.WriteString(rest[:i])
+		verb := rest[i+1]
+		rest = rest[i+2:]
+		if verb == '%' {
+			b.WriteByte('%')
+			continue
+		}
+		switch a := args[next].(type) {
+		case String:
+			b.WriteString(string(a))
+		case Int:
+			if next < len(nums) {
+				b.Write(strconv.AppendInt(nums[next][:0], int64(a), 10))
+			} else {
+				b.WriteString(strconv.FormatInt(int64(a), 10))
+			}
+		}
+		next++
 	}
 	return b.String(), true
 }

@@ -16,7 +16,8 @@ func TestNativeBuiltinsAgreeWithOPA(t *testing.T) {
 	scalars := []string{`null`, `true`, `false`, `0`, `1`, `1.0`, `-2`, `2.5`, `1e3`, `12345678901234567890`,
 		`""`, `"a"`, `"B"`, `"Héllo"`, `"2026-01-02T03:04:05Z"`, `"2026-01-02T03:04:05.5+08:00"`, `"9999-01-01T00:00:00Z"`, `"yesterday"`}
 	composites := []string{`[]`, `[1, "a"]`, `["a", "b"]`, `[1.0, 2]`, `{}`, `{"a": 1, "b": [2]}`, `{1: "x"}`,
-		`set()`, `{"a", "b"}`, `{1, 2.0}`, `["a", ["b"]]`, `{"real_name": {"status": "verified"}}`}
+		`set()`, `{"a", "b"}`, `{1, 2.0}`, `["a", ["b"]]`, `{"real_name": {"status": "verified"}}`,
+		`[3, 1, 2.5]`, `{"b": {"x": 1, "y": {"z": 2}}, "a": 1}`, `{"b": {"y": {"w": 3}, "x": "s"}, "c": {}}`, `{"a": {"x": 1}}`}
 	all := append(append([]string{}, scalars...), composites...)
 	operands := map[int][][]string{1: {}, 2: {}, 3: {}}
 	for _, a := range all {
@@ -75,7 +76,7 @@ func TestValuesCompareAsOPAs(t *testing.T) {
 	t.Parallel()
 	terms := []string{`null`, `false`, `true`, `-1`, `0`, `1`, `1.0`, `1.5`, `1e3`, `12345678901234567890`, `""`, `"a"`, `"b"`,
 		`[]`, `[1]`, `[1, 2]`, `["a"]`, `{}`, `{"a": 1}`, `{"a": 2}`, `{"b": 1}`, `{"a": 1, "b": 1}`, `{1: 1}`,
-		`set()`, `{1}`, `{1, 2}`, `{"a"}`, `{[1], {"x": set()}}`}
+		`set()`, `{1}`, `{1, 2}`, `{2, 1.0}`, `{1, 3}`, `{"a"}`, `{[1], {"x": set()}}`, `{[1.0], {"x": set()}}`, `[1.0, 2]`, `{"a": 1.0, "b": 1}`}
 	var vals []Value
 	for _, s := range terms {
 		v, err := FromAST(ast.MustParseTerm(s).Value)
@@ -92,6 +93,9 @@ func TestValuesCompareAsOPAs(t *testing.T) {
 			want := ast.Compare(ast.MustParseTerm(terms[i]).Value, ast.MustParseTerm(terms[j]).Value)
 			if got := Compare(a, b); sign(got) != sign(want) {
 				t.Errorf("compare(%s, %s) = %d, OPA says %d", terms[i], terms[j], got, want)
+			}
+			if equal(a, b) != (want == 0) {
+				t.Errorf("equal(%s, %s) = %v, OPA compares them %d", terms[i], terms[j], equal(a, b), want)
 			}
 			if want == 0 && hash(a) != hash(b) {
 				t.Errorf("%s and %s are equal but hash apart", terms[i], terms[j])
@@ -110,18 +114,94 @@ func sign(i int) int {
 	return 0
 }
 
+var sprintfFormats = []string{"", "plain", "%s", "%v", "%d", "%%", "100%", "%s at %s:%v needs %d", "%q", "%5d", "%-s", "a%", "%s %s", "%v%v%v",
+	"%v %v %v %v %v %v %v %v %v %v", "%%%s%%", "%s%d%v", "%z", "%"}
+
+func sprintfArgs() [][]Value {
+	ten := make([]Value, 10)
+	for i := range ten {
+		ten[i] = Int(-1 << (6 * i))
+	}
+	argLists := [][]Value{{}, {String("x")}, {Int(7)}, {String("a"), String("b")}, {String("a"), Int(-3)},
+		{Int(1), String("b"), Int(2)}, {String("p"), String("f.js"), Int(12), Int(3)}, {Num("1.5")}, {Bool(true)}, ten}
+	return argLists
+}
+
 func TestSimpleSprintfIsFmts(t *testing.T) {
 	t.Parallel()
-	formats := []string{"", "plain", "%s", "%v", "%d", "%%", "100%", "%s at %s:%v needs %d", "%q", "%5d", "%-s", "a%", "%s %s", "%v%v%v"}
-	argLists := [][]any{{}, {"x"}, {int64(7)}, {"a", "b"}, {"a", int64(-3)}, {int64(1), "b", int64(2)}, {"p", "f.js", int64(12), int64(3)}}
-	for _, f := range formats {
-		for _, args := range argLists {
+	for _, f := range sprintfFormats {
+		for _, args := range sprintfArgs() {
 			got, ok := simpleSprintf(f, args)
 			if !ok {
 				continue
 			}
-			if want := fmt.Sprintf(f, args...); got != want {
+			goArgs := make([]any, len(args))
+			for i, a := range args {
+				switch v := a.(type) {
+				case String:
+					goArgs[i] = string(v)
+				case Int:
+					goArgs[i] = int64(v)
+				default:
+					t.Fatalf("simpleSprintf(%q, %v) formatted a %T", f, args, a)
+				}
+			}
+			if want := fmt.Sprintf(f, goArgs...); got != want {
 				t.Errorf("simpleSprintf(%q, %v) = %q, fmt says %q", f, args, got, want)
+			}
+		}
+	}
+}
+
+// A set past a few elements finds them by hash; objects whose keys swap
+// values hash alike, so this set's index has chains of collisions to walk.
+func TestSetsKeepEachElementOnceThroughCollisions(t *testing.T) {
+	t.Parallel()
+	s := NewSet()
+	var want []Value
+	for range 2 {
+		for i := range 6 {
+			for j := range 6 {
+				v := NewObject([]Value{String("k"), String("j")}, []Value{Int(i), Int(j)})
+				if !s.Contains(v) {
+					want = append(want, v)
+				}
+				s.Add(v)
+			}
+		}
+		s.Add(Int(1))
+		s.Add(Num("1.0"))
+	}
+	want = append(want, Int(1))
+	if s.Len() != len(want) {
+		t.Fatalf("the set holds %d elements, want %d", s.Len(), len(want))
+	}
+	for _, v := range want {
+		if !s.Contains(v) {
+			t.Errorf("the set lost %v", ToAST(v))
+		}
+	}
+	if s.Contains(NewObject([]Value{String("k"), String("j")}, []Value{Int(6), Int(0)})) {
+		t.Error("the set holds an object never added")
+	}
+}
+
+// A format compiled when the plan is prepared formats what simpleSprintf
+// formats, the same way, and declines what it declines.
+func TestCompiledFormatsAreSimpleSprintfs(t *testing.T) {
+	t.Parallel()
+	for _, f := range sprintfFormats {
+		c := compileFormat(f)
+		for _, args := range sprintfArgs() {
+			want, wantOK := simpleSprintf(f, args)
+			if c == nil {
+				if wantOK {
+					t.Errorf("%q is not compiled, but simpleSprintf formats it", f)
+				}
+				continue
+			}
+			if got, ok := c.apply(args); ok != wantOK || got != want {
+				t.Errorf("compiled %q on %v = %q, %v; simpleSprintf says %q, %v", f, args, got, ok, want, wantOK)
 			}
 		}
 	}

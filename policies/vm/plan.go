@@ -9,6 +9,12 @@
 // builtins a decision calls per finding (native.go) and OPA's builtins for
 // the rest. Semantics follow OPA's WebAssembly compiler statement for
 // statement; the tests compare results, values and builtins with OPA's.
+//
+// Preparing a plan resolves its statements (prepare.go) and drops the
+// bookkeeping the planner writes around them, copies of locals and tests of
+// results, where that cannot change a result (copies.go). An evaluation
+// takes the objects and arrays its literals build from chunks of its own
+// (alloc.go).
 package vm
 
 import (

@@ -29,6 +29,15 @@ type (
 		bi     *builtin  // a builtin
 		args   []operand
 		result int
+		// test, instead of keeping the result, fails when it is false:
+		// the call and the test of its result the planner writes after
+		// it, made one statement (copies.go).
+		test bool
+		// spread, when set, is the elements of an array literal that is
+		// the builtin's last operand and that nothing else reads; the
+		// machine hands them over in an array of its own, which the
+		// builtin does not keep (copies.go).
+		spread []operand
 	}
 	callDynamicStmt struct {
 		args   []int
@@ -98,6 +107,7 @@ type (
 	resultAddStmt struct{ value int }
 	objectLiteral struct {
 		keys   []Value
+		order  *[]int // of the keys, sorted once here
 		values []operand
 		dst    int
 	}
@@ -126,6 +136,8 @@ type builtin struct {
 	fast func([]Value) (Value, bool)
 	void bool // returns nothing (print, trace)
 	loc  *ast.Location
+	// format is sprintf's constant format, compiled; see format.go.
+	format *format
 }
 
 type preparer struct {
@@ -176,6 +188,7 @@ func prepare(p *ir.Policy, planName string) (*Program, error) {
 				}
 				fn.blocks = append(fn.blocks, pb)
 			}
+			elideCopies(fn.blocks, append([]int{fn.ret}, fn.params...)...)
 			fn.nlocals = pr.nlocals
 		}
 	}
@@ -197,6 +210,7 @@ func prepare(p *ir.Policy, planName string) (*Program, error) {
 		}
 		prog.plan = append(prog.plan, pb)
 	}
+	elideCopies(prog.plan)
 	prog.nlocals = pr.nlocals
 	return prog, nil
 }
@@ -290,6 +304,7 @@ func fuseLiterals(stmts []any) []any {
 			out = append(out, makeObjectStmt{dst: dst})
 		case o.obj != nil:
 			o.obj.keys = slices.Clip(o.obj.keys)
+			o.obj.order = sortKeys(o.obj.keys)
 			out = append(out, o.obj)
 		case len(o.arr.values) == 0:
 			out = append(out, makeArrayStmt{dst: dst})
@@ -380,6 +395,9 @@ func (pr *preparer) stmt(s ir.Stmt) (any, error) {
 				return nil, fmt.Errorf("builtin %s has no implementation", s.Func)
 			}
 			c.bi = &builtin{name: s.Func, f: f, fast: native[s.Func], void: decl.Decl.Result() == nil, loc: pr.location(&s.Location)}
+			if f, ok := c.args[0].konst.(String); ok && s.Func == "sprintf" && len(c.args) == 2 {
+				c.bi.format = compileFormat(string(f))
+			}
 		} else {
 			return nil, fmt.Errorf("call to unknown function %s", s.Func)
 		}

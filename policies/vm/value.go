@@ -37,15 +37,23 @@ type (
 	Array struct{ elems []Value }
 	// Object keeps its keys in insertion order and sorts them only to
 	// iterate or compare, as OPA's objects do.
+	//
+	// The key order is held by pointer, which keeps an object (of which an
+	// input has one per finding) to 64 bytes; it is never written through,
+	// so objects may share one, as the objects of one literal do.
 	Object struct {
 		keys, vals []Value
-		sorted     []int            // key order for iteration, nil until needed
+		sorted     *[]int           // key order for iteration, nil until needed
 		byHash     map[uint64][]int // key index, once there are more than a few keys
 	}
-	// Set keeps its elements once each; past a few, found by hash.
+	// Set keeps its elements once each; past a few, found by hash. The
+	// index maps a hash to its last element plus one, and same points each
+	// element to the one before it with the same hash (or -1), so that
+	// adding an element grows two slices and a map, not a slice per hash.
 	Set struct {
 		elems  []Value
-		byHash map[uint64][]int
+		byHash map[uint64]int
+		same   []int
 		sorted []Value
 	}
 )
@@ -85,7 +93,7 @@ func (o *Object) find(key Value) int {
 	if len(o.keys) > small {
 		o.index()
 		for _, i := range o.byHash[hash(key)] {
-			if compare(o.keys[i], key) == 0 {
+			if equal(o.keys[i], key) {
 				return i
 			}
 		}
@@ -100,7 +108,7 @@ func (o *Object) find(key Value) int {
 		return -1
 	}
 	for i, k := range o.keys {
-		if compare(k, key) == 0 {
+		if equal(k, key) {
 			return i
 		}
 	}
@@ -139,15 +147,19 @@ func (o *Object) Foreach(f func(k, v Value)) {
 }
 
 func (o *Object) order() []int {
-	if o.sorted == nil || len(o.sorted) != len(o.keys) {
-		idx := make([]int, len(o.keys))
-		for i := range idx {
-			idx[i] = i
-		}
-		slices.SortFunc(idx, func(a, b int) int { return compare(o.keys[a], o.keys[b]) })
-		o.sorted = idx
+	if o.sorted == nil || len(*o.sorted) != len(o.keys) {
+		o.sorted = sortKeys(o.keys)
 	}
-	return o.sorted
+	return *o.sorted
+}
+
+func sortKeys(keys []Value) *[]int {
+	idx := make([]int, len(keys))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return compare(keys[a], keys[b]) })
+	return &idx
 }
 
 func (o *Object) copy() *Object {
@@ -168,40 +180,66 @@ func (s *Set) Len() int { return len(s.elems) }
 
 // Add adds v unless the set holds it.
 func (s *Set) Add(v Value) {
-	if s.Contains(v) {
+	if len(s.elems) < small {
+		if !s.containsSmall(v) {
+			s.elems, s.sorted = append(s.elems, v), nil
+		}
+		return
+	}
+	s.index()
+	h := hash(v)
+	if s.find(h, v) {
 		return
 	}
 	s.elems, s.sorted = append(s.elems, v), nil
-	if s.byHash != nil {
-		h := hash(v)
-		s.byHash[h] = append(s.byHash[h], len(s.elems)-1)
-	}
+	s.same = append(s.same, s.byHash[h]-1)
+	s.byHash[h] = len(s.elems)
 }
 
 // Contains reports whether the set holds v.
 func (s *Set) Contains(v Value) bool {
 	if len(s.elems) <= small {
-		for _, e := range s.elems {
-			if compare(e, v) == 0 {
-				return true
-			}
-		}
-		return false
+		return s.containsSmall(v)
 	}
-	if s.byHash == nil {
-		s.byHash = make(map[uint64][]int, len(s.elems))
-		for i, e := range s.elems {
-			h := hash(e)
-			s.byHash[h] = append(s.byHash[h], i)
-		}
-	}
-	for _, i := range s.byHash[hash(v)] {
-		if compare(s.elems[i], v) == 0 {
+	s.index()
+	return s.find(hash(v), v)
+}
+
+func (s *Set) containsSmall(v Value) bool {
+	for _, e := range s.elems {
+		if equal(e, v) {
 			return true
 		}
 	}
 	return false
 }
+
+func (s *Set) find(h uint64, v Value) bool {
+	for i := s.byHash[h] - 1; i >= 0; i = s.same[i] {
+		if equal(s.elems[i], v) {
+			return true
+		}
+	}
+	return false
+}
+
+// index builds the hash index once the set is past a few elements.
+func (s *Set) index() {
+	if s.byHash != nil {
+		return
+	}
+	s.byHash = make(map[uint64]int, 2*len(s.elems))
+	s.same = make([]int, len(s.elems), 2*len(s.elems))
+	for i, e := range s.elems {
+		h := hash(e)
+		s.same[i] = s.byHash[h] - 1
+		s.byHash[h] = i + 1
+	}
+}
+
+// Elems is the elements in the order they were added, which is all a caller
+// that sorts them its own way needs; do not change it.
+func (s *Set) Elems() []Value { return s.elems }
 
 // Sorted is the elements in OPA's order; do not change it.
 func (s *Set) Sorted() []Value {
@@ -256,6 +294,55 @@ func sortOrder(v Value) int {
 		return 8
 	}
 	panic(fmt.Sprintf("vm: not a value: %T", v))
+}
+
+// equal is compare(a, b) == 0, found without ordering anything: sets (which
+// compare sorts) by looking each element up, and any collection by its
+// length first. A decision tests its sets of reasons against the empty set.
+func equal(a, b Value) bool {
+	switch x := a.(type) {
+	case String:
+		y, ok := b.(String)
+		return ok && x == y
+	case *Array:
+		y, ok := b.(*Array)
+		if !ok || len(x.elems) != len(y.elems) {
+			return false
+		}
+		for i := range x.elems {
+			if !equal(x.elems[i], y.elems[i]) {
+				return false
+			}
+		}
+		return true
+	case *Object:
+		y, ok := b.(*Object)
+		if !ok || len(x.keys) != len(y.keys) {
+			return false
+		}
+		// Equal objects have the same keys in the same order.
+		ak, bk := x.order(), y.order()
+		for i := range ak {
+			if !equal(x.keys[ak[i]], y.keys[bk[i]]) || !equal(x.vals[ak[i]], y.vals[bk[i]]) {
+				return false
+			}
+		}
+		return true
+	case *Set:
+		y, ok := b.(*Set)
+		if !ok || len(x.elems) != len(y.elems) {
+			return false
+		}
+		// A set holds each element once, so with as many elements, each of
+		// x's in y makes the two the same.
+		for _, e := range x.elems {
+			if !y.Contains(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return compare(a, b) == 0
 }
 
 // Compare orders values as ast.Compare orders OPA's.

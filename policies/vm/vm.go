@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/ir"
@@ -45,7 +44,29 @@ var ErrCancelled = errors.New("evaluation cancelled")
 // result, from the query's variables to their values. cancel, when not nil,
 // stops a long evaluation; a builtin's error ends the evaluation with that
 // error, as OPA's evaluator does with strict builtin errors.
-func (p *Program) Eval(ctx context.Context, input Value, cancel topdown.Cancel) (_ *Set, err error) {
+func (p *Program) Eval(ctx context.Context, input Value, cancel topdown.Cancel) (*Set, error) {
+	m := p.machine(ctx, cancel)
+	rs, sound, err := m.eval(input)
+	p.release(m, sound, false)
+	return rs, err
+}
+
+// EvalThen is Eval for a caller that is done with the result set when use
+// returns: the machine then builds the next evaluation's objects and arrays
+// in the memory this one's took, where Eval must leave that memory to the
+// results. use must keep no value of the set, nor any part of one. An
+// evaluation's error is returned without calling use.
+func (p *Program) EvalThen(ctx context.Context, input Value, cancel topdown.Cancel, use func(*Set) error) error {
+	m := p.machine(ctx, cancel)
+	rs, sound, err := m.eval(input)
+	if err == nil {
+		err = use(rs)
+	}
+	p.release(m, sound, true)
+	return err
+}
+
+func (p *Program) machine(ctx context.Context, cancel topdown.Cancel) *machine {
 	m, _ := p.pool.Get().(*machine)
 	if m == nil {
 		m = &machine{}
@@ -61,30 +82,41 @@ func (p *Program) Eval(ctx context.Context, input Value, cancel topdown.Cancel) 
 	if len(m.memo) == 0 {
 		m.memo = append(m.memo, make([]Value, len(p.funcs)))
 	}
+	return m
+}
+
+// release puts a machine back for another evaluation, unless its last one
+// panicked; reuse says whether it may build in the memory of the last one.
+func (p *Program) release(m *machine, sound, reuse bool) {
+	if sound {
+		m.reset(reuse)
+		p.pool.Put(m)
+	}
+}
+
+// eval runs the plan; a machine that is not sound afterwards must not be
+// used again.
+func (m *machine) eval(input Value) (rs *Set, sound bool, err error) {
 	defer func() {
 		// A plan that breaks an assumption of this machine (a local read
 		// before it is set, say) must fail the evaluation, not the process.
 		if r := recover(); r != nil {
-			err = fmt.Errorf("evaluate plan: %v", r)
-			m = nil
-		}
-		if m != nil {
-			m.reset()
-			p.pool.Put(m)
+			rs, sound, err = nil, false, fmt.Errorf("evaluate plan: %v", r)
 		}
 	}()
+	p := m.prog
 	locals := m.frame(p.nlocals)
 	locals[ir.Input], locals[ir.Data] = input, p.data
 	for _, b := range p.plan {
 		s, err := m.wrapped(b, locals)
 		if err != nil {
-			return nil, err
+			return nil, true, err
 		}
 		if s == returned {
 			break
 		}
 	}
-	return m.results, nil
+	return m.results, true, nil
 }
 
 // Single is the value of a query's one result, as rego's plans give it: a
@@ -124,20 +156,30 @@ type machine struct {
 	memo     [][]Value // a frame per enclosing with statement
 	bctx     topdown.BuiltinContext
 	args     []Value
+	spread   Array       // a builtin's last operand, for a call with spread
 	terms    []*ast.Term // a builtin's operands, for OPA's builtins
 	out      *ast.Term
 	onOutput func(*ast.Term) error
 	steps    int
+	slab     slab
 }
 
-func (m *machine) reset() {
+// reset readies the machine for another evaluation; reuse says that the
+// last one's results are done with, so that its memory may be built in.
+func (m *machine) reset(reuse bool) {
 	clear(m.stack[:m.sp])
 	m.sp, m.ret, m.out, m.results, m.prog, m.cancel = 0, nil, nil, nil, nil, nil
 	m.memo = m.memo[:1]
 	clear(m.memo[0])
 	clear(m.args)
+	clear(m.spread.elems)
 	clear(m.terms)
 	m.bctx = topdown.BuiltinContext{}
+	if reuse {
+		m.slab.rewind()
+	} else {
+		m.slab.reset()
+	}
 }
 
 // frame returns n fresh locals on the machine's stack; release gives them
@@ -210,12 +252,12 @@ func (m *machine) run(stmts []any, locals []Value) (int, error) {
 			locals[s.dst] = v
 		case equalStmt:
 			a, b := read(s.a, locals), read(s.b, locals)
-			if a == nil || b == nil || compare(a, b) != 0 {
+			if a == nil || b == nil || !equal(a, b) {
 				return 0, nil
 			}
 		case notEqualStmt:
 			a, b := read(s.a, locals), read(s.b, locals)
-			if a == nil || b == nil || compare(a, b) == 0 {
+			if a == nil || b == nil || equal(a, b) {
 				return 0, nil
 			}
 		case assignStmt:
@@ -230,6 +272,12 @@ func (m *machine) run(stmts []any, locals []Value) (int, error) {
 					continue
 				}
 				return 0, nil
+			}
+			if s.test {
+				if b, ok := v.(Bool); ok && !bool(b) {
+					return 0, nil
+				}
+				continue
 			}
 			locals[s.result] = v
 		case *scanStmt:
@@ -262,27 +310,34 @@ func (m *machine) run(stmts []any, locals []Value) (int, error) {
 		case constStmt:
 			locals[s.dst] = s.value
 		case *objectLiteral:
-			// The literal's keys are shared by every object it makes: they
-			// have no spare capacity, so an insert copies them first.
-			vals := make([]Value, len(s.keys))
+			// The literal's keys and their order are shared by every object
+			// it makes: the keys have no spare capacity, so an insert copies
+			// them first, and an insert replaces the order, never edits it.
+			vals := m.slab.values(len(s.keys))
 			for i, k := range s.keys {
 				if vals[i] = read(s.values[i], locals); vals[i] == nil {
 					return 0, fmt.Errorf("object literal: value of %v is undefined", k)
 				}
 			}
-			locals[s.dst] = &Object{keys: s.keys, vals: vals}
+			o := m.slab.object()
+			o.keys, o.vals, o.sorted = s.keys, vals, s.order
+			locals[s.dst] = o
 		case *arrayLiteral:
-			elems := make([]Value, len(s.values))
+			elems := m.slab.values(len(s.values))
 			for i, o := range s.values {
 				if elems[i] = read(o, locals); elems[i] == nil {
 					return 0, fmt.Errorf("array literal: element %d is undefined", i)
 				}
 			}
-			locals[s.dst] = &Array{elems: elems}
+			a := m.slab.array()
+			a.elems = elems
+			locals[s.dst] = a
 		case makeObjectStmt:
-			locals[s.dst] = &Object{}
+			locals[s.dst] = m.slab.object()
 		case makeArrayStmt:
-			locals[s.dst] = &Array{elems: make([]Value, 0, s.capacity)}
+			a := m.slab.array()
+			a.elems = make([]Value, 0, s.capacity)
+			locals[s.dst] = a
 		case makeSetStmt:
 			locals[s.dst] = NewSet()
 		case *objectInsertStmt:
@@ -335,7 +390,7 @@ func (m *machine) run(stmts []any, locals []Value) (int, error) {
 			}
 		case *assignOnceStmt:
 			v := read(s.src, locals)
-			if old := locals[s.dst]; old != nil && compare(old, v) != 0 {
+			if old := locals[s.dst]; old != nil && !equal(old, v) {
 				return 0, conflict(s.loc, fmt.Sprintf("complete rules must not produce multiple outputs: conflicting values %v and %v", ToAST(old), ToAST(v)))
 			}
 			locals[s.dst] = v
@@ -413,7 +468,7 @@ func (m *machine) scanBody(s *scanStmt, locals []Value, k, v Value) (sig int, st
 // call runs a planned function or a builtin; nil is undefined.
 func (m *machine) call(s *callStmt, locals []Value) (Value, error) {
 	if s.bi != nil {
-		return m.builtin(s.bi, s.args, locals)
+		return m.builtin(s.bi, s.args, s.spread, locals)
 	}
 	fn := s.fn
 	memo := m.memo[len(m.memo)-1]
@@ -478,7 +533,18 @@ func (m *machine) body(fn *function, frame []Value) (Value, error) {
 
 // builtin calls the machine's own version of a builtin when it has one for
 // these operands, and otherwise OPA's, on OPA's values.
-func (m *machine) builtin(bi *builtin, args []operand, locals []Value) (Value, error) {
+func (m *machine) builtin(bi *builtin, args, spread []operand, locals []Value) (Value, error) {
+	if spread != nil {
+		// The literal is built first, as it was planned to be.
+		m.spread.elems = m.spread.elems[:0]
+		for i, o := range spread {
+			v := read(o, locals)
+			if v == nil {
+				return nil, fmt.Errorf("array literal: element %d is undefined", i)
+			}
+			m.spread.elems = append(m.spread.elems, v)
+		}
+	}
 	m.args = m.args[:0]
 	for _, a := range args {
 		v := read(a, locals)
@@ -486,6 +552,16 @@ func (m *machine) builtin(bi *builtin, args []operand, locals []Value) (Value, e
 			return nil, nil
 		}
 		m.args = append(m.args, v)
+	}
+	if spread != nil {
+		m.args = append(m.args, &m.spread)
+	}
+	if bi.format != nil {
+		if arr, ok := m.args[1].(*Array); ok {
+			if out, ok := bi.format.apply(arr.elems); ok {
+				return String(out), nil
+			}
+		}
 	}
 	if bi.fast != nil {
 		if v, ok := bi.fast(m.args); ok {
@@ -540,22 +616,6 @@ func (m *machine) with(s *withStmt, locals []Value) (int, error) {
 	return sig - 1, nil
 }
 
-// upsert returns root with value at path, copying each object on the way so
-// that the original stays as it was for the code after the with block.
-func upsert(root Value, path []Value, value Value) Value {
-	if len(path) == 0 {
-		return value
-	}
-	var obj *Object
-	if o, ok := root.(*Object); ok {
-		obj = o.copy()
-	} else {
-		obj = &Object{}
-	}
-	obj.Insert(path[0], upsert(obj.Get(path[0]), path[1:], value))
-	return obj
-}
-
 // callDynamic calls the rule a data reference computed at run time names. A
 // path no rule has breaks out (the plan then looks in base data); a rule
 // that is undefined breaks three blocks further, as OPA's WebAssembly does.
@@ -588,98 +648,4 @@ func (m *machine) callDynamic(s *callDynamicStmt, locals []Value) (int, error) {
 	}
 	locals[s.result] = v
 	return next, nil
-}
-
-// dot looks key up in v: an object's value, an array's element, or the
-// key itself when a set holds it.
-func dot(v Value, key Value) Value {
-	if key == nil {
-		return nil
-	}
-	switch c := v.(type) {
-	case *Object:
-		return c.Get(key)
-	case *Array:
-		var i int
-		switch n := key.(type) {
-		case Int:
-			i = int(n)
-		case Num:
-			x, ok := ast.Number(n).Int()
-			if !ok {
-				return nil
-			}
-			i = x
-		default:
-			return nil
-		}
-		if i < 0 || i >= len(c.elems) {
-			return nil
-		}
-		return c.elems[i]
-	case *Set:
-		if c.Contains(key) {
-			return key
-		}
-	}
-	return nil
-}
-
-func length(v Value) (int, bool) {
-	switch c := v.(type) {
-	case *Array:
-		return len(c.elems), true
-	case *Object:
-		return len(c.keys), true
-	case *Set:
-		return len(c.elems), true
-	case String:
-		return utf8.RuneCountInString(string(c)), true
-	}
-	return 0, false
-}
-
-func insert(s *objectInsertStmt, locals []Value) error {
-	obj, ok := locals[s.object].(*Object)
-	if !ok {
-		return fmt.Errorf("insert into %T, not an object", locals[s.object])
-	}
-	k, v := read(s.key, locals), read(s.value, locals)
-	if s.once {
-		if old := obj.Get(k); old != nil && compare(old, v) != 0 {
-			return conflict(s.loc, fmt.Sprintf("object keys must be unique: conflicting values %v and %v for key %v", ToAST(old), ToAST(v), ToAST(k)))
-		}
-	}
-	obj.Insert(k, v)
-	return nil
-}
-
-// merge combines the values of a document defined in pieces (base data and
-// rules under one path): objects merge key by key, recursively, and the
-// first value wins anywhere else.
-func merge(a, b Value) Value {
-	if a == nil {
-		return b
-	}
-	if b == nil {
-		return a
-	}
-	ao, ok1 := a.(*Object)
-	bo, ok2 := b.(*Object)
-	if !ok1 || !ok2 {
-		return a
-	}
-	out := ao.copy()
-	for i, k := range bo.keys {
-		if av := out.Get(k); av != nil {
-			out.Insert(k, merge(av, bo.vals[i]))
-			continue
-		}
-		out.Insert(k, bo.vals[i])
-	}
-	return out
-}
-
-func conflict(loc *ast.Location, msg string) error {
-	return &topdown.Error{Code: topdown.ConflictErr, Message: msg, Location: loc}
 }

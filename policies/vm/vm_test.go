@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -82,6 +83,29 @@ p := x if { some x in input.xs }
 o[k] := v if { some k, v in input.pairs }
 o2 := {p[0]: p[1] | some p in input.list}
 `, `{}`, "data.t.o", []string{`{"pairs": {"a": 1}}`, `{}`}},
+	// Each value the planner copies to a variable's local is written there
+	// directly, and sprintf's operands are handed over unbuilt (copies.go);
+	// these bind, rebind and reread variables across loops, else chains,
+	// negation and with, and format values fmt and OPA format apart, so that
+	// a statement rewritten wrongly changes a result.
+	{"variables copied across loops, else chains and with", `package t
+f(x) := y if { y := x; y > 1 } else := z if { z := x; z < 0 } else := 0
+fs := [f(x) | some x in input.xs]
+pairs contains [k2, v2] if { some k, v in input.obj; k2 := k; v2 := v; v2 != "skip" }
+chain := [a, b, c] if { a := input.a; b := a; c := b; c == a }
+last := [w | some v in input.xs; w := v; w > 1; u := w; u < 3]
+neg if { x := input.a; not x == 2; y := x; y > 0 }
+swapped := [b, a] if { a := input.a; b := count(input.xs); c := a; d := b; c != d }
+inner := v if { v := chain with input.a as 7 }
+outer := chain
+obj := {k: v | some i, x in input.xs; k := sprintf("%d", [i]); v := x}
+multi contains x if { some v in input.xs; x := v; x > 1 }
+multi contains y if { some v in input.xs; y := v * 10; y < 0 }
+multi contains z if { z := input.a; z2 := z; z2 == 1 }
+multi contains s if { some v in input.xs; s := sprintf("%v!", [v]); v == 3 }
+mixed := sprintf("%v and %v, %s", [input.f, input.a, "s"])
+missing := sprintf("%v", [input.nothing])
+`, `{}`, "data.t", []string{`{"a": 1, "f": 2.5, "xs": [3, 1, 2, -1], "obj": {"b": "x", "a": "skip", "c": "y"}}`, `{"a": 2, "f": {"o": [1]}, "xs": []}`, `{}`}},
 	{"builtin errors are errors", `package t
 t := time.parse_rfc3339_ns(input.when)
 `, `{}`, "data.t.t", []string{`{"when": "2026-01-01T00:00:00Z"}`, `{"when": "yesterday"}`, `{"when": 5}`}},
@@ -273,4 +297,80 @@ picked := data.big[input.key]
 		}
 	}
 	check(prog.data)
+}
+
+// An evaluation's values do not keep another's alive: the machine takes
+// its objects and arrays from chunks, and a chunk shared between
+// evaluations would chain each to the one before it, so that the heap grew
+// with every evaluation.
+func TestEvaluationsDoNotKeepEachOtherAlive(t *testing.T) {
+	prog, _ := build(t, `package t
+out := [{"x": x, "pair": [x, x]} | some x in input.xs]
+`, `{}`, "data.t.out")
+	xs := make([]string, 50)
+	for i := range xs {
+		xs[i] = fmt.Sprint(i)
+	}
+	in, err := FromAST(ast.MustParseTerm(`{"xs": [` + strings.Join(xs, ",") + `]}`).Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var s runtime.MemStats
+		runtime.ReadMemStats(&s)
+		return s.HeapAlloc
+	}
+	eval := func(n int) {
+		for range n {
+			if _, err := prog.Eval(context.Background(), in, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	eval(100)
+	before := heap()
+	// Each evaluation makes some 10 KB; chained, these would stay.
+	eval(3000)
+	if after := heap(); after > before+4<<20 {
+		t.Errorf("the heap grew from %d to %d bytes over 3000 evaluations", before, after)
+	}
+}
+
+// EvalThen builds each evaluation in the memory of the one before, once
+// its results are used: results of inputs of every size, one after another
+// on one program, must be what OPA's evaluator says.
+func TestEvalThenReusesMemoryOnlyAfterUse(t *testing.T) {
+	prog, topdownEval := build(t, `package t
+list := [{"x": x, "pair": [x, sprintf("%v", [x])]} | some x in input.xs]
+byKey := {sprintf("k%v", [x]): x | some x in input.xs}
+`, `{}`, "data.t")
+	for _, n := range []int{10, 3, 40, 0, 40, 7} {
+		xs := make([]string, n)
+		for i := range xs {
+			xs[i] = fmt.Sprint(i * n)
+		}
+		input := ast.MustParseTerm(`{"xs": [` + strings.Join(xs, ",") + `]}`).Value
+		want, err := topdownEval(input)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := FromAST(input)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = prog.EvalThen(context.Background(), in, nil, func(rs *Set) error {
+			got, err := Single(rs)
+			if err != nil {
+				return err
+			}
+			if ast.Compare(ToAST(got), want) != 0 {
+				t.Errorf("%d elements: the plan says %v, OPA %v", n, ToAST(got), want)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
