@@ -161,11 +161,11 @@ func (c *DetailCache) keep(id string, d SubmissionDetail, size int, epoch uint64
 	// Past the bound, entries go in map order, which is as good as random:
 	// cheaper than keeping an LRU list on every hit, and the hot ones come
 	// back on their next read.
-	for id := range c.entries {
+	for other := range c.entries {
 		if c.bytes+size <= c.maxBytes {
 			break
 		}
-		c.dropLocked(id)
+		c.dropLocked(other)
 	}
 	e := cachedDetail{detail: d, memo: &Memo{}, size: size, expires: time.Now().Add(c.maxAge)}
 	c.entries[id] = e
