@@ -8,9 +8,9 @@ import (
 // format is a sprintf format known when the plan is prepared, split once
 // into the text between its verbs and the verbs (s, v or d), so that each
 // call only writes: sprintf runs twice for every reason, and reading its
-// format was half of what it cost. compileFormat accepts the formats that
-// simpleSprintf formats and apply formats as it does;
-// TestCompiledFormatsAreSimpleSprintfs holds the two together.
+// format was half of what it cost. simpleSprintf, for formats made at
+// evaluation, is the same two steps; TestSimpleSprintfIsFmts holds them to
+// fmt.Sprintf.
 type format struct {
 	text  []string // len(verbs)+1 pieces, with %% written as %
 	verbs []byte
@@ -49,8 +49,8 @@ func compileFormat(f string) *format {
 	return out
 }
 
-// apply formats args as simpleSprintf would; ok is false where it would
-// be.
+// apply formats args with f; ok is false where fmt would be needed (see
+// simpleSprintf).
 func (f *format) apply(args []Value) (string, bool) {
 	if len(args) != len(f.verbs) {
 		return "", false

@@ -3,7 +3,6 @@ package vm
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -233,80 +232,13 @@ func union(x, y *Object) *Object {
 // they are, not boxed for fmt one by one, and the result is written once,
 // into a buffer of its exact size. Anything else (flags, widths, a verb
 // that does not fit its argument, another kind of argument, a missing or
-// extra argument) is left to fmt: ok is false.
+// extra argument) is left to fmt: ok is false. A format known when the plan
+// is prepared is split once (compileFormat); this is the same for a format
+// made at evaluation, split on each call.
 func simpleSprintf(format string, args []Value) (string, bool) {
-	var nums [8][20]byte // integers formatted while measuring, written after
-	size, next := 0, 0
-	for rest := format; ; {
-		i := strings.IndexByte(rest, '%')
-		if i < 0 {
-			size += len(rest)
-			break
-		}
-		size += i
-		if i+1 >= len(rest) {
-			return "", false
-		}
-		verb := rest[i+1]
-		rest = rest[i+2:]
-		if verb == '%' {
-			size++
-			continue
-		}
-		if next >= len(args) {
-			return "", false
-		}
-		switch a := args[next].(type) {
-		case String:
-			if verb != 's' && verb != 'v' {
-				return "", false
-			}
-			size += len(a)
-		case Int:
-			if verb != 'd' && verb != 'v' {
-				return "", false
-			}
-			if next < len(nums) {
-				size += len(strconv.AppendInt(nums[next][:0], int64(a), 10))
-			} else {
-				size += len(strconv.AppendInt(nil, int64(a), 10))
-			}
-		default:
-			return "", false
-		}
-		next++
-	}
-	if next != len(args) {
+	f := compileFormat(format)
+	if f == nil {
 		return "", false
 	}
-	// The format is known good now: copy its text between verbs whole.
-	var b strings.Builder
-	b.Grow(size)
-	next = 0
-	for rest := format; ; {
-		i := strings.IndexByte(rest, '%')
-		if i < 0 {
-			b.WriteString(rest)
-			break
-		}
-		b.WriteString(rest[:i])
-		verb := rest[i+1]
-		rest = rest[i+2:]
-		if verb == '%' {
-			b.WriteByte('%')
-			continue
-		}
-		switch a := args[next].(type) {
-		case String:
-			b.WriteString(string(a))
-		case Int:
-			if next < len(nums) {
-				b.Write(strconv.AppendInt(nums[next][:0], int64(a), 10))
-			} else {
-				b.WriteString(strconv.FormatInt(int64(a), 10))
-			}
-		}
-		next++
-	}
-	return b.String(), true
+	return f.apply(args)
 }

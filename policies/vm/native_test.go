@@ -185,24 +185,3 @@ func TestSetsKeepEachElementOnceThroughCollisions(t *testing.T) {
 		t.Error("the set holds an object never added")
 	}
 }
-
-// A format compiled when the plan is prepared formats what simpleSprintf
-// formats, the same way, and declines what it declines.
-func TestCompiledFormatsAreSimpleSprintfs(t *testing.T) {
-	t.Parallel()
-	for _, f := range sprintfFormats {
-		c := compileFormat(f)
-		for _, args := range sprintfArgs() {
-			want, wantOK := simpleSprintf(f, args)
-			if c == nil {
-				if wantOK {
-					t.Errorf("%q is not compiled, but simpleSprintf formats it", f)
-				}
-				continue
-			}
-			if got, ok := c.apply(args); ok != wantOK || got != want {
-				t.Errorf("compiled %q on %v = %q, %v; simpleSprintf says %q, %v", f, args, got, ok, want, wantOK)
-			}
-		}
-	}
-}
