@@ -99,24 +99,27 @@ func (s *Server) getSubmission(c *gin.Context) {
 	// is the same until it changes, in each language: it is rendered once
 	// per change. Staff see tasks, and a queued submission its moving
 	// place in the queue, so those are rendered every time.
-	if caller(c).Role != RoleDeveloper || inQueue(d.State) {
-		s.renderDetail(c, d)
+	var lang string
+	if caller(c).Role == RoleDeveloper && !inQueue(d.State) {
+		lang = policies.PreferredLanguage(c.GetHeader("Accept-Language"))
+		if body, ok := memo.Load(lang); ok {
+			c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+			return
+		}
+	} else {
+		memo = nil
+	}
+	v, err := s.detailView(c, d)
+	if err != nil {
+		fail(c, err)
 		return
 	}
-	lang := policies.PreferredLanguage(c.GetHeader("Accept-Language"))
-	body, ok := memo.Load(lang)
-	if !ok {
-		v, err := s.detailView(c, d)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		if body, err = json.Marshal(v); err != nil {
-			fail(c, fmt.Errorf("render submission %s: %w", d.ID, err))
-			return
-		}
-		memo.Store(lang, body)
+	body, err := json.Marshal(v)
+	if err != nil {
+		fail(c, fmt.Errorf("render submission %s: %w", d.ID, err))
+		return
 	}
+	memo.Store(lang, body)
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
