@@ -109,6 +109,12 @@ func attack(ctx context.Context, target vegeta.Target, rate int, warmup, d time.
 		vegeta.MaxBody(0))
 	var m vegeta.Metrics
 	counted := time.Now().Add(warmup)
+	add := func(r *vegeta.Result) {
+		sent++
+		if !r.Timestamp.Before(counted) {
+			m.Add(r)
+		}
+	}
 	results := a.Attack(vegeta.NewStaticTargeter(target), vegeta.Rate{Freq: rate, Per: time.Second}, warmup+d, "load")
 	for {
 		select {
@@ -119,17 +125,11 @@ func attack(ctx context.Context, target vegeta.Target, rate int, warmup, d time.
 				m.Close()
 				return &m, sent
 			}
-			sent++
-			if !r.Timestamp.Before(counted) {
-				m.Add(r)
-			}
+			add(r)
 			continue
 		}
 		for r := range results {
-			sent++
-			if !r.Timestamp.Before(counted) {
-				m.Add(r)
-			}
+			add(r)
 		}
 		m.Close()
 		return &m, sent
