@@ -45,7 +45,6 @@ type DetailCache struct {
 	epoch     uint64
 	listening atomic.Bool
 
-	hits, misses atomic.Uint64
 	// OnRead, when set before use, is told where each read was answered
 	// from (for metrics).
 	OnRead func(fromMemory bool)
@@ -132,18 +131,10 @@ func (c *DetailCache) GetWithMemo(ctx context.Context, id string) (SubmissionDet
 }
 
 func (c *DetailCache) counted(fromMemory bool) {
-	if fromMemory {
-		c.hits.Add(1)
-	} else {
-		c.misses.Add(1)
-	}
 	if c.OnRead != nil {
 		c.OnRead(fromMemory)
 	}
 }
-
-// Stats reports reads answered from memory and from the database.
-func (c *DetailCache) Stats() (hits, misses uint64) { return c.hits.Load(), c.misses.Load() }
 
 // keep keeps d unless a change may have been announced since the read
 // began, and returns its memo (nil when not kept).
