@@ -191,7 +191,11 @@ func (c *DetailCache) Listen(ctx context.Context) error {
 	backoff := 100 * time.Millisecond
 	for {
 		err := c.listenOnce(ctx)
-		c.listening.Store(false)
+		if c.listening.Swap(false) {
+			// It was listening until now: a new break is retried after
+			// the shortest wait, not the one the last outage grew to.
+			backoff = 100 * time.Millisecond
+		}
 		c.changed("")
 		if ctx.Err() != nil {
 			return ctx.Err()
