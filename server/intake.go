@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"os"
@@ -45,8 +46,9 @@ func (u *upload) close() {
 }
 
 // createSubmission is intake: bound the body before reading it, stream the
-// package to disk while hashing it, store it by SHA-256, create the row and
-// start the workflow (workflow ID = submission ID).
+// package to disk while hashing it, create the row (within the daily quota),
+// store the package by SHA-256 and start the workflow (workflow ID =
+// submission ID).
 func (s *Server) createSubmission(c *gin.Context) {
 	ctx := c.Request.Context()
 	limit := s.MaxPackageBytes + multipartSlack
@@ -76,14 +78,9 @@ func (s *Server) createSubmission(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if _, err := up.file.Seek(0, io.SeekStart); err != nil {
-		fail(c, fmt.Errorf("rewind upload: %w", err))
-		return
-	}
-	if err := blobstore.PutPackage(ctx, s.Blobs, up.sha256, up.file); err != nil {
-		fail(c, err)
-		return
-	}
+	// The row comes first: it is where the quota is decided, so an upload
+	// refused for it leaves no package in blob storage and starts nothing.
+	// No workflow reads the package before it is started below.
 	reqHash := sha256.Sum256([]byte(up.appID + "\n" + up.version + "\n" + up.notes + "\n" + up.sha256))
 	sub, created, err := s.Store.CreateSubmission(ctx, store.NewSubmission{
 		AppID: app.ID, DeveloperID: dev, Version: up.version, Notes: up.notes,
@@ -94,9 +91,23 @@ func (s *Server) createSubmission(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	// Started on every answer, also a retry: if the first attempt stored the
-	// row but could not reach Temporal, the retry starts the workflow, and
-	// starting one that runs already returns that run.
+	// Audited where it is made: a retry that finishes the work answers
+	// from the key and is not a creation.
+	if created {
+		s.audit(c, "submission.create", sub.ID, nil, gin.H{"app_id": sub.AppID, "version": sub.Version, "package_sha256": sub.PackageSHA256})
+	}
+	// Stored and started on every answer, also a retry: if the first attempt
+	// stored the row but could not store the package or reach Temporal, the
+	// retry does, and starting a workflow that runs already returns that run.
+	if _, err := up.file.Seek(0, io.SeekStart); err != nil {
+		fail(c, fmt.Errorf("rewind upload: %w", err))
+		return
+	}
+	if err := blobstore.PutPackage(ctx, s.Blobs, up.sha256, up.file); err != nil {
+		slog.ErrorContext(ctx, "store package", "submission", sub.ID, "error", err)
+		fail(c, problemErr("unavailable", "the submission is stored but its package could not be; retry with the same Idempotency-Key"))
+		return
+	}
 	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: sub.ID, TaskQueue: s.TaskQueue,
 		// A submission has one run, unless it failed through our fault and
@@ -107,9 +118,6 @@ func (s *Server) createSubmission(c *gin.Context) {
 	if err != nil && !isAlreadyStarted(err) {
 		fail(c, problemErr("unavailable", "the submission is stored but its review could not start; retry with the same Idempotency-Key"))
 		return
-	}
-	if created {
-		s.audit(c, "submission.create", sub.ID, nil, gin.H{"app_id": sub.AppID, "version": sub.Version, "package_sha256": sub.PackageSHA256})
 	}
 	c.Header("Location", "/v1/submissions/"+sub.ID)
 	c.JSON(http.StatusAccepted, gin.H{"id": sub.ID, "state": sub.State})

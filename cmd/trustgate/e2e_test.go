@@ -52,8 +52,9 @@ func startStack(t testing.TB, maxPackage int64) *stack {
 	return wireStack(t, testenv.NewDB(t).Store, testenv.Temporal(t), maxPackage)
 }
 
-// wireStack wires the application on a store and a Temporal client.
-func wireStack(t testing.TB, st *store.Store, tc client.Client, maxPackage int64) *stack {
+// wireStack wires the application on a store and a Temporal client; opts
+// change the configuration before anything is wired.
+func wireStack(t testing.TB, st *store.Store, tc client.Client, maxPackage int64, opts ...func(*config.Config)) *stack {
 	t.Helper()
 	ctx := context.Background()
 	blobURL := "file://" + filepath.ToSlash(t.TempDir())
@@ -67,6 +68,9 @@ func wireStack(t testing.TB, st *store.Store, tc client.Client, maxPackage int64
 			DailyQuota: 1000, WebhookAllowLoopback: true, BlobURL: blobURL, Dev: true,
 			TemporalUIURL: "http://127.0.0.1:8233", SubmissionCacheBytes: 64 << 20},
 		store: st, temporal: tc, blobs: blobs, policies: provider,
+	}
+	for _, o := range opts {
+		o(&s.cfg)
 	}
 	w := s.newWorker()
 	require.NoError(t, w.Start())

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -80,6 +81,102 @@ func TestDailyQuota(t *testing.T) {
 	var quota *store.QuotaError
 	require.ErrorAs(t, err, &quota)
 	require.InDelta(t, 24*time.Hour, quota.RetryAfter, float64(time.Minute))
+}
+
+// Parallel uploads at one under the quota: one fits, the others are
+// refused and leave no row; retries of the one that fitted, also racing ones
+// under its key, answer with it and do not count.
+func TestDailyQuotaHoldsUnderParallelUploads(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	const quota = 3
+	for _, v := range []string{"1", "2"} {
+		_, _, err := f.db.Store.CreateSubmission(ctx, store.NewSubmission{
+			AppID: f.app.ID, DeveloperID: f.dev.ID, Version: v, PackageSHA256: shaOf(v), PackageBytes: 10, DailyQuota: quota,
+		})
+		require.NoError(t, err)
+	}
+	upload := func(v string) store.NewSubmission {
+		return store.NewSubmission{AppID: f.app.ID, DeveloperID: f.dev.ID, Version: v, PackageSHA256: shaOf(v),
+			PackageBytes: 10, IdempotencyKey: "key-" + v, RequestHash: shaOf("req-" + v), DailyQuota: quota}
+	}
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		created []store.Submission
+		refused int
+		other   []error
+	)
+	for i := range 20 {
+		wg.Go(func() {
+			sub, ok, err := f.db.Store.CreateSubmission(ctx, upload(fmt.Sprint("p", i)))
+			mu.Lock()
+			defer mu.Unlock()
+			var q *store.QuotaError
+			switch {
+			case err == nil && ok:
+				created = append(created, sub)
+			case errors.As(err, &q):
+				refused++
+			default:
+				other = append(other, fmt.Errorf("created %v: %w", ok, err))
+			}
+		})
+	}
+	wg.Wait()
+	require.Empty(t, other)
+	require.Equal(t, 1, len(created), "exactly one upload fits under the quota")
+	require.Equal(t, 19, refused)
+	n, _, err := f.db.Store.SubmissionsSince(ctx, f.dev.ID, time.Now().Add(-time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, quota, n, "refused uploads leave no row")
+
+	winner := upload(created[0].Version)
+	for range 5 {
+		wg.Go(func() {
+			sub, ok, err := f.db.Store.CreateSubmission(ctx, winner)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil || ok || sub.ID != created[0].ID {
+				other = append(other, fmt.Errorf("retry: %s created %v: %w", sub.ID, ok, err))
+			}
+		})
+	}
+	wg.Wait()
+	require.Empty(t, other, "a retry at the quota answers from its key")
+}
+
+// Racing retries under one key at one under the quota are one upload: each
+// waits for the first to commit and answers with its submission instead of
+// counting it against the quota.
+func TestDailyQuotaRetriesUnderOneKeyCountOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	n := store.NewSubmission{AppID: f.app.ID, DeveloperID: f.dev.ID, Version: "1", PackageSHA256: shaOf("1"),
+		PackageBytes: 10, IdempotencyKey: "k", RequestHash: shaOf("r"), DailyQuota: 1}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		ids  = map[string]int{}
+		errs []error
+	)
+	for range 10 {
+		wg.Go(func() {
+			sub, _, err := f.db.Store.CreateSubmission(ctx, n)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			ids[sub.ID]++
+		})
+	}
+	wg.Wait()
+	require.Empty(t, errs)
+	require.Len(t, ids, 1, "one submission for one key")
 }
 
 func TestApplicationRoleOwnsNothing(t *testing.T) {

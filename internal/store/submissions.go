@@ -107,23 +107,20 @@ var errKeyTaken = errors.New("idempotency key taken")
 // timeline entry. With an idempotency key seen in the last 24 h it returns
 // the submission created then (created = false), or ErrKeyReused when the
 // request differs; concurrent retries with one key create one submission.
+// The daily quota is counted and the row inserted in one transaction that
+// holds a lock per developer, so parallel uploads cannot go past it.
 func (s *Store) CreateSubmission(ctx context.Context, n NewSubmission) (sub Submission, created bool, err error) {
 	if n.IdempotencyKey != "" {
 		if sub, ok, err := s.byKey(ctx, n); ok || err != nil {
 			return sub, false, err
 		}
 	}
-	if n.DailyQuota > 0 {
-		since := time.Now().Add(-24 * time.Hour)
-		count, oldest, err := s.SubmissionsSince(ctx, n.DeveloperID, since)
-		if err != nil {
-			return Submission{}, false, err
-		}
-		if count >= n.DailyQuota {
-			return Submission{}, false, &QuotaError{Limit: n.DailyQuota, RetryAfter: time.Until(oldest.Add(24 * time.Hour))}
-		}
-	}
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		if n.DailyQuota > 0 {
+			if err := checkQuota(ctx, tx, n); err != nil {
+				return err
+			}
+		}
 		if n.IdempotencyKey != "" {
 			if _, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE developer_id = $1 AND key = $2
 				AND created_at <= now() - $3::interval`, n.DeveloperID, n.IdempotencyKey, IdempotencyWindow.String()); err != nil {
@@ -161,9 +158,12 @@ func (s *Store) CreateSubmission(ctx context.Context, n NewSubmission) (sub Subm
 		}
 		return nil
 	})
+	var quota *QuotaError
 	switch {
 	case err == nil:
 		return sub, true, nil
+	case errors.As(err, &quota):
+		return Submission{}, false, err
 	case errors.Is(err, errKeyTaken):
 		sub, _, err = s.byKey(ctx, n)
 		return sub, false, err
@@ -182,6 +182,39 @@ func (s *Store) CreateSubmission(ctx context.Context, n NewSubmission) (sub Subm
 		}
 	}
 	return Submission{}, false, fmt.Errorf("create submission: %w", err)
+}
+
+// quotaLockClass keeps the quota's advisory locks apart from any other
+// advisory lock keyed by a hash.
+const quotaLockClass = 0x71756f74 // "quot"
+
+// checkQuota waits for the developer's other submissions in flight to commit
+// and then counts: the lock is held until tx ends, so the next upload of the
+// same developer counts this one. A retry whose key committed meanwhile is
+// answered from the key by the caller and does not count (errKeyTaken).
+func checkQuota(ctx context.Context, tx pgx.Tx, n NewSubmission) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, quotaLockClass, n.DeveloperID); err != nil {
+		return fmt.Errorf("lock quota of %s: %w", n.DeveloperID, err)
+	}
+	if n.IdempotencyKey != "" {
+		var taken bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM idempotency_keys
+			WHERE developer_id = $1 AND key = $2 AND created_at > now() - $3::interval)`,
+			n.DeveloperID, n.IdempotencyKey, IdempotencyWindow.String()).Scan(&taken); err != nil {
+			return fmt.Errorf("read idempotency key: %w", err)
+		}
+		if taken {
+			return errKeyTaken
+		}
+	}
+	count, oldest, err := submissionsSince(ctx, tx, n.DeveloperID, time.Now().Add(-24*time.Hour))
+	if err != nil {
+		return err
+	}
+	if count >= n.DailyQuota {
+		return &QuotaError{Limit: n.DailyQuota, RetryAfter: time.Until(oldest.Add(24 * time.Hour))}
+	}
+	return nil
 }
 
 // byKey returns the submission an idempotency key made in the last 24 h,
@@ -207,8 +240,17 @@ func (s *Store) byKey(ctx context.Context, n NewSubmission) (Submission, bool, e
 // SubmissionsSince counts a developer's submissions since a time, for the
 // daily quota.
 func (s *Store) SubmissionsSince(ctx context.Context, developerID string, since time.Time) (n int, oldest time.Time, err error) {
+	return submissionsSince(ctx, s.pool, developerID, since)
+}
+
+// queryRower is a pool or a transaction.
+type queryRower interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func submissionsSince(ctx context.Context, q queryRower, developerID string, since time.Time) (n int, oldest time.Time, err error) {
 	var first *time.Time
-	err = s.pool.QueryRow(ctx, `SELECT count(*), min(created_at) FROM submissions WHERE developer_id = $1 AND created_at > $2`,
+	err = q.QueryRow(ctx, `SELECT count(*), min(created_at) FROM submissions WHERE developer_id = $1 AND created_at > $2`,
 		developerID, since).Scan(&n, &first)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("count submissions of %s: %w", developerID, err)
