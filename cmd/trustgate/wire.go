@@ -225,7 +225,18 @@ func servicesFor(ctx context.Context, name string, args []string) (*services, er
 	if err != nil {
 		return nil, err
 	}
-	return openServices(ctx, cfg)
+	s, err := openServices(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	// Only `trustgate dev` may run as the owner of its own local cluster;
+	// elsewhere an application that can rewrite its history must not start.
+	if err := s.store.CheckAppendOnly(ctx); err != nil {
+		s.close()
+		return nil, fmt.Errorf("refusing to start %s: %w; set DATABASE_URL to the application role "+
+			"(DATABASE_APP_ROLE, granted by `trustgate migrate` with DATABASE_OWNER_URL set to the owner)", name, err)
+	}
+	return s, nil
 }
 
 func runServe(ctx context.Context, args []string, _ io.Writer) error {

@@ -79,7 +79,11 @@ func refuse(kind RefusalKind, rule, format string, args ...any) *Refusal {
 	return &Refusal{Rule: rule, Kind: kind, Msg: fmt.Sprintf(format, args...)}
 }
 
-const policyColumns = `id, state, hash, parent_id, author, editors, validation, test_report, approvals,
+// policyColumns reads a version's approvals from their append-only table,
+// oldest first, as the JSON list PolicyVersion keeps them in.
+const policyColumns = `id, state, hash, parent_id, author, editors, validation, test_report,
+	(SELECT coalesce(jsonb_agg(jsonb_build_object('by', a.approved_by, 'hash', a.hash, 'at', a.approved_at) ORDER BY a.id), '[]')
+		FROM policy_approvals a WHERE a.policy_id = policy_versions.id),
 	created_at, updated_at, activated_at, retired_at`
 
 func scanPolicy(row pgx.Row, withFiles bool) (PolicyVersion, error) {
@@ -313,12 +317,11 @@ func (s *Store) ApprovePolicy(ctx context.Context, id string, minCoverage float6
 		if !simulated {
 			return refuse(RefusedState, "not-simulated", "policy %s has no finished simulation of its current content (hash %s); run /simulate", id, p.Hash)
 		}
-		approval, err := json.Marshal([]PolicyApproval{{By: by.Actor, Hash: p.Hash, At: time.Now().UTC()}})
-		if err != nil {
-			return err
+		if _, err := tx.Exec(ctx, `INSERT INTO policy_approvals (policy_id, approved_by, hash) VALUES ($1, $2, $3)`,
+			id, by.Actor, p.Hash); err != nil {
+			return fmt.Errorf("record approval: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE policy_versions SET state = 'approved', approvals = approvals || $2::jsonb,
-			updated_at = now() WHERE id = $1`, id, approval); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE policy_versions SET state = 'approved', updated_at = now() WHERE id = $1`, id); err != nil {
 			return err
 		}
 		by.Action, by.ObjectID = "policy.approve", id

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"trustgate/internal/devstack"
 	"trustgate/internal/store"
 	"trustgate/internal/submission"
 	"trustgate/internal/testenv"
@@ -369,6 +370,71 @@ func TestAuditLogIsAppendOnlyForTheApplication(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, entries, 1)
 	require.Equal(t, "a", entries[0].Actor)
+}
+
+// The decision log and policy approvals are history like the audit log: the
+// application adds to them and can change or remove nothing.
+func TestDecisionsAndPolicyApprovalsAreAppendOnlyForTheApplication(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	sub, _ := f.submit(t, "1.0.0", "", "")
+	require.NoError(t, f.db.Store.RecordDecision(ctx, sub.ID, 1, "v1", shaOf("bundle"), map[string]int{"n": 1}, map[string]string{"outcome": "approve"}, nil))
+	owner, err := pgx.Connect(ctx, f.db.OwnerURL)
+	require.NoError(t, err)
+	defer owner.Close(ctx)
+	_, err = owner.Exec(ctx, `INSERT INTO policy_versions (id, state, files, hash, author) VALUES ('pol_1', 'draft', '{}', $1, 'author')`, shaOf("bundle"))
+	require.NoError(t, err)
+
+	conn, err := pgx.Connect(ctx, f.db.AppURL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `INSERT INTO policy_approvals (policy_id, approved_by, hash) VALUES ('pol_1', 'approver', $1)`, shaOf("bundle"))
+	require.NoError(t, err, "the application records approvals")
+	for _, stmt := range []string{
+		`UPDATE decisions SET output = '{"outcome":"reject"}'`, `DELETE FROM decisions`, `TRUNCATE decisions CASCADE`,
+		`UPDATE policy_approvals SET approved_by = 'someone else'`, `DELETE FROM policy_approvals`, `TRUNCATE policy_approvals`,
+	} {
+		_, err := conn.Exec(ctx, stmt)
+		require.Error(t, err, "%s must be refused", stmt)
+	}
+	var outcome string
+	require.NoError(t, owner.QueryRow(ctx, `SELECT output->>'outcome' FROM decisions WHERE submission_id = $1`, sub.ID).Scan(&outcome))
+	require.Equal(t, "approve", outcome)
+	p, err := f.db.Store.GetPolicy(ctx, "pol_1")
+	require.NoError(t, err)
+	require.Len(t, p.Approvals, 1)
+	require.Equal(t, "approver", p.Approvals[0].By)
+	require.Equal(t, shaOf("bundle"), p.Approvals[0].Hash)
+}
+
+// serve and worker refuse a database role that could rewrite history: the
+// owner, or any role granted UPDATE, DELETE or TRUNCATE on an append-only
+// table; the application role as migrations grant it passes.
+func TestStartUpCheckRefusesARoleThatCanRewriteHistory(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testenv.NewDB(t)
+	require.NoError(t, db.Store.CheckAppendOnly(ctx), "the application role is accepted")
+
+	asOwner, err := store.Open(ctx, db.OwnerURL)
+	require.NoError(t, err)
+	defer asOwner.Close()
+	err = asOwner.CheckAppendOnly(ctx)
+	require.Error(t, err, "the owner is refused")
+	for _, table := range store.AppendOnlyTables {
+		require.Contains(t, err.Error(), table+" (owner)")
+	}
+
+	owner, err := pgx.Connect(ctx, db.OwnerURL)
+	require.NoError(t, err)
+	defer owner.Close(ctx)
+	_, err = owner.Exec(ctx, `GRANT UPDATE, TRUNCATE ON decisions TO `+pgx.Identifier{devstack.AppRole}.Sanitize())
+	require.NoError(t, err)
+	err = db.Store.CheckAppendOnly(ctx)
+	require.Error(t, err, "an application role granted more than it should is refused")
+	require.Contains(t, err.Error(), "decisions (UPDATE, TRUNCATE)")
+	require.NotContains(t, err.Error(), "audit_log")
 }
 
 func TestSubmissionDetailIsTheSubmissionItsTimelineAndItsFindings(t *testing.T) {
