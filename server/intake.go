@@ -209,6 +209,9 @@ func uploadError(err error) error {
 	if errors.As(err, &tooLarge) {
 		return problemErr("too-large", "request body too large")
 	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return problemErr("body-timeout", "the upload stalled or arrived too slowly (see TRUSTGATE_HTTP_BODY_STALL_TIMEOUT and TRUSTGATE_HTTP_BODY_MIN_RATE)")
+	}
 	return invalid("body", "could not read the upload: "+err.Error())
 }
 

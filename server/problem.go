@@ -57,6 +57,7 @@ var kinds = map[string]struct {
 	"precondition-failed":    {http.StatusPreconditionFailed, "The object changed since it was read"},
 	"method-not-allowed":     {http.StatusMethodNotAllowed, "Method not allowed"},
 	"too-large":              {http.StatusRequestEntityTooLarge, "Request too large"},
+	"body-timeout":           {http.StatusRequestTimeout, "The request body stopped arriving"},
 	"over-quota":             {http.StatusTooManyRequests, "Over quota"},
 	"in-flight":              {http.StatusConflict, "The same package is already being decided"},
 	"validation":             {http.StatusUnprocessableEntity, "Invalid request"},

@@ -111,7 +111,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer) error {
 	httpCtx, stopHTTP := context.WithCancel(ctx)
 	defer stopHTTP()
 	errc := make(chan error, 1)
-	go func() { errc <- serveHTTP(httpCtx, cfg.HTTPAddr, s.newHandler(httpCtx)) }()
+	go func() { errc <- serveHTTP(httpCtx, cfg.HTTPAddr, s.newHandler(httpCtx), cfg.HTTPIdleTimeout) }()
 	go func() {
 		// A taken metrics port should not stop a developer's stack.
 		if err := s.serveMetrics(httpCtx, true); err != nil {

@@ -195,14 +195,21 @@ func (s *services) newServer() *server.Server {
 // listens for changes until ctx ends.
 func (s *services) newHandler(ctx context.Context) http.Handler {
 	s.listenForChanges(ctx)
-	return console.New(s.newServer().Handler(), console.Config{
+	h := console.New(s.newServer().Handler(), console.Config{
 		Key: []byte(s.cfg.SessionKey), Dev: s.cfg.Dev, Blobs: s.blobs, MaxPackageBytes: s.cfg.MaxPackageBytes,
 	})
+	return server.BodyTimeouts{
+		Stall: s.cfg.HTTPBodyStall, MinRate: int64(s.cfg.HTTPBodyMinRate), Write: s.cfg.HTTPWriteTimeout,
+	}.Wrap(h)
 }
 
 // serveHTTP serves until ctx ends, then drains for up to ten seconds.
-func serveHTTP(ctx context.Context, addr string, h http.Handler) error {
-	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+// Headers have ten seconds and an idle connection idle; bodies and answers
+// have the deadlines of server.BodyTimeouts, set per request, instead of a
+// ReadTimeout and WriteTimeout for the whole request, which would cut off an
+// honest upload on a slow link.
+func serveHTTP(ctx context.Context, addr string, h http.Handler, idle time.Duration) error {
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idle}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	select {
@@ -249,7 +256,7 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 2)
-	go func() { errc <- serveHTTP(ctx, s.cfg.HTTPAddr, s.newHandler(ctx)) }()
+	go func() { errc <- serveHTTP(ctx, s.cfg.HTTPAddr, s.newHandler(ctx), s.cfg.HTTPIdleTimeout) }()
 	go func() { errc <- s.serveMetrics(ctx, false) }()
 	err = <-errc // the first to end ends both
 	cancel()
@@ -274,7 +281,7 @@ func (s *services) serveMetrics(ctx context.Context, profiling bool) error {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	}
-	return serveHTTP(ctx, s.cfg.MetricsAddr, mux)
+	return serveHTTP(ctx, s.cfg.MetricsAddr, mux, s.cfg.HTTPIdleTimeout)
 }
 
 func runWorker(ctx context.Context, args []string, _ io.Writer) error {

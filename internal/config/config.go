@@ -14,11 +14,18 @@ import (
 
 // Config is every setting of every trustgate command.
 type Config struct {
-	HTTPAddr         string // TRUSTGATE_HTTP_ADDR
-	MetricsAddr      string // TRUSTGATE_METRICS_ADDR: the private /metrics of `serve`, `worker` and `dev`
-	DatabaseURL      string // DATABASE_URL: the application role
-	DatabaseOwnerURL string // DATABASE_OWNER_URL: the owner role that migrates
-	DatabaseAppRole  string // DATABASE_APP_ROLE: granted row privileges after migrating
+	HTTPAddr string // TRUSTGATE_HTTP_ADDR
+	// HTTP timeouts beyond the headers' 10 s: no global read timeout, which
+	// would cut off slow honest uploads, but a body deadline that moves on
+	// as bytes arrive (server.BodyTimeouts).
+	HTTPIdleTimeout  time.Duration // TRUSTGATE_HTTP_IDLE_TIMEOUT
+	HTTPWriteTimeout time.Duration // TRUSTGATE_HTTP_WRITE_TIMEOUT
+	HTTPBodyStall    time.Duration // TRUSTGATE_HTTP_BODY_STALL_TIMEOUT
+	HTTPBodyMinRate  int           // TRUSTGATE_HTTP_BODY_MIN_RATE: bytes per second
+	MetricsAddr      string        // TRUSTGATE_METRICS_ADDR: the private /metrics of `serve`, `worker` and `dev`
+	DatabaseURL      string        // DATABASE_URL: the application role
+	DatabaseOwnerURL string        // DATABASE_OWNER_URL: the owner role that migrates
+	DatabaseAppRole  string        // DATABASE_APP_ROLE: granted row privileges after migrating
 	// DatabasePoolMaxConns bounds the connection pool; 0 is pgx's default.
 	DatabasePoolMaxConns int // DATABASE_POOL_MAX_CONNS
 	// SubmissionCacheBytes bounds the API's memory of submission details
@@ -69,8 +76,12 @@ type Var struct {
 // Vars lists every variable trustgate reads, with its default and meaning.
 var Vars = []Var{
 	{"TRUSTGATE_HTTP_ADDR", ":8080", "where the API and console listen"},
+	{"TRUSTGATE_HTTP_IDLE_TIMEOUT", "2m", "how long a kept-alive API connection may wait for its next request"},
+	{"TRUSTGATE_HTTP_WRITE_TIMEOUT", "1m", "how long an answer may take once its request, body included, has arrived"},
+	{"TRUSTGATE_HTTP_BODY_STALL_TIMEOUT", "30s", "a request body (an upload) that brings no byte for this long is cut off with 408 and its temporary file removed; also the grace before TRUSTGATE_HTTP_BODY_MIN_RATE applies"},
+	{"TRUSTGATE_HTTP_BODY_MIN_RATE", "8192", "bytes per second a request body must average after the grace (8 KiB/s: a 32 MiB package may take about 70 minutes; 0: only the stall timeout)"},
 	{"TRUSTGATE_METRICS_ADDR", ":9090", "private port where `serve`, `worker` and `dev` serve /metrics without a token, for Prometheus; keep it off the public network (empty: none; on the API port /metrics needs an admin token)"},
-	{"DATABASE_URL", "the local cluster of `trustgate dev`", "PostgreSQL URL of the application role (no superuser, owns no table)"},
+	{"DATABASE_URL", "the local cluster of `trustgate dev`", "PostgreSQL URL of the application role (no superuser, owns no table); `serve` and `worker` refuse to start as a role that can change the audit log, the decision log or policy approvals"},
 	{"DATABASE_OWNER_URL", "DATABASE_URL", "PostgreSQL URL of the role that owns the schema and runs migrations"},
 	{"DATABASE_APP_ROLE", "trustgate_app", "role granted row privileges after migrating (empty: grant nothing)"},
 	{"DATABASE_POOL_MAX_CONNS", "0", "most pooled PostgreSQL connections per process (0: pgx's default, the larger of 4 and the number of CPUs); an API under heavy read load wants more, e.g. 16"},
@@ -154,6 +165,8 @@ func FromEnv() (Config, error) {
 		{"TRUSTGATE_CLAIM_TIMEOUT", &c.ClaimTimeout}, {"TRUSTGATE_APPEAL_WINDOW", &c.AppealWindow},
 		{"TRUSTGATE_STEP_TIMEOUT", &c.StepTimeout}, {"TRUSTGATE_SCAN_TIMEOUT", &c.ScanTimeout},
 		{"TRUSTGATE_SCAN_HEARTBEAT_TIMEOUT", &c.HeartbeatTimeout},
+		{"TRUSTGATE_HTTP_IDLE_TIMEOUT", &c.HTTPIdleTimeout}, {"TRUSTGATE_HTTP_WRITE_TIMEOUT", &c.HTTPWriteTimeout},
+		{"TRUSTGATE_HTTP_BODY_STALL_TIMEOUT", &c.HTTPBodyStall},
 	} {
 		v, err := time.ParseDuration(get(d.name))
 		if err != nil || v <= 0 {
@@ -171,7 +184,7 @@ func FromEnv() (Config, error) {
 		name string
 		dst  *int
 	}{{"TRUSTGATE_WORKER_ACTIVITIES", &c.WorkerActivities}, {"TRUSTGATE_WORKER_WORKFLOW_TASKS", &c.WorkerWorkflowTasks},
-		{"TRUSTGATE_SUBMISSION_CACHE_BYTES", &c.SubmissionCacheBytes}} {
+		{"TRUSTGATE_SUBMISSION_CACHE_BYTES", &c.SubmissionCacheBytes}, {"TRUSTGATE_HTTP_BODY_MIN_RATE", &c.HTTPBodyMinRate}} {
 		v, err := strconv.Atoi(get(n.name))
 		if err != nil || v < 0 {
 			return c, fmt.Errorf("%s: want a whole number (0: see the README), got %q", n.name, get(n.name))
