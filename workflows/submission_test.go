@@ -191,7 +191,7 @@ func TestFourEyesNeedsTwoDifferentReviewers(t *testing.T) {
 	}
 	require.Equal(t, RefusedConflict, refusalKind(t, claimBySecond), "a task held by someone else")
 	require.Equal(t, RefusedConflict, refusalKind(t, decideUnclaimed), "a decision without the claim")
-	require.Equal(t, RefusedNotAllowed, refusalKind(t, conflicted), "a reviewer in conflict")
+	require.Equal(t, RefusedConflictOfInterest, refusalKind(t, conflicted), "a reviewer in conflict")
 	require.Equal(t, RefusedNotAllowed, refusalKind(t, developer), "a developer cannot review")
 	require.Equal(t, RefusedNotAllowed, refusalKind(t, secondApprovalBySame), "four eyes")
 	require.Equal(t, submission.Approved, r.State)
