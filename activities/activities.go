@@ -160,7 +160,7 @@ func (a *Activities) LoadDeveloper(ctx context.Context, in ProfileInput) (Profil
 	if err != nil {
 		return Profile{}, a.permanent(err)
 	}
-	hist, err := a.Store.DeveloperHistory(ctx, dev.ID, time.Now())
+	hist, err := a.Store.DeveloperHistory(ctx, dev.ID, sub.ID, time.Now())
 	if err != nil {
 		return Profile{}, err
 	}
@@ -183,6 +183,7 @@ func (a *Activities) LoadDeveloper(ctx context.Context, in ProfileInput) (Profil
 		},
 		History: policies.HistoryInput{
 			Rejections90d: hist.Rejections90d, Approvals365d: hist.Approvals365d, LiveApps: hist.LiveApps,
+			WithdrawnSamePackage: hist.WithdrawnSamePackage,
 		},
 	}
 	return p, nil

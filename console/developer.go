@@ -231,6 +231,9 @@ type standing struct {
 		Rejections90d int `json:"rejections_90d"`
 		Approvals365d int `json:"approvals_365d"`
 		LiveApps      int `json:"live_apps"`
+		// Shown when not zero: an unchanged package uploaded again after
+		// a withdrawal is what the reviewer should know of.
+		WithdrawnSamePackage int `json:"withdrawn_same_package"`
 	} `json:"history"`
 	PolicyVersion string
 	At            time.Time

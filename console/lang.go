@@ -158,6 +158,7 @@ var texts = map[string][2]string{
 	"rejections_90d":      {"Rejections in 90 days", "90 天内驳回次数"},
 	"approvals_365d":      {"Approvals in a year", "一年内通过次数"},
 	"live_apps":           {"Live apps", "上线小程序数"},
+	"same_withdrawn":      {"Earlier withdrawals of this package", "此前撤回同一代码包次数"},
 	"no_standing":         {"No policy evaluation recorded yet.", "尚无策略评估记录。"},
 	"files":               {"Files of the package", "代码包文件"},
 	"browse_files":        {"Browse the package", "浏览代码包"},

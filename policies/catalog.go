@@ -99,6 +99,16 @@ var catalogue = map[string]map[string]catalogueText{
 			remediation: "本次提交无需操作，将由资深审核员审核。上传前修复扫描问题可避免再次被驳回。",
 		},
 	},
+	"RESUBMITTED_AFTER_WITHDRAWAL": {
+		langEnglish: {
+			message:     "The developer withdrew {withdrawn_same_package} earlier submissions of this same package and uploaded it again.",
+			remediation: "No action needed for this submission; a reviewer will look at it. Withdrawing a package and uploading it unchanged does not skip review.",
+		},
+		langChinese: {
+			message:     "该开发者此前撤回过 {withdrawn_same_package} 次同一代码包的提交，又再次上传了它。",
+			remediation: "本次提交无需操作，将由审核员审核。撤回代码包后原样重新上传不能免于审核。",
+		},
+	},
 	"RISK_FLAGGED": {
 		langEnglish: {
 			message:     `The developer account carries the risk flag "{risk_flag}".`,

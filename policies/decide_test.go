@@ -229,6 +229,12 @@ func TestDecide(t *testing.T) {
 			codes:  []string{"RISK_FLAGGED"},
 		},
 		{
+			name:   "a package withdrawn before and uploaded again goes to review",
+			change: func(in *Input) { in.History.WithdrawnSamePackage = 1 },
+			want:   Decision{Outcome: OutcomeReview, Queue: QueueStandard, Priority: "normal", ApprovalsRequired: 1, SLAHours: 48},
+			codes:  []string{"RESUBMITTED_AFTER_WITHDRAWAL"},
+		},
+		{
 			name:   "repeat offender goes to senior queue with two approvals",
 			change: func(in *Input) { in.History.Rejections90d = 3 },
 			want:   Decision{Outcome: OutcomeReview, Queue: QueueSenior, Priority: "high", ApprovalsRequired: 2, SLAHours: 24},

@@ -92,6 +92,9 @@ type HistoryInput struct {
 	Rejections90d int `json:"rejections_90d"`
 	Approvals365d int `json:"approvals_365d"`
 	LiveApps      int `json:"live_apps"`
+	// WithdrawnSamePackage counts the developer's earlier submissions of
+	// this very package (same SHA-256) that they withdrew.
+	WithdrawnSamePackage int `json:"withdrawn_same_package"`
 }
 
 // WaiverInput exempts one app from one rule until ExpiresAt.

@@ -55,6 +55,7 @@ var (
 	keyVerifiedAt     = ast.StringTerm("verified_at")
 	keyVersion        = ast.StringTerm("version")
 	keyWaivers        = ast.StringTerm("waivers")
+	keyWithdrawnSame  = ast.StringTerm("withdrawn_same_package")
 )
 
 // commonStrings are values that recur in nearly every input; sharing their
@@ -175,6 +176,7 @@ func (in Input) value() ast.Value {
 			[2]*ast.Term{keyRejections90d, s.num(int64(h.Rejections90d))},
 			[2]*ast.Term{keyApprovals365d, s.num(int64(h.Approvals365d))},
 			[2]*ast.Term{keyLiveApps, s.num(int64(h.LiveApps))},
+			[2]*ast.Term{keyWithdrawnSame, s.num(int64(h.WithdrawnSamePackage))},
 		)},
 		[2]*ast.Term{keyWaivers, s.term(ast.NewArray(waivers...))},
 		[2]*ast.Term{keyNow, s.time(in.Now)},

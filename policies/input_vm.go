@@ -24,7 +24,7 @@ var (
 	appKeys     = keys("id", "name", "category", "platform", "status", "live_version")
 	devKeys     = keys("id", "org_id", "kind", "real_name", "credit_score", "qualifications", "risk_flags", "blacklisted")
 	realKeys    = keys("status", "verified_at", "expires_at")
-	historyKeys = keys("rejections_90d", "approvals_365d", "live_apps")
+	historyKeys = keys("rejections_90d", "approvals_365d", "live_apps", "withdrawn_same_package")
 )
 
 func keys(names ...string) []vm.Value {
@@ -85,7 +85,8 @@ func (in Input) planInputIn(scratch *planScratch) vm.Value {
 			vm.NewObject(realKeys, []vm.Value{vm.String(d.RealName.Status), optionalTime(d.RealName.VerifiedAt), optionalTime(d.RealName.ExpiresAt)}),
 			vm.Int(d.CreditScore), stringsArray(d.Qualifications), stringsArray(d.RiskFlags), vm.Bool(d.Blacklisted)}),
 		vm.NewArray(findings...),
-		vm.NewObject(historyKeys, []vm.Value{vm.Int(h.Rejections90d), vm.Int(h.Approvals365d), vm.Int(h.LiveApps)}),
+		vm.NewObject(historyKeys, []vm.Value{vm.Int(h.Rejections90d), vm.Int(h.Approvals365d), vm.Int(h.LiveApps),
+			vm.Int(h.WithdrawnSamePackage)}),
 		vm.NewArray(waivers...),
 		vm.String(formatTime(in.Now)),
 	})

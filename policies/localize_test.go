@@ -189,9 +189,10 @@ func TestCatalogueMatchesBundleText(t *testing.T) {
 			in.Developer.Kind = KindEnterprise
 			in.Findings = []FindingInput{finding("info", "CODE-020", "a.js", 1)}
 		},
-		"REPEAT_OFFENDER":      func(in *Input) { in.History.Rejections90d = 4 },
-		"RISK_FLAGGED":         func(in *Input) { in.Developer.RiskFlags = []string{"chargeback_spike"} },
-		"FINDING_NEEDS_REVIEW": func(in *Input) { in.Findings = []FindingInput{finding("high", "CODE-012", "b.js", 0)} },
+		"REPEAT_OFFENDER":              func(in *Input) { in.History.Rejections90d = 4 },
+		"RISK_FLAGGED":                 func(in *Input) { in.Developer.RiskFlags = []string{"chargeback_spike"} },
+		"RESUBMITTED_AFTER_WITHDRAWAL": func(in *Input) { in.History.WithdrawnSamePackage = 2 },
+		"FINDING_NEEDS_REVIEW":         func(in *Input) { in.Findings = []FindingInput{finding("high", "CODE-012", "b.js", 0)} },
 	}
 	engine := mustDefault(t)
 	for _, code := range bundleCodes(t) {

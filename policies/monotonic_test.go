@@ -126,6 +126,7 @@ func TestDecisionIsMonotonic(t *testing.T) {
 			in.Developer.RiskFlags = append(in.Developer.RiskFlags, "new_flag")
 		}},
 		{"more recent rejections", func(in *Input, r *rand.Rand) { in.History.Rejections90d += 1 + r.IntN(3) }},
+		{"more withdrawals of the same package", func(in *Input, r *rand.Rand) { in.History.WithdrawnSamePackage += 1 + r.IntN(3) }},
 	}
 	engine := mustDefault(t)
 	for i, p := range properties {

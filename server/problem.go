@@ -52,6 +52,7 @@ var kinds = map[string]struct {
 }{
 	"unauthorized":           {http.StatusUnauthorized, "Missing or invalid token"},
 	"forbidden":              {http.StatusForbidden, "Not allowed"},
+	"conflict-of-interest":   {http.StatusForbidden, "Conflict of interest with the developer's organisation"},
 	"not-found":              {http.StatusNotFound, "Not found"},
 	"conflict":               {http.StatusConflict, "Conflict with the current state"},
 	"precondition-failed":    {http.StatusPreconditionFailed, "The object changed since it was read"},

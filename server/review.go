@@ -256,24 +256,37 @@ func (s *Server) update(c *gin.Context, workflowID, name string, arg, out any) e
 	if ctx.Err() != nil && c.Request.Context().Err() == nil {
 		return problemErr("unavailable", "the review process did not answer in time; retry with the same Idempotency-Key")
 	}
-	if kind, ok := workflows.IsRefusal(err); ok {
-		msg := refusalMessage(err)
-		switch kind {
-		case workflows.RefusedNotAllowed:
-			return problemErr("forbidden", msg)
-		case workflows.RefusedConflict:
-			return problemErr("conflict", msg)
-		case workflows.RefusedNotFound:
-			return problemErr("not-found", msg)
-		default:
-			return problemErr("validation", msg)
-		}
+	if refused, ok := refusalAnswer(err); ok {
+		return refused
 	}
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
 		return problemErr("conflict", "the submission's process has ended; it takes no more actions")
 	}
 	return err
+}
+
+// refusalAnswer is the API's answer to a workflow rule's refusal, if err is
+// one: whether a validator refused an Update or the API checked the same
+// rule itself (a takedown's conflict of interest).
+func refusalAnswer(err error) (*apiError, bool) {
+	kind, ok := workflows.IsRefusal(err)
+	if !ok {
+		return nil, false
+	}
+	msg := refusalMessage(err)
+	switch kind {
+	case workflows.RefusedNotAllowed:
+		return problemErr("forbidden", msg), true
+	case workflows.RefusedConflictOfInterest:
+		return problemErr("conflict-of-interest", msg), true
+	case workflows.RefusedConflict:
+		return problemErr("conflict", msg), true
+	case workflows.RefusedNotFound:
+		return problemErr("not-found", msg), true
+	default:
+		return problemErr("validation", msg), true
+	}
 }
 
 // refusalMessage is the validator's own sentence, without the SDK's wrapping.

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -44,6 +45,18 @@ func (s *Server) suspendApp(c *gin.Context) {
 	app, err := s.Store.GetApp(ctx, c.Param("id"))
 	if err != nil {
 		fail(c, err)
+		return
+	}
+	// The rule review tasks follow: nobody acts on an app of an
+	// organisation they have a conflict of interest with.
+	dev, err := s.Store.GetDeveloper(ctx, app.DeveloperID)
+	if err != nil {
+		fail(c, fmt.Errorf("developer of app %s: %w", app.ID, err))
+		return
+	}
+	if err := actor(c).MayActOn(dev.OrgID); err != nil {
+		refused, _ := refusalAnswer(err)
+		fail(c, refused)
 		return
 	}
 	if app.Status != "live" || app.LiveSubmissionID == nil {

@@ -71,6 +71,9 @@ const (
 	RefusedConflict   = "Conflict"
 	RefusedInvalid    = "Invalid"
 	RefusedNotFound   = "NotFound"
+	// RefusedConflictOfInterest is a reviewer acting on an app or a
+	// submission of an organisation they declared a conflict with.
+	RefusedConflictOfInterest = "ConflictOfInterest"
 )
 
 func refuse(kind, format string, args ...any) error {
@@ -82,7 +85,7 @@ func IsRefusal(err error) (string, bool) {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
 		switch appErr.Type() {
-		case RefusedNotAllowed, RefusedConflict, RefusedInvalid, RefusedNotFound:
+		case RefusedNotAllowed, RefusedConflict, RefusedInvalid, RefusedNotFound, RefusedConflictOfInterest:
 			return appErr.Type(), true
 		}
 	}
@@ -109,6 +112,18 @@ func (s *process) registerHandlers(ctx workflow.Context) error {
 	return nil
 }
 
+// MayActOn refuses a reviewer with a conflict of interest with the
+// developer's organisation. It is the one rule for everything a reviewer
+// does to an app or a submission: claims and decisions of review, QA,
+// re-check and appeal tasks (through mayTake) and takedowns (checked by the
+// API before the takedown starts).
+func (r Actor) MayActOn(devOrg string) error {
+	if slices.Contains(r.ConflictOrgs, devOrg) {
+		return refuse(RefusedConflictOfInterest, "conflict of interest with organisation %s", devOrg)
+	}
+	return nil
+}
+
 // mayTake checks that a reviewer may work a task at all: the right role for
 // its queue, no conflict of interest, not excluded (an appeal), and not the
 // first approver of a four-eyes task.
@@ -120,8 +135,11 @@ func (s *process) mayTake(t *activities.Task, r Actor) error {
 		return refuse(RefusedNotAllowed, "the %s role does not review", r.Role)
 	case t.Queue == "senior" && r.Role != "senior_reviewer":
 		return refuse(RefusedNotAllowed, "the senior queue needs a senior reviewer")
-	case slices.Contains(r.ConflictOrgs, t.DevOrg):
-		return refuse(RefusedNotAllowed, "conflict of interest with organisation %s", t.DevOrg)
+	}
+	if err := r.MayActOn(t.DevOrg); err != nil {
+		return err
+	}
+	switch {
 	case slices.Contains(t.Excluded, r.Name):
 		return refuse(RefusedNotAllowed, "an appeal goes to someone who did not decide the submission before")
 	case slices.Contains(t.Approvals, r.Name):

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -91,4 +92,40 @@ func loadHistory(t *testing.T, file string) *historypb.History {
 	require.NotEmpty(t, h.Events, file)
 	require.Equal(t, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, h.Events[0].EventType, "%s starts with its workflow's start", file)
 	return h
+}
+
+// The QA sample of an automatic approval is drawn once the approval is
+// recorded: in a real run's history the draw (a side effect) comes after
+// the decision and after the write that made the version live, so the
+// developer can learn nothing of it before the decision, and the draw is
+// kept for replay.
+func TestQASampleIsDrawnAfterTheApprovalIsRecorded(t *testing.T) {
+	t.Parallel()
+	h := loadHistory(t, filepath.Join("testdata", "auto-approve.json"))
+	decided, approved, drawn := -1, -1, -1
+	for i, e := range h.Events {
+		m := e.GetMarkerRecordedEventAttributes()
+		if m == nil {
+			continue
+		}
+		switch m.GetMarkerName() {
+		case "SideEffect":
+			require.Equal(t, -1, drawn, "one draw per approval")
+			drawn = i
+		case "LocalActivity":
+			var step struct{ ActivityType string }
+			require.NoError(t, json.Unmarshal(m.GetDetails()["data"].GetPayloads()[0].GetData(), &step))
+			switch step.ActivityType {
+			case "Decide":
+				decided = i
+			case "Advance":
+				if decided >= 0 {
+					approved = i
+				}
+			}
+		}
+	}
+	require.GreaterOrEqual(t, decided, 0, "the history has the decision")
+	require.Greater(t, approved, decided, "the approval is recorded after the decision")
+	require.Greater(t, drawn, approved, "the QA draw comes after the recorded approval")
 }

@@ -4,6 +4,8 @@
 package workflows
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"hash/fnv"
 	"time"
@@ -114,7 +116,7 @@ func (s *process) run(ctx workflow.Context) (SubmissionResult, error) {
 	switch {
 	case result.State == submission.Rejected:
 		return s.hearAppeal(ctx, verdict, result)
-	case automatic && s.sampledForQA(verdict.QASampleRate):
+	case automatic && s.sampledForQA(ctx, verdict.QASampleRate):
 		return result, s.runQA(ctx, verdict)
 	}
 	return result, nil
@@ -227,15 +229,47 @@ func (s *process) hearAppeal(ctx workflow.Context, first activities.Verdict, res
 }
 
 // sampledForQA picks the policy's share of automatic approvals for a QA
-// look. The choice hashes the submission ID: deterministic on replay,
-// uniform across submissions.
-func (s *process) sampledForQA(rate float64) bool {
+// look. Since version 1 of "qa-sample-draw" the choice is a random draw
+// taken once the approval is recorded and kept in the history as a side
+// effect: replay reads the same draw, and nothing the developer sees before
+// the decision (the submission ID, the public rate) tells them whether QA
+// will look, so withdrawing "unlucky" submissions gains nothing. Histories
+// recorded before hashed the submission ID, which the developer knows as
+// soon as the upload is accepted.
+func (s *process) sampledForQA(ctx workflow.Context, rate float64) bool {
 	if rate <= 0 {
 		return false
 	}
-	h := fnv.New32a()
-	h.Write([]byte(s.id))
-	return float64(h.Sum32()%10000) < rate*10000
+	if workflow.GetVersion(ctx, "qa-sample-draw", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		h := fnv.New32a()
+		h.Write([]byte(s.id))
+		return sampled(h.Sum32()%qaDrawRange, rate)
+	}
+	var draw uint32
+	if err := workflow.SideEffect(ctx, func(workflow.Context) any { return drawQA() }).Get(&draw); err != nil {
+		// A draw that cannot be read back fails towards a QA look.
+		workflow.GetLogger(ctx).Error("read QA sample draw", "submission_id", s.id, "error", err)
+		return true
+	}
+	return sampled(draw, rate)
+}
+
+// qaDrawRange is how many values a QA draw takes: the rate is applied in
+// steps of 0.01 %.
+const qaDrawRange = 10000
+
+// sampled says whether a draw in [0, qaDrawRange) falls in the rate's share.
+func sampled(draw uint32, rate float64) bool {
+	return float64(draw) < rate*qaDrawRange
+}
+
+// drawQA is a uniform draw in [0, qaDrawRange) from the operating system's
+// random source; it runs only inside a side effect, never on replay. The
+// modulo bias of 2^64 over 10,000 values is below 10^-15.
+func drawQA() uint32 {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24 and later)
+	return uint32(binary.BigEndian.Uint64(b[:]) % qaDrawRange)
 }
 
 // runQA asks a reviewer to look at a live automatic approval; a rejection

@@ -191,7 +191,7 @@ func TestFourEyesNeedsTwoDifferentReviewers(t *testing.T) {
 	}
 	require.Equal(t, RefusedConflict, refusalKind(t, claimBySecond), "a task held by someone else")
 	require.Equal(t, RefusedConflict, refusalKind(t, decideUnclaimed), "a decision without the claim")
-	require.Equal(t, RefusedNotAllowed, refusalKind(t, conflicted), "a reviewer in conflict")
+	require.Equal(t, RefusedConflictOfInterest, refusalKind(t, conflicted), "a reviewer in conflict")
 	require.Equal(t, RefusedNotAllowed, refusalKind(t, developer), "a developer cannot review")
 	require.Equal(t, RefusedNotAllowed, refusalKind(t, secondApprovalBySame), "four eyes")
 	require.Equal(t, submission.Approved, r.State)
@@ -373,13 +373,37 @@ func TestUntakenQATaskLapses(t *testing.T) {
 func TestQASamplingPicksTheConfiguredShare(t *testing.T) {
 	t.Parallel()
 	picked := 0
-	for i := range 10000 {
-		p := &process{id: "sub_" + time.Unix(int64(i), 0).Format("20060102150405")}
-		if p.sampledForQA(0.05) {
+	for range 10000 {
+		if sampled(drawQA(), 0.05) {
 			picked++
 		}
 	}
 	require.InDelta(t, 500, picked, 120, "about 5%% of approvals are sampled")
+	require.False(t, sampled(0, 0), "a zero rate samples nothing")
+	require.True(t, sampled(qaDrawRange-1, 1), "a rate of 1 samples every approval")
+}
+
+// A developer knows the submission ID before the decision and could
+// withdraw whenever it would be sampled. The same submission, approved
+// again and again, must be sampled sometimes and not other times: the
+// choice rests on a draw the developer cannot see, not on the ID.
+func TestQASampleIsNotPredictableFromTheSubmissionID(t *testing.T) {
+	t.Parallel()
+	const runs = 40 // both outcomes at a rate of one half: all but 2 in 10^12
+	var sampledRuns, unsampledRuns int
+	for range runs {
+		h := newHarness(t, activities.Verdict{Decision: policies.Decision{Outcome: policies.OutcomeApprove}, QASampleRate: 0.5})
+		r := h.run(ReviewConfig{QADue: time.Hour})
+		require.Equal(t, submission.Approved, r.State)
+		if _, ok := h.rec.tasks[task1]; ok {
+			require.Equal(t, "qa", h.rec.task(task1).Queue)
+			sampledRuns++
+		} else {
+			unsampledRuns++
+		}
+	}
+	require.NotZero(t, sampledRuns, "submission sub_1 was never sampled in %d approvals", runs)
+	require.NotZero(t, unsampledRuns, "submission sub_1 was sampled in all %d approvals", runs)
 }
 
 func TestOwnFaultEndsInFailedNotRejected(t *testing.T) {

@@ -149,3 +149,81 @@ func TestRevokedTokenStopsWorkingWithinTwoSeconds(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A senior reviewer who declared a conflict with the developer's
+// organisation acts on none of its apps: not the takedown, not the
+// appeal of it, not a re-check. Each refusal is the same 403 with its own
+// problem type, and a senior without the conflict does each act.
+func TestConflictOfInterestHoldsForEveryActOnAnApp(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	ctx := t.Context()
+	lin := s.demo.tokens["lin-verified"]
+	app := s.appOf("lin-verified")
+	_, created := s.upload(t, lin, app, "1.0.0", examplePackage(t, "hello-wechat"), "")
+	live := created["id"].(string)
+	require.Equal(t, "approved", string(s.settle(t, lin, live).State))
+	var me meAnswer
+	s.call(t, "GET", "/v1/me", lin, nil, nil, &me)
+	dev, err := s.store.GetDeveloper(ctx, me.Developer.ID)
+	require.NoError(t, err)
+	conflicted, err := s.store.CreateToken(ctx, store.Token{Role: "senior_reviewer", Subject: "conflicted-senior", ConflictOrgs: []string{dev.OrgID}})
+	require.NoError(t, err)
+	clean, err := s.store.CreateToken(ctx, store.Token{Role: "senior_reviewer", Subject: "clean-senior"})
+	require.NoError(t, err)
+	takenDownBy := s.demo.tokens["senior_reviewer"]
+
+	refused := func(t *testing.T, what, path, body string) {
+		t.Helper()
+		var out map[string]any
+		resp := s.call(t, "POST", path, conflicted, strings.NewReader(body), jsonHeader, &out)
+		require.Equal(t, http.StatusForbidden, resp.StatusCode, "%s by a conflicted senior: %v", what, out)
+		require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"), what)
+		require.Equal(t, "/problems/conflict-of-interest", out["type"], "%s: %v", what, out)
+	}
+	done := func(t *testing.T, what, token, path, body string) {
+		t.Helper()
+		code, out := s.act(t, token, path, body)
+		require.Equal(t, http.StatusOK, code, "%s: %v", what, out)
+	}
+
+	// A re-check: a risk flag opens a task on the live app.
+	asOf := time.Now()
+	payload := `{"as_of":"` + asOf.UTC().Format(time.RFC3339Nano) + `","risk_flags":["chargebacks"]}`
+	resp := s.call(t, "PATCH", "/v1/developers/"+dev.ID, s.demo.tokens["identity"], strings.NewReader(payload), jsonHeader, nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	recheck := s.taskOf(t, clean, "standard", live)
+	refused(t, "claiming the re-check", "/v1/review-tasks/"+recheck+"/claim", "{}")
+	refused(t, "deciding the re-check", "/v1/review-tasks/"+recheck+"/decision", `{"outcome":"reject","reason_codes":["POLICY_VIOLATION"],"comment":"x"}`)
+	done(t, "claiming the re-check", clean, "/v1/review-tasks/"+recheck+"/claim", "{}")
+	done(t, "deciding the re-check", clean, "/v1/review-tasks/"+recheck+"/decision", `{"outcome":"approve","comment":"the chargebacks were the provider's error"}`)
+	var h appHistory
+	require.Eventually(t, func() bool {
+		s.call(t, "GET", "/v1/apps/"+app+"/events", lin, nil, nil, &h)
+		return h.Items[len(h.Items)-1].Kind == "recheck_passed"
+	}, 10*time.Second, 50*time.Millisecond)
+
+	// The takedown.
+	takedown := `{"reason_codes":["CONTENT_MISLEADING"],"comment":"fake discounts on the home page"}`
+	refused(t, "the takedown", "/v1/apps/"+app+"/suspend", takedown)
+	s.call(t, "GET", "/v1/apps/"+app+"/events", lin, nil, nil, &h)
+	require.Equal(t, "live", h.App.Status, "a refused takedown leaves the app live")
+	done(t, "the takedown", takenDownBy, "/v1/apps/"+app+"/suspend", takedown)
+
+	// The developer's appeal of it goes to a senior task.
+	done(t, "the appeal", lin, "/v1/apps/"+app+"/appeal", `{"text":"the discounts are real"}`)
+	var queue struct{ Items []store.Task }
+	require.Eventually(t, func() bool {
+		s.call(t, "GET", "/v1/review-tasks?queue=senior", clean, nil, nil, &queue)
+		return len(queue.Items) == 1
+	}, 10*time.Second, 50*time.Millisecond)
+	appeal := queue.Items[0].ID
+	s.call(t, "GET", "/v1/review-tasks?queue=senior", conflicted, nil, nil, &queue)
+	require.Empty(t, queue.Items, "the conflicted senior's queue leaves the appeal out")
+	refused(t, "claiming the appeal", "/v1/review-tasks/"+appeal+"/claim", "{}")
+	refused(t, "deciding the appeal", "/v1/review-tasks/"+appeal+"/decision", `{"outcome":"approve","comment":"x"}`)
+	done(t, "claiming the appeal", clean, "/v1/review-tasks/"+appeal+"/claim", "{}")
+	done(t, "deciding the appeal", clean, "/v1/review-tasks/"+appeal+"/decision", `{"outcome":"approve","comment":"price history checks out"}`)
+	s.call(t, "GET", "/v1/apps/"+app+"/events", lin, nil, nil, &h)
+	require.Equal(t, "live", h.App.Status, "the upheld appeal makes the app live again")
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -159,6 +160,44 @@ func TestQueuePositionAndWithdraw(t *testing.T) {
 	code, _ = s.act(t, s.demo.tokens["lin-verified"], "/v1/submissions/"+third+"/withdraw", "")
 	require.Equal(t, http.StatusNotFound, code, "not theirs to withdraw")
 	recordHistory(t, first, "review-withdraw")
+}
+
+// A developer who withdraws a submission and uploads the very same package
+// again gets a review that says so: the policy sees the earlier withdrawal
+// in the developer's history.
+func TestWithdrawnPackageUploadedAgainGoesToReviewSayingSo(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	dev := s.demo.tokens["wang-flagged"]
+	first, task := s.inReview(t, "3.0.0")
+	require.NotContains(t, string(task.Reasons), "RESUBMITTED_AFTER_WITHDRAWAL", "nothing was withdrawn yet")
+	code, out := s.act(t, dev, "/v1/submissions/"+first+"/withdraw", "")
+	require.Equal(t, http.StatusOK, code, "%v", out)
+
+	resp, created := s.upload(t, dev, s.appOf("wang-flagged"), "3.0.1", variant(t, "hello-wechat", "3.0.0"), "")
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, "%v", created)
+	again := created["id"].(string)
+	var sub struct {
+		State string
+		Tasks []store.Task
+	}
+	require.Eventually(t, func() bool {
+		s.call(t, "GET", "/v1/submissions/"+again, s.demo.tokens["senior_reviewer"], nil, nil, &sub)
+		return sub.State == "in_review" && len(sub.Tasks) > 0
+	}, 60*time.Second, 50*time.Millisecond)
+	var reasons []struct {
+		Code     string
+		Evidence map[string]any
+	}
+	require.NoError(t, json.Unmarshal(sub.Tasks[0].Reasons, &reasons))
+	i := -1
+	for at, r := range reasons {
+		if r.Code == "RESUBMITTED_AFTER_WITHDRAWAL" {
+			i = at
+		}
+	}
+	require.GreaterOrEqual(t, i, 0, "the review says the package was withdrawn before: %s", sub.Tasks[0].Reasons)
+	require.EqualValues(t, 1, reasons[i].Evidence["withdrawn_same_package"])
 }
 
 func TestClaimRaceGivesEveryTaskToOneReviewer(t *testing.T) {

@@ -29,6 +29,11 @@ type History struct {
 	Rejections90d int `json:"rejections_90d"`
 	Approvals365d int `json:"approvals_365d"`
 	LiveApps      int `json:"live_apps"`
+	// WithdrawnSamePackage counts the developer's earlier submissions of the
+	// very package being decided (same SHA-256, any app) that they withdrew:
+	// withdrawing and uploading the same bytes again is how a developer
+	// would try to dodge a review or a QA look.
+	WithdrawnSamePackage int `json:"withdrawn_same_package"`
 }
 
 const developerColumns = `id, name, org_id, kind, real_name_status, real_name_verified_at,
@@ -80,8 +85,9 @@ func (s *Store) GetDeveloper(ctx context.Context, id string) (Developer, error) 
 	return d, nil
 }
 
-// DeveloperHistory counts a developer's recent outcomes as of now.
-func (s *Store) DeveloperHistory(ctx context.Context, id string, now time.Time) (History, error) {
+// DeveloperHistory counts a developer's recent outcomes as of now, and
+// their earlier withdrawals of the package of submission submissionID.
+func (s *Store) DeveloperHistory(ctx context.Context, id, submissionID string, now time.Time) (History, error) {
 	var h History
 	err := s.pool.QueryRow(ctx, `
 		SELECT
@@ -89,10 +95,13 @@ func (s *Store) DeveloperHistory(ctx context.Context, id string, now time.Time) 
 				AND decided_at > $2::timestamptz - interval '90 days'),
 			(SELECT count(*) FROM submissions WHERE developer_id = $1 AND state = 'approved'
 				AND decided_at > $2::timestamptz - interval '365 days'),
-			(SELECT count(*) FROM apps WHERE developer_id = $1 AND status = 'live')`,
-		id, now).Scan(&h.Rejections90d, &h.Approvals365d, &h.LiveApps)
+			(SELECT count(*) FROM apps WHERE developer_id = $1 AND status = 'live'),
+			(SELECT count(*) FROM submissions w JOIN submissions cur ON cur.id = $3
+				WHERE w.developer_id = $1 AND w.state = 'withdrawn' AND w.id <> cur.id
+					AND w.package_sha256 = cur.package_sha256 AND w.created_at < cur.created_at)`,
+		id, now, submissionID).Scan(&h.Rejections90d, &h.Approvals365d, &h.LiveApps, &h.WithdrawnSamePackage)
 	if err != nil {
-		return History{}, fmt.Errorf("history of developer %s: %w", id, err)
+		return History{}, fmt.Errorf("history of developer %s for %s: %w", id, submissionID, err)
 	}
 	return h, nil
 }

@@ -476,3 +476,53 @@ func orNull(b []byte) []byte {
 	}
 	return b
 }
+
+// The history counts the developer's earlier withdrawals of the very
+// package being decided, and nothing else: not other packages, not
+// another developer's copy of it, not a later withdrawal.
+func TestHistoryCountsEarlierWithdrawalsOfTheSamePackage(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	st := f.db.Store
+	pkg := shaOf("the package")
+	create := func(dev store.Developer, app store.App, version, sha string) store.Submission {
+		t.Helper()
+		sub, _, err := st.CreateSubmission(ctx, store.NewSubmission{
+			AppID: app.ID, DeveloperID: dev.ID, Version: version, PackageSHA256: sha, PackageBytes: 10,
+		})
+		require.NoError(t, err)
+		return sub
+	}
+	withdraw := func(sub store.Submission) {
+		t.Helper()
+		require.NoError(t, st.Advance(ctx, store.Step{SubmissionID: sub.ID, Seq: 1, To: submission.Withdrawn}))
+	}
+	history := func(sub store.Submission) store.History {
+		t.Helper()
+		h, err := st.DeveloperHistory(ctx, sub.DeveloperID, sub.ID, time.Now())
+		require.NoError(t, err)
+		return h
+	}
+
+	first := create(f.dev, f.app, "1.0.0", pkg)
+	require.Zero(t, history(first).WithdrawnSamePackage, "nothing was withdrawn before the first upload")
+	withdraw(first)
+	other := create(f.dev, f.app, "0.9.0", shaOf("another package"))
+	withdraw(other)
+	secondApp, err := st.CreateApp(ctx, store.App{DeveloperID: f.dev.ID, Name: "Second", Category: "tools", Platform: "wechat"})
+	require.NoError(t, err)
+	again := create(f.dev, secondApp, "1.0.0", pkg)
+	withdraw(again)
+	someoneElse, err := st.UpsertDeveloper(ctx, store.Developer{Name: "copycat", Kind: "individual", RealNameStatus: "verified", CreditScore: 750})
+	require.NoError(t, err)
+	theirApp, err := st.CreateApp(ctx, store.App{DeveloperID: someoneElse.ID, Name: "Copy", Category: "tools", Platform: "wechat"})
+	require.NoError(t, err)
+	withdraw(create(someoneElse, theirApp, "1.0.0", pkg))
+
+	third := create(f.dev, f.app, "1.0.1", pkg)
+	require.Equal(t, 2, history(third).WithdrawnSamePackage,
+		"two withdrawn copies of the package, on either of the developer's apps; not the other package, not the other developer's")
+	require.Equal(t, 1, history(again).WithdrawnSamePackage, "only withdrawals made before the submission count")
+	require.Zero(t, history(other).WithdrawnSamePackage)
+}

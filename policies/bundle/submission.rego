@@ -166,6 +166,27 @@ review_reasons contains reason if {
 	}
 }
 
+# Withdrawing a submission and uploading the very same package again (same
+# SHA-256) gains an honest developer nothing, as the package did not change;
+# it is how one would try to leave a review or a QA look behind. So such a
+# resubmission goes to a reviewer. Inputs recorded before the count existed
+# have none, which counts as no withdrawal.
+withdrawn_same_package := object.get(input.history, "withdrawn_same_package", 0)
+
+review_reasons contains reason if {
+	withdrawn_same_package >= limits.resubmission.withdrawn_same_package
+	reason := {
+		"code": "RESUBMITTED_AFTER_WITHDRAWAL",
+		"message": sprintf("The developer withdrew %v earlier submissions of this same package and uploaded it again.", [withdrawn_same_package]),
+		"evidence": {
+			"withdrawn_same_package": withdrawn_same_package,
+			"threshold": limits.resubmission.withdrawn_same_package,
+			"package_sha256": input.submission.package_sha256,
+		},
+		"remediation": "No action needed for this submission; a reviewer will look at it. Withdrawing a package and uploading it unchanged does not skip review.",
+	}
+}
+
 review_reasons contains reason if {
 	some flag in input.developer.risk_flags
 	reason := {

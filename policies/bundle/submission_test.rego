@@ -224,6 +224,30 @@ test_repeat_offender_with_high_finding_stays_senior if {
 	codes(d) == ["FINDING_NEEDS_REVIEW", "REPEAT_OFFENDER"]
 }
 
+test_resubmission_of_a_withdrawn_package_goes_to_review if {
+	d := submission.decision with input as object.union(clean, {"history": {"withdrawn_same_package": 1}})
+	d.outcome == "review"
+	d.queue == "standard"
+	codes(d) == ["RESUBMITTED_AFTER_WITHDRAWAL"]
+	reason(d, "RESUBMITTED_AFTER_WITHDRAWAL").evidence == {"withdrawn_same_package": 1, "threshold": 1, "package_sha256": "00"}
+}
+
+test_repeated_withdrawals_of_the_package_are_counted_in_the_message if {
+	d := submission.decision with input as object.union(clean, {"history": {"withdrawn_same_package": 3}})
+	d.outcome == "review"
+	reason(d, "RESUBMITTED_AFTER_WITHDRAWAL").message == "The developer withdrew 3 earlier submissions of this same package and uploaded it again."
+}
+
+test_no_withdrawn_copy_of_the_package_is_approved if {
+	d := submission.decision with input as object.union(clean, {"history": {"withdrawn_same_package": 0}})
+	d.outcome == "approve"
+}
+
+test_input_without_the_withdrawal_count_is_approved if {
+	d := submission.decision with input as clean
+	d.outcome == "approve"
+}
+
 test_reject_beats_review if {
 	doc := object.union(with_developer({"risk_flags": ["x"]}), {"findings": [critical, high]})
 	d := submission.decision with input as doc
