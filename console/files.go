@@ -1,15 +1,14 @@
 package console
 
 import (
-	"archive/zip"
 	"bytes"
-	"io"
 	"net/url"
 	"sort"
 	"strings"
 	"unicode/utf8"
 
 	"trustgate/internal/blobstore"
+	"trustgate/scan"
 )
 
 // The file browser shows at most this much of one file; packages are
@@ -49,9 +48,11 @@ func (c *Console) filesPage(q *req) (string, view, error) {
 	if err != nil {
 		return "", view{}, err
 	}
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	// The scanner's own reader lists the files, so a built package shows
+	// its modules at the paths and lines its findings name.
+	files, err := scan.ReadFilesBytes(q.r.Context(), data, scan.Limits{})
 	if err != nil {
-		return "", view{}, &problem{Status: 422, Title: "the package is not a readable zip: " + err.Error()}
+		return "", view{}, err
 	}
 	d.Path = q.r.URL.Query().Get("path")
 	hit := 0
@@ -63,22 +64,17 @@ func (c *Console) filesPage(q *req) (string, view, error) {
 			hit = hit*10 + int(ch-'0')
 		}
 	}
-	for _, f := range zr.File {
-		if f.FileInfo().IsDir() {
-			continue
-		}
+	for _, f := range files {
 		d.Files = append(d.Files, f.Name)
 		if f.Name != d.Path || d.Found {
 			continue
 		}
 		d.Found = true
-		rc, err := f.Open()
-		if err != nil {
-			d.Binary = true
+		if f.Data == nil {
+			d.Binary = true // refused by the scan; its finding says why
 			continue
 		}
-		b, _ := io.ReadAll(io.LimitReader(rc, maxShownFile+1))
-		rc.Close()
+		b := f.Data
 		if len(b) > maxShownFile {
 			b, d.Truncated = b[:maxShownFile], true
 		}

@@ -24,6 +24,10 @@ type entry struct {
 	declared uint64 // uncompressed size the header claims; never trusted for reading
 	data     []byte
 	read     bool
+	// bundle is the built file (app-service.js, game.js) this module was
+	// split from, nil for a file stored as itself. A module's data is its
+	// function body, so its line 1 is the line of the body's opening brace.
+	bundle *entry
 }
 
 // archive is what readArchive could safely take from the zip.
@@ -35,6 +39,33 @@ type archive struct {
 	// truncated means entries were not even listed, so no check may
 	// conclude that a file is missing.
 	truncated bool
+}
+
+// readPackage reads a package in whichever form it came, told by its bytes
+// and never by a file name: a built WeChat package (.wxapkg), or a zip of a
+// source project, of an unpacked built package, or of built packages (a main
+// package with its sub-packages). Built code is split back into its modules
+// before any rule runs (bundle.go).
+func readPackage(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*archive, []Finding, error) {
+	ra := &boundedReaderAt{r: r, size: size}
+	head := make([]byte, wxapkgHeaderBytes)
+	n, _ := ra.ReadAt(head, 0)
+	if ra.err != nil {
+		return nil, nil, fmt.Errorf("read package header: %w", ra.err)
+	}
+	if !isWxapkg(head[:n]) {
+		return readArchive(ctx, r, size, lim)
+	}
+	a := &archive{byPath: map[string]*entry{}}
+	rd := &reader{ctx: ctx, ra: ra, lim: lim, a: a, seen: map[string]string{}}
+	if err := rd.readWxapkg(ra, size, "", ""); err != nil {
+		return nil, nil, err
+	}
+	if err := rd.splitBundles(); err != nil {
+		return nil, nil, err
+	}
+	rd.fileFolderClashes()
+	return a, rd.findings, nil
 }
 
 // readArchive lists and reads the zip under the limits. Hostile properties
@@ -72,6 +103,12 @@ func readArchive(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*a
 		if err := rd.visit(i, f); err != nil {
 			return nil, nil, err
 		}
+	}
+	if err := rd.expandWxapkgs(); err != nil {
+		return nil, nil, err
+	}
+	if err := rd.splitBundles(); err != nil {
+		return nil, nil, err
 	}
 	rd.fileFolderClashes()
 	return a, rd.findings, nil
@@ -137,10 +174,10 @@ type reader struct {
 	findings []Finding
 }
 
-func (rd *reader) add(r Rule, f *zip.File, i int, detail string) {
+func (rd *reader) add(r Rule, name string, i int, detail string) {
 	rd.findings = append(rd.findings, r.finding(hit{
-		file: f.Name, snippet: f.Name, detail: detail,
-		match: fmt.Sprintf("%d:%s", i, f.Name),
+		file: name, snippet: name, detail: detail,
+		match: fmt.Sprintf("%d:%s", i, name),
 	}))
 }
 
@@ -148,47 +185,66 @@ func (rd *reader) add(r Rule, f *zip.File, i int, detail string) {
 // keeps the work done per name small.
 const maxNameBytes = 1024
 
-// visit checks one entry's name and type, then reads it if it is a file.
-func (rd *reader) visit(i int, f *zip.File) error {
-	name := f.Name
-	slashed := strings.ReplaceAll(name, `\`, "/")
+// nameProblem returns the rule a stored name breaks, whatever holds it: a
+// zip entry, a built package's index or a module's define call.
+func nameProblem(name string) (Rule, string, bool) {
 	switch {
 	case len(name) > maxNameBytes:
-		rd.add(rulePkgCorrupt, f, i, fmt.Sprintf("entry name is longer than %d bytes", maxNameBytes))
-		return nil
+		return rulePkgCorrupt, fmt.Sprintf("entry name is longer than %d bytes", maxNameBytes), true
 	case hasControl(name):
-		rd.add(rulePkgCorrupt, f, i, "entry name contains control characters")
-		return nil
+		return rulePkgCorrupt, "entry name contains control characters", true
 	case isAbsolute(name):
-		rd.add(rulePkgAbsolute, f, i, "")
-		return nil
-	case hasDotDot(slashed):
-		rd.add(rulePkgTraversal, f, i, "")
-		return nil
-	case f.Mode().Type()&^fs.ModeDir != 0:
-		rd.add(rulePkgLink, f, i, "mode "+f.Mode().String())
-		return nil
+		return rulePkgAbsolute, "", true
+	case hasDotDot(strings.ReplaceAll(name, `\`, "/")):
+		return rulePkgTraversal, "", true
 	}
+	return Rule{}, "", false
+}
+
+// place records a file or folder whose name passed nameProblem, refusing
+// an empty name and one that collides with an earlier one; shown is the
+// name findings use. It returns nil for a folder or a refused name.
+func (rd *reader) place(name, shown string, i int, declared uint64, folder bool) *entry {
+	slashed := strings.ReplaceAll(name, `\`, "/")
 	clean := path.Clean(slashed)
 	if clean == "." {
-		rd.add(rulePkgCorrupt, f, i, "entry has an empty name")
+		rd.add(rulePkgCorrupt, shown, i, "entry has an empty name")
 		return nil
 	}
 	fold := strings.ToLower(clean)
 	if first, dup := rd.seen[fold]; dup {
-		rd.add(rulePkgDuplicate, f, i, fmt.Sprintf("collides with %q", printable(first, maxSnippet)))
+		rd.add(rulePkgDuplicate, shown, i, fmt.Sprintf("collides with %q", printable(first, maxSnippet)))
 		return nil
 	}
-	rd.seen[fold] = name
+	rd.seen[fold] = shown
 	rd.a.names = append(rd.a.names, clean)
-	if strings.HasSuffix(slashed, "/") || f.Mode().IsDir() {
+	if folder {
 		return nil
 	}
-	e := &entry{name: name, clean: clean, index: i, declared: f.UncompressedSize64}
+	e := &entry{name: shown, clean: clean, index: i, declared: declared}
 	rd.a.files = append(rd.a.files, e)
 	rd.a.byPath[clean] = e
+	return e
+}
+
+// visit checks one entry's name and type, then reads it if it is a file.
+func (rd *reader) visit(i int, f *zip.File) error {
+	name := f.Name
+	if r, detail, bad := nameProblem(name); bad {
+		rd.add(r, name, i, detail)
+		return nil
+	}
+	if f.Mode().Type()&^fs.ModeDir != 0 {
+		rd.add(rulePkgLink, name, i, "mode "+f.Mode().String())
+		return nil
+	}
+	folder := strings.HasSuffix(strings.ReplaceAll(name, `\`, "/"), "/") || f.Mode().IsDir()
+	e := rd.place(name, name, i, f.UncompressedSize64, folder)
+	if e == nil {
+		return nil
+	}
 	if f.Flags&0x1 != 0 {
-		rd.add(rulePkgEncrypted, f, i, "")
+		rd.add(rulePkgEncrypted, name, i, "")
 		return nil
 	}
 	return rd.read(i, f, e)
@@ -204,17 +260,17 @@ func (rd *reader) read(i int, f *zip.File, e *entry) error {
 		return nil
 	}
 	if f.UncompressedSize64 > uint64(lim.MaxFileBytes) {
-		rd.add(rulePkgTooLarge, f, i, fmt.Sprintf("entry declares %d bytes, limit per file %d", f.UncompressedSize64, lim.MaxFileBytes))
+		rd.add(rulePkgTooLarge, f.Name, i, fmt.Sprintf("entry declares %d bytes, limit per file %d", f.UncompressedSize64, lim.MaxFileBytes))
 		return nil
 	}
 	if ratioTooHigh(f.UncompressedSize64, f.CompressedSize64, lim.MaxCompressionRatio) {
-		rd.add(rulePkgRatio, f, i, fmt.Sprintf("declares %d bytes from %d", f.UncompressedSize64, f.CompressedSize64))
+		rd.add(rulePkgRatio, f.Name, i, fmt.Sprintf("declares %d bytes from %d", f.UncompressedSize64, f.CompressedSize64))
 		return nil
 	}
 	rd.declared += f.UncompressedSize64
 	if rd.declared > uint64(lim.MaxUnpackedBytes) {
 		rd.full = true
-		rd.add(rulePkgTooLarge, f, i, fmt.Sprintf("entries declare more than %d bytes in total", lim.MaxUnpackedBytes))
+		rd.add(rulePkgTooLarge, f.Name, i, fmt.Sprintf("entries declare more than %d bytes in total", lim.MaxUnpackedBytes))
 		return nil
 	}
 
@@ -230,18 +286,18 @@ func (rd *reader) read(i int, f *zip.File, e *entry) error {
 		return fmt.Errorf("read zip entry %q: %w", f.Name, cerr)
 	}
 	if err != nil {
-		rd.add(rulePkgCorrupt, f, i, entryError(err))
+		rd.add(rulePkgCorrupt, f.Name, i, entryError(err))
 		return nil
 	}
 	if int64(len(data)) > budget {
 		switch {
 		case int64(len(data)) > lim.MaxFileBytes:
-			rd.add(rulePkgTooLarge, f, i, fmt.Sprintf("entry inflates past %d bytes", lim.MaxFileBytes))
+			rd.add(rulePkgTooLarge, f.Name, i, fmt.Sprintf("entry inflates past %d bytes", lim.MaxFileBytes))
 		case int64(len(data)) > ratioCap:
-			rd.add(rulePkgRatio, f, i, fmt.Sprintf("inflates past %d bytes from %d", ratioCap, f.CompressedSize64))
+			rd.add(rulePkgRatio, f.Name, i, fmt.Sprintf("inflates past %d bytes from %d", ratioCap, f.CompressedSize64))
 		default:
 			rd.full = true
-			rd.add(rulePkgTooLarge, f, i, fmt.Sprintf("archive inflates past %d bytes", lim.MaxUnpackedBytes))
+			rd.add(rulePkgTooLarge, f.Name, i, fmt.Sprintf("archive inflates past %d bytes", lim.MaxUnpackedBytes))
 		}
 		return nil
 	}

@@ -13,7 +13,7 @@ var archiveExts = map[string]bool{
 	".zip": true, ".rar": true, ".7z": true, ".tar": true, ".gz": true, ".tgz": true,
 	".bz2": true, ".xz": true, ".zst": true, ".lz": true, ".lzma": true, ".z": true,
 	".cab": true, ".iso": true, ".dmg": true, ".apk": true, ".aab": true, ".ipa": true,
-	".jar": true, ".war": true, ".aar": true, ".xapk": true,
+	".jar": true, ".war": true, ".aar": true, ".xapk": true, ".wxapkg": true,
 }
 
 var nativeExts = map[string]bool{
@@ -50,6 +50,8 @@ func isArchive(b []byte) string {
 	case bytes.HasPrefix(b, []byte("PK\x03\x04")), bytes.HasPrefix(b, []byte("PK\x05\x06")),
 		bytes.HasPrefix(b, []byte("PK\x07\x08")):
 		return "zip"
+	case isWxapkg(b):
+		return "built mini-program package"
 	case bytes.HasPrefix(b, []byte("Rar!\x1a\x07")):
 		return "rar"
 	case bytes.HasPrefix(b, []byte("7z\xbc\xaf\x27\x1c")):

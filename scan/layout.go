@@ -118,6 +118,9 @@ func (s *state) marker(p Platform) string {
 	if e := s.arch.byPath[s.base+project]; e != nil {
 		return e.name
 	}
+	if e := s.arch.byPath[s.base+builtManifest]; e != nil && p == PlatformWeChat {
+		return e.name // only WeChat's built packages are read
+	}
 	for _, e := range s.arch.files {
 		if strings.HasPrefix(e.clean, s.base) && strings.EqualFold(path.Ext(e.clean), template) {
 			return e.name

@@ -129,6 +129,12 @@ const maxManifestBytes = 1 * mb
 func (s *state) loadManifest() {
 	name := s.root + appManifest
 	e := s.arch.byPath[name]
+	if built := s.arch.byPath[s.root+builtManifest]; e == nil && built != nil {
+		// A built package: the tools compile app.json into app-config.json,
+		// which keeps the keys the rules read (pages, subPackages,
+		// permission, requiredPrivateInfos, tabBar).
+		e, s.built = built, true
+	}
 	if e == nil {
 		s.add(ruleManMissing, hit{file: name})
 		return
@@ -181,6 +187,8 @@ func checkManifest(s *state) {
 // checkPage reports each file a declared page lacks. A page needs its script
 // (.js, or .ts in TypeScript projects) and its template; without a known
 // platform the template extension is unknown and PKG-015 already applies.
+// In a built package the script is the module split from its bundle and
+// the template may be compiled (builtTemplate).
 func (s *state) checkPage(r Rule, ptr, dir, page string) {
 	if strings.Contains(page, "://") {
 		return // plugin pages live in the plugin, not in the package
@@ -194,7 +202,7 @@ func (s *state) checkPage(r Rule, ptr, dir, page string) {
 	if !s.exists(base+".js") && !s.exists(base+".ts") {
 		s.addMissing(r, ptr, base+".js", page)
 	}
-	if tmpl := templateExt(s.platform); tmpl != "" && !s.exists(base+tmpl) {
+	if tmpl := templateExt(s.platform); tmpl != "" && !s.exists(base+tmpl) && !(s.built && s.builtTemplate(base)) {
 		s.addMissing(r, ptr, base+tmpl, page)
 	}
 }

@@ -17,6 +17,7 @@ func RulesMarkdown() string {
 	b.WriteString("Rule IDs are stable: findings, waivers and policies refer to them. ")
 	b.WriteString("Severities: critical and high block or send a submission to review under the default policy; ")
 	b.WriteString("medium, low and info are evidence for reviewers.\n")
+	b.WriteString(packagesRead)
 	family := ""
 	for _, r := range Rules() {
 		prefix, _, _ := strings.Cut(r.ID, "-")
@@ -30,10 +31,20 @@ func RulesMarkdown() string {
 	return b.String()
 }
 
+// packagesRead says which forms of a package the scan reads; the bytes
+// decide, never the file name.
+const packagesRead = `
+## Packages read
+
+- **Source zips**, WeChat (` + "`app.json`, `project.config.json`, `.wxml`" + `) and Alipay (` + "`app.json`, `mini.project.json`, `.axml`" + `), zipped with or without their top folder.
+- **WeChat built packages**: a ` + "`.wxapkg`" + ` file as the developer tools upload it (the main package), a zip holding the main package and its sub-packages' ` + "`.wxapkg`" + ` files, or a zip of an unpacked built package. The manifest is ` + "`app-config.json`" + ` (pages, sub-packages, ` + "`permission`, `requiredPrivateInfos`, `tabBar`" + `); every ` + "`define(\"pages/x/index.js\", function(...){...})`" + ` in ` + "`app-service.js`" + ` or ` + "`game.js`" + ` (the main package's and each sub-package's) is scanned as the file it was. A finding in a module names the module's path and a line of its function body, line 1 being the line of the opening brace: the line of the source file as long as the build did not transpile it (only columns on line 1 shift, by the wrapper). The bundle itself is scanned with its modules blanked, for the code outside them. A page exists when its module is present and its template is a ` + "`.wxml`" + `, a per-page ` + "`.html`" + ` or named by the compiled template code (` + "`page-frame.html`" + `, ` + "`page-frame.js`" + `). A hostile index (truncated, offsets past the end or overlapping, names with ` + "`..`" + `, absolute or with control characters, counts or sizes past the limits) is a critical PKG finding.
+- **Alipay built packages are not read**: the ` + "`.amr`" + ` and tar packages the Alipay tools build, and Alipay's compiled ` + "`index.worker.js`" + ` bundles, are not unpacked or split; a submission for Alipay must be a source zip.
+`
+
 // familyIntro says why each family exists; each rule says why it matters
 // in its Why.
 var familyIntro = map[string]string{
-	"PKG":     "The archive and the package as the platform sees it. Anything that makes the zip unsafe to unpack is critical, so the submission is rejected with that reason instead of being unpacked anywhere.",
+	"PKG":     "The archive or built package, and the package as the platform sees it. Anything that makes it unsafe to unpack is critical, so the submission is rejected with that reason instead of being unpacked anywhere.",
 	"MAN":     "app.json, the manifest both platforms read first. Declared pages that are missing make the app fail at start-up; privacy declarations are what the platforms hold the code to.",
 	"CODE":    "The scripts, read from their syntax tree (`.js`, `.wxs`, `.sjs`, vendored `miniprogram_npm/` and `node_modules/` included). Dynamic code cannot be reviewed; privacy and payment calls are evidence for the policy. A script that names none of the globals, platform objects or marks these rules look for is read lexically for its string literals instead of being parsed, so CODE-090 reports such a script only when it is visibly broken (a string, comment or bracket left open).",
 	"SECRET":  "Credentials in any text file. A released package is public: anyone can unpack it from a phone. gitleaks' rules (run as a library) find provider credentials; the platform rules find app secrets and payment signing keys.",

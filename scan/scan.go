@@ -60,6 +60,10 @@ type state struct {
 	lexHits    map[string]bool // file and term already reported
 	lexBuf     []byte          // reused by the lexicon search
 	js         *jsScratch      // reused by the script analysis
+	// built is set when the manifest is a built package's app-config.json;
+	// templates are then the ones its compiled template code names.
+	built     bool
+	templates map[string]bool
 }
 
 // maxPerRule caps the findings one rule reports in a package. Past a hundred
@@ -83,8 +87,10 @@ func (s *state) add(r Rule, h hit) {
 	}
 }
 
-// Scan reads the zip of a mini-program of the given size from r and reports
-// what the rules find. It returns an error only when the context ends or r
+// Scan reads a mini-program package of the given size from r and reports
+// what the rules find. The package is a zip of a source project, a built
+// WeChat package (.wxapkg), or a zip of built packages or of an unpacked
+// one; its bytes tell which. It returns an error only when the context ends or r
 // fails; a broken or hostile archive is reported as findings.
 func Scan(ctx context.Context, r io.ReaderAt, size int64, opts Options) (Report, error) {
 	if err := ctx.Err(); err != nil {
@@ -93,7 +99,7 @@ func Scan(ctx context.Context, r io.ReaderAt, size int64, opts Options) (Report,
 	if r == nil || size < 0 {
 		return Report{}, errors.New("scan package: no reader or negative size")
 	}
-	arch, findings, err := readArchive(ctx, r, size, opts.Limits.withDefaults(opts.Platform))
+	arch, findings, err := readPackage(ctx, r, size, opts.Limits.withDefaults(opts.Platform))
 	if err != nil {
 		return Report{}, fmt.Errorf("scan package: %w", err)
 	}
@@ -111,7 +117,7 @@ func Scan(ctx context.Context, r io.ReaderAt, size int64, opts Options) (Report,
 	return s.report(), nil
 }
 
-// ScanFile scans the zip at path.
+// ScanFile scans the package file at path.
 func ScanFile(ctx context.Context, path string, opts Options) (Report, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -20,7 +20,8 @@ func checkSizes(s *state) {
 	var main, total int64
 	sub := map[string]int64{}
 	for _, e := range s.arch.files {
-		if !strings.HasPrefix(e.clean, s.root) || junk(e.clean) {
+		// A module split from a bundle is already counted in the bundle.
+		if !strings.HasPrefix(e.clean, s.root) || junk(e.clean) || e.bundle != nil {
 			continue
 		}
 		n := int64(len(e.data))

