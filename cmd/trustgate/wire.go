@@ -25,8 +25,8 @@ import (
 	"trustgate/internal/config"
 	"trustgate/internal/metrics"
 	"trustgate/internal/store"
-	"trustgate/policies"
 	"trustgate/internal/webhooks"
+	"trustgate/policies"
 	"trustgate/server"
 	"trustgate/workflows"
 )

@@ -52,11 +52,13 @@ type Config struct {
 	// Worker concurrency; 0 leaves the Temporal SDK's default.
 	WorkerActivities    int // TRUSTGATE_WORKER_ACTIVITIES
 	WorkerWorkflowTasks int // TRUSTGATE_WORKER_WORKFLOW_TASKS
+
 	// PolicyShadowRate is the share of decisions OPA's evaluator decides
 	// again beside the plan machine; a difference sends the submission to
 	// senior review.
 	PolicyShadowRate float64 // TRUSTGATE_POLICY_SHADOW_RATE
-	LogLevel            slog.Level
+
+	LogLevel slog.Level
 	// SessionKey signs the console's session cookies; every copy of
 	// `trustgate serve` needs the same one.
 	SessionKey string // TRUSTGATE_SESSION_KEY
