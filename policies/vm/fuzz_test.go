@@ -415,6 +415,9 @@ func (g *gen) comprehension() string {
 
 // input makes the document the module reads: numbers small, fractional and
 // beyond float64, a zero to divide by, strings, and nested collections.
+// Its objects never repeat a key: OPA's parser keeps both entries of a
+// repeated key, its evaluator reads the last and the plan machine the first,
+// and no decision input can have one (they are encoded from Go structs).
 func (g *gen) input() string {
 	num := func() string {
 		return g.of("0", "1", "2", "-7", "3.5", "0.1", "1e308", "123456789012345678901234567890", "-0.0", "1.0")
@@ -435,5 +438,5 @@ func (g *gen) input() string {
 	}
 	return fmt.Sprintf(`{"a": %s, "n": %s, "z": %s, "big": %s, "s": %s, "flag": %s, "xs": %s, "words": %s, "obj": {"a": %s, "b": %s, %s: %s}, "nested": [%s, {"k": %s}]}`,
 		num(), num(), g.of("0", "1", "0.0"), g.of("1e400", "123456789012345678901234567890", "9007199254740993"), str(),
-		g.of("true", "false"), list(elem), list(str), elem(), elem(), str(), elem(), list(num), elem())
+		g.of("true", "false"), list(elem), list(str), elem(), elem(), g.of(`"c"`, `"A b,c"`, `""`), elem(), list(num), elem())
 }
