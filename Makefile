@@ -57,13 +57,17 @@ test: tools vet
 	TRUSTGATE_ARTIFACTS=$(ARTIFACTS) go run ./internal/testenv/teststack -- go test -count=1 -timeout 20m ./...
 	@echo "console screenshots: $(ARTIFACTS)"
 
-# Each fuzz target of the scanner for FUZZTIME (CI runs this after the tests).
+# Each fuzz target of the scanner, then the plan machine against OPA's
+# evaluator on generated policies, for FUZZTIME each (CI runs this after the
+# tests).
 FUZZTIME ?= 20s
 fuzz:
 	@for target in FuzzScan FuzzManifest FuzzJS FuzzWxapkg; do \
 		echo "fuzzing $$target for $(FUZZTIME)"; \
 		go test ./scan -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
+	@echo "fuzzing FuzzPlanAgreesWithOPA for $(FUZZTIME)"
+	@go test ./policies/vm -run '^$$' -fuzz '^FuzzPlanAgreesWithOPA$$' -fuzztime $(FUZZTIME)
 
 # Benchmarks: the scanner, the policy engine, and a 2 MB package from upload
 # to findings stored on the whole stack; then the load harness (throughput,

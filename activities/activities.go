@@ -44,6 +44,9 @@ type Activities struct {
 	Store    *store.Store
 	Blobs    *blob.Bucket
 	Policies Policies
+	// Shadow decides a sample of decisions again with OPA's evaluator
+	// (nil: none); see shadowedDecide.
+	Shadow *policies.Shadow
 }
 
 // ScanInput names the submission whose package to scan.
@@ -243,7 +246,7 @@ func (a *Activities) Decide(ctx context.Context, in DecideInput) (Verdict, error
 		input.Waivers = append(input.Waivers, policies.WaiverInput{RuleID: w.RuleID, AppID: w.AppID, ExpiresAt: w.ExpiresAt})
 	}
 	started := time.Now()
-	decision := engine.Decide(ctx, input)
+	decision := a.shadowedDecide(ctx, engine, in.SubmissionID, input)
 	metrics.PolicyEvaluation.Observe(time.Since(started).Seconds())
 	v := Verdict{Decision: decision, PolicyVersion: engine.Version(), PolicyHash: engine.Hash(), QASampleRate: engine.QASampleRate(),
 		WaivedBy: waivedBy(ctx, engine, input, decision, waivers)}

@@ -266,16 +266,35 @@ func (s *Server) validatePolicy(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	report := policies.Validate(v.FilesBytes())
+	report := validationAnswer{ValidationReport: policies.Validate(v.FilesBytes())}
+	if report.OK {
+		// A bundle that compiles is also run through both evaluators on
+		// recorded inputs: the report says where they differ.
+		if report.Evaluators, err = s.compareEvaluators(ctx, v.ID, v.FilesBytes()); err != nil {
+			fail(c, err)
+			return
+		}
+		if report.Evaluators != nil && !report.Evaluators.OK() {
+			report.OK = false
+			// Listed as errors too, so that whoever reads only the errors
+			// (the console's page) sees them.
+			for _, d := range report.Evaluators.Divergences {
+				report.Errors = append(report.Errors, policies.SourceError{Message: "evaluators differ: " + d.String()})
+			}
+		}
+	}
 	if err := s.Store.SavePolicyReport(ctx, v.ID, "validation", store.ReportHeader{Hash: report.Hash, OK: report.OK}, report, by(c)); err != nil {
 		fail(c, err)
 		return
 	}
-	if !report.OK {
-		fail(c, compileRefusal(report))
-		return
+	switch {
+	case report.Evaluators != nil && !report.Evaluators.OK():
+		fail(c, evaluatorsDiffer(report.Evaluators))
+	case !report.OK:
+		fail(c, compileRefusal(report.ValidationReport))
+	default:
+		c.JSON(http.StatusOK, report)
 	}
-	c.JSON(http.StatusOK, report)
 }
 
 // testReport is a test run as a version keeps it.
@@ -418,6 +437,21 @@ func (s *Server) activatePolicy(c *gin.Context) {
 	if v.State != store.PolicyDraft { // a draft is refused below, whatever it holds
 		if report := policies.Validate(v.FilesBytes()); !report.OK {
 			fail(c, compileRefusal(report))
+			return
+		}
+	}
+	// A version about to decide for the first time must decide the recent
+	// inputs alike in both evaluators. A rollback is not held up by it: it
+	// must work at once, the version decided before, and the shadow
+	// evaluation still watches it.
+	if v.State == store.PolicyApproved {
+		r, err := s.compareEvaluators(ctx, v.ID, v.FilesBytes())
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if r != nil && !r.OK() {
+			fail(c, evaluatorsDiffer(r))
 			return
 		}
 	}

@@ -74,6 +74,7 @@ var kinds = map[string]struct {
 	"stale-draft":       {http.StatusPreconditionFailed, "The draft changed since you read it"},
 	"if-match-required": {http.StatusPreconditionRequired, "Send If-Match with the draft's hash"},
 	"invalid-policy":    {http.StatusUnprocessableEntity, "The policy does not compile"},
+	"evaluators-differ": {http.StatusUnprocessableEntity, "The plan machine and OPA's evaluator decide differently"},
 	"unknown-app":       {http.StatusUnprocessableEntity, "No such app"},
 	"waiver-approved":   {http.StatusConflict, "The waiver is approved already"},
 	"waiver-expired":    {http.StatusConflict, "The waiver has expired"},

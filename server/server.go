@@ -36,6 +36,10 @@ type Server struct {
 	Engines interface {
 		Lookup(hash string) *policies.Engine
 	}
+	// Evaluators gives the two evaluators a bundle is compared on before
+	// it is validated or activated; nil takes the engine's own (the plan
+	// machine and OPA's evaluator). Tests swap one to make them disagree.
+	Evaluators func(*policies.Engine) (policies.Evaluators, bool)
 	// Review is the review process's clocks and rates, given to every
 	// submission workflow this server starts.
 	Review workflows.ReviewConfig

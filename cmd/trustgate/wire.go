@@ -26,6 +26,7 @@ import (
 	"trustgate/internal/metrics"
 	"trustgate/internal/store"
 	"trustgate/internal/webhooks"
+	"trustgate/policies"
 	"trustgate/server"
 	"trustgate/workflows"
 )
@@ -169,7 +170,8 @@ func (s *services) newWorker() worker.Worker {
 	for _, wf := range workflows.Registered() {
 		w.RegisterWorkflow(wf)
 	}
-	w.RegisterActivity(&activities.Activities{Store: s.store, Blobs: s.blobs, Policies: s.policies})
+	w.RegisterActivity(&activities.Activities{Store: s.store, Blobs: s.blobs, Policies: s.policies,
+		Shadow: policies.NewShadow(policies.ShadowConfig{Rate: s.cfg.PolicyShadowRate})})
 	return w
 }
 

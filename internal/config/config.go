@@ -59,7 +59,13 @@ type Config struct {
 	// Worker concurrency; 0 leaves the Temporal SDK's default.
 	WorkerActivities    int // TRUSTGATE_WORKER_ACTIVITIES
 	WorkerWorkflowTasks int // TRUSTGATE_WORKER_WORKFLOW_TASKS
-	LogLevel            slog.Level
+
+	// PolicyShadowRate is the share of decisions OPA's evaluator decides
+	// again beside the plan machine; a difference sends the submission to
+	// senior review.
+	PolicyShadowRate float64 // TRUSTGATE_POLICY_SHADOW_RATE
+
+	LogLevel slog.Level
 	// SessionKey signs the console's session cookies; every copy of
 	// `trustgate serve` needs the same one.
 	SessionKey string // TRUSTGATE_SESSION_KEY
@@ -109,6 +115,7 @@ var Vars = []Var{
 	{"TRUSTGATE_SCAN_HEARTBEAT_TIMEOUT", "30s", "a scan whose worker stops heartbeating for this long is retried on another worker"},
 	{"TRUSTGATE_WORKER_ACTIVITIES", "0", "activities one worker process runs at once (0: the Temporal SDK default, 1000)"},
 	{"TRUSTGATE_WORKER_WORKFLOW_TASKS", "0", "workflow tasks one worker process runs at once (0: the Temporal SDK default, 1000)"},
+	{"TRUSTGATE_POLICY_SHADOW_RATE", "0.01", "share of policy decisions that OPA's evaluator decides again beside the plan machine, off the decision's path; a sampled decision on which they differ goes to senior review and counts in trustgate_policy_shadow_total (0: none, 1: all)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"TRUSTGATE_SESSION_KEY", "", "secret that signs console session cookies, shared by every API copy (empty: a random key per process, so sessions end on restart)"},
 }
@@ -190,6 +197,9 @@ func FromEnv() (Config, error) {
 			return c, fmt.Errorf("%s: want a whole number (0: see the README), got %q", n.name, get(n.name))
 		}
 		*n.dst = v
+	}
+	if c.PolicyShadowRate, err = strconv.ParseFloat(get("TRUSTGATE_POLICY_SHADOW_RATE"), 64); err != nil || !(c.PolicyShadowRate >= 0 && c.PolicyShadowRate <= 1) {
+		return c, fmt.Errorf("TRUSTGATE_POLICY_SHADOW_RATE: want a share from 0 to 1, got %q", get("TRUSTGATE_POLICY_SHADOW_RATE"))
 	}
 	if c.WebhookAllowLoopback, err = strconv.ParseBool(get("TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK")); err != nil {
 		return c, fmt.Errorf("TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK: want true or false, got %q", get("TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK"))

@@ -26,6 +26,8 @@ func TestBadValuesAreNamed(t *testing.T) {
 		{"a port that is not a number", "TEMPORAL_PORT", "seventy"},
 		{"a negative package limit", "TRUSTGATE_MAX_PACKAGE_BYTES", "-1"},
 		{"an unknown log level", "LOG_LEVEL", "loud"},
+		{"a shadow rate above 1", "TRUSTGATE_POLICY_SHADOW_RATE", "2"},
+		{"a shadow rate that is not a number", "TRUSTGATE_POLICY_SHADOW_RATE", "NaN"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -45,5 +47,8 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.HTTPAddr != ":8080" || c.TemporalPort != 7233 || c.TemporalUIPort != 8233 {
 		t.Fatalf("default ports: http %s temporal %d ui %d", c.HTTPAddr, c.TemporalPort, c.TemporalUIPort)
+	}
+	if c.PolicyShadowRate != 0.01 {
+		t.Fatalf("default shadow rate %v, want 0.01", c.PolicyShadowRate)
 	}
 }

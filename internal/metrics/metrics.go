@@ -55,6 +55,15 @@ var (
 		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1},
 	})
 
+	// PolicyShadow counts sampled decisions by what their shadow
+	// evaluation with OPA's evaluator found: agreed, diverged (the
+	// submission went to senior review), dropped (the pool was busy) or
+	// incomplete. Any diverged is a plan machine bug to look into.
+	PolicyShadow = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "trustgate_policy_shadow_total",
+		Help: "Decisions shadowed by OPA's evaluator, by result: agreed, diverged, dropped or incomplete.",
+	}, []string{"result"})
+
 	// ScanDuration and ScanBytes give scan throughput.
 	ScanDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "trustgate_scan_duration_seconds",
@@ -68,7 +77,7 @@ var (
 )
 
 func init() {
-	Registry.MustRegister(HTTPDuration, SubmissionReads, SLAEscalations, QADecisions, PolicyEvaluation, ScanDuration, ScanBytes,
+	Registry.MustRegister(HTTPDuration, SubmissionReads, SLAEscalations, QADecisions, PolicyEvaluation, PolicyShadow, ScanDuration, ScanBytes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
 
