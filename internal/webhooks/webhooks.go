@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"syscall"
@@ -110,7 +111,8 @@ func (d *Dispatcher) send(del store.Delivery) (int, error) {
 
 // CheckURL says whether a URL may be registered and sent to: absolute,
 // HTTPS (http only where loopback is allowed, in development), no
-// credentials. Where it points is checked again at connect time.
+// credentials, no IP address that is not public. Where a name points is
+// checked at connect time.
 func CheckURL(raw string, allowLoopback bool) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
@@ -119,31 +121,34 @@ func CheckURL(raw string, allowLoopback bool) error {
 	if u.User != nil {
 		return errors.New("credentials in the URL are not accepted; verify the signature instead")
 	}
-	if u.Scheme == "https" || allowLoopback && u.Scheme == "http" {
-		return nil
+	if u.Scheme != "https" && !(allowLoopback && u.Scheme == "http") {
+		return errors.New("webhook URLs must use https")
 	}
-	return errors.New("webhook URLs must use https")
+	// An address written in the URL is refused now, not only when sending;
+	// names are checked on every connection, as what they resolve to moves.
+	if ip, err := netip.ParseAddr(u.Hostname()); err == nil {
+		if why := refused(ip, allowLoopback); why != "" {
+			return fmt.Errorf("%s is not a public address (%s)", ip, why)
+		}
+	}
+	return nil
 }
 
 // dial refuses, at connect time (after DNS, so rebinding cannot slip by),
-// any address that is private, loopback, link-local or otherwise not
-// public, unless loopback is allowed for development.
+// any address that is not public (see refused), unless loopback is allowed
+// for development.
 func (d *Dispatcher) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	dialer := &net.Dialer{Timeout: 5 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
 		host, _, err := net.SplitHostPort(address)
 		if err != nil {
 			return err
 		}
-		ip := net.ParseIP(host)
-		if ip == nil {
+		ip, err := netip.ParseAddr(host)
+		if err != nil {
 			return fmt.Errorf("refusing to connect to %s", address)
 		}
-		if ip.IsLoopback() && d.AllowLoopback {
-			return nil
-		}
-		if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-			ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() {
-			return fmt.Errorf("refusing to connect to non-public address %s", ip)
+		if why := refused(ip, d.AllowLoopback); why != "" {
+			return fmt.Errorf("refusing to connect to non-public address %s (%s)", ip, why)
 		}
 		return nil
 	}}
