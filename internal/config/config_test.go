@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestREADMEListsEveryVariable(t *testing.T) {
@@ -26,6 +27,8 @@ func TestBadValuesAreNamed(t *testing.T) {
 		{"a port that is not a number", "TEMPORAL_PORT", "seventy"},
 		{"a negative package limit", "TRUSTGATE_MAX_PACKAGE_BYTES", "-1"},
 		{"an unknown log level", "LOG_LEVEL", "loud"},
+		{"no webhook endpoints at all", "TRUSTGATE_WEBHOOK_MAX_ENDPOINTS", "0"},
+		{"a webhook send timeout without a unit", "TRUSTGATE_WEBHOOK_SEND_TIMEOUT", "10"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -45,5 +48,8 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.HTTPAddr != ":8080" || c.TemporalPort != 7233 || c.TemporalUIPort != 8233 {
 		t.Fatalf("default ports: http %s temporal %d ui %d", c.HTTPAddr, c.TemporalPort, c.TemporalUIPort)
+	}
+	if c.WebhookMaxEndpoints != 10 || c.WebhookSendTimeout != 10*time.Second {
+		t.Fatalf("webhook defaults: %d endpoints, %s timeout", c.WebhookMaxEndpoints, c.WebhookSendTimeout)
 	}
 }

@@ -32,12 +32,12 @@ func TestDialRefusesNonPublicAddresses(t *testing.T) {
 	defer cancel()
 	for _, addr := range []string{l.Addr().String(), "10.0.0.1:443", "169.254.169.254:80", "[::1]:443", "192.168.1.1:443"} {
 		d := &Dispatcher{}
-		if _, err := d.dial(ctx, "tcp", addr); err == nil || !strings.Contains(err.Error(), "non-public") {
+		if _, err := d.dialer(time.Second).DialContext(ctx, "tcp", addr); err == nil || !strings.Contains(err.Error(), "non-public") {
 			t.Errorf("dial %s: %v, want a refusal", addr, err)
 		}
 	}
 	dev := &Dispatcher{AllowLoopback: true}
-	c, err := dev.dial(ctx, "tcp", l.Addr().String())
+	c, err := dev.dialer(time.Second).DialContext(ctx, "tcp", l.Addr().String())
 	if err != nil {
 		t.Fatalf("dev may reach loopback: %v", err)
 	}
@@ -112,7 +112,7 @@ func TestNonPublicAddressesAreRefusedAtRegistrationAndAtConnect(t *testing.T) {
 			}
 			// Refused before any packet is sent: the dialer's Control sees
 			// the address a name resolved to, so it holds for names too.
-			if _, err := d.dial(ctx, "tcp", net.JoinHostPort(c.addr, "443")); err == nil ||
+			if _, err := d.dialer(time.Second).DialContext(ctx, "tcp", net.JoinHostPort(c.addr, "443")); err == nil ||
 				!strings.Contains(err.Error(), "non-public") {
 				t.Errorf("connecting to %s: %v, want a refusal", c.addr, err)
 			}
