@@ -78,6 +78,7 @@ var kinds = map[string]struct {
 	"unknown-app":       {http.StatusUnprocessableEntity, "No such app"},
 	"waiver-approved":   {http.StatusConflict, "The waiver is approved already"},
 	"waiver-expired":    {http.StatusConflict, "The waiver has expired"},
+	"too-many-webhooks": {http.StatusConflict, "Too many webhook endpoints"},
 	"internal":          {http.StatusInternalServerError, "Internal error"},
 }
 

@@ -32,6 +32,9 @@ type Server struct {
 	DailyQuota      int // submissions per developer in any 24 hours; 0: none
 	// WebhookAllowLoopback admits http:// endpoints on loopback (dev only).
 	WebhookAllowLoopback bool
+	// WebhookMaxEndpoints is how many endpoints a developer may register;
+	// 0 is webhooks.DefaultMaxEndpoints.
+	WebhookMaxEndpoints int
 	// Engines finds the compiled bundle that made a recorded decision.
 	Engines interface {
 		Lookup(hash string) *policies.Engine

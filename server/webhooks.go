@@ -47,7 +47,11 @@ func (s *Server) createWebhook(c *gin.Context) {
 			return
 		}
 	}
-	hook, err := s.Store.CreateWebhook(c.Request.Context(), *caller(c).DeveloperID, req.URL, req.Events)
+	most := s.WebhookMaxEndpoints
+	if most <= 0 {
+		most = webhooks.DefaultMaxEndpoints
+	}
+	hook, err := s.Store.CreateWebhook(c.Request.Context(), *caller(c).DeveloperID, req.URL, req.Events, most)
 	if err != nil {
 		fail(c, err)
 		return

@@ -111,3 +111,34 @@ func TestWebhookURLsMustBeSafe(t *testing.T) {
 	require.NoError(t, webhooks.CheckURL("https://example.com/hook", false))
 	require.NoError(t, webhooks.CheckURL("http://127.0.0.1:9/hook", true))
 }
+
+func TestEleventhWebhookEndpointIsRefused(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	lin := s.demo.tokens["lin-verified"]
+	for i := range 10 {
+		resp := s.call(t, "POST", "/v1/webhooks", lin, strings.NewReader(`{"url":"https://example.com/hook/`+strconv.Itoa(i)+`","events":["*"]}`), jsonHeader, nil)
+		require.Equal(t, http.StatusCreated, resp.StatusCode, "endpoint %d of 10", i+1)
+	}
+	var problem struct{ Type, Detail string }
+	resp := s.call(t, "POST", "/v1/webhooks", lin, strings.NewReader(`{"url":"https://example.com/hook/10","events":["*"]}`), jsonHeader, &problem)
+	require.Equal(t, http.StatusConflict, resp.StatusCode)
+	require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
+	require.Equal(t, "/problems/too-many-webhooks", problem.Type, problem.Detail)
+
+	// Another developer's endpoints are counted on their own.
+	resp = s.call(t, "POST", "/v1/webhooks", s.demo.tokens["acme-pay"], strings.NewReader(`{"url":"https://example.com/acme","events":["*"]}`), jsonHeader, nil)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+}
+
+func TestWebhookURLsNamingNonPublicAddressesAreRefused(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	lin := s.demo.tokens["lin-verified"]
+	for _, url := range []string{"https://100.100.100.200/latest/meta-data", "https://[::ffff:169.254.169.254]/", "https://[64:ff9b::a9fe:a9fe]/"} {
+		var problem struct{ Type string }
+		resp := s.call(t, "POST", "/v1/webhooks", lin, strings.NewReader(`{"url":"`+url+`","events":["*"]}`), jsonHeader, &problem)
+		require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, url)
+		require.Equal(t, "/problems/validation", problem.Type, url)
+	}
+}

@@ -156,7 +156,8 @@ func (s *services) listenForChanges(ctx context.Context) {
 
 // startDispatcher delivers webhooks from the outbox until ctx ends.
 func (s *services) startDispatcher(ctx context.Context) {
-	d := &webhooks.Dispatcher{Store: s.store, AllowLoopback: s.cfg.WebhookAllowLoopback, Every: 200 * time.Millisecond}
+	d := &webhooks.Dispatcher{Store: s.store, AllowLoopback: s.cfg.WebhookAllowLoopback, Every: 200 * time.Millisecond,
+		SendTimeout: s.cfg.WebhookSendTimeout, Concurrency: s.cfg.WebhookConcurrency, PerEndpoint: s.cfg.WebhookEndpointConcurrency}
 	go d.Run(ctx)
 }
 
@@ -183,6 +184,7 @@ func (s *services) newServer() *server.Server {
 		MaxPackageBytes:      s.cfg.MaxPackageBytes,
 		DailyQuota:           s.cfg.DailyQuota,
 		WebhookAllowLoopback: s.cfg.WebhookAllowLoopback,
+		WebhookMaxEndpoints:  s.cfg.WebhookMaxEndpoints,
 		Engines:              s.policies,
 		Review: workflows.ReviewConfig{
 			ClaimTimeout: s.cfg.ClaimTimeout, AppealWindow: s.cfg.AppealWindow,

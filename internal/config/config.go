@@ -44,13 +44,19 @@ type Config struct {
 	DailyQuota           int    // TRUSTGATE_DAILY_SUBMISSION_QUOTA
 	// WebhookAllowLoopback admits http:// webhook endpoints on loopback;
 	// `trustgate dev` turns it on, production leaves it off.
-	WebhookAllowLoopback bool          // TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK
-	DevDir               string        // TRUSTGATE_DEV_DIR
-	PostgresPort         int           // TRUSTGATE_PG_PORT: the local cluster of `trustgate dev`
-	TemporalPort         int           // TEMPORAL_PORT: the dev server of `trustgate dev`
-	TemporalUIPort       int           // TEMPORAL_UI_PORT
-	ClaimTimeout         time.Duration // TRUSTGATE_CLAIM_TIMEOUT
-	AppealWindow         time.Duration // TRUSTGATE_APPEAL_WINDOW
+	WebhookAllowLoopback bool // TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK
+	// Webhook delivery: endpoints per developer, the time one send may
+	// take, and how many sends a process and one endpoint have in flight.
+	WebhookMaxEndpoints        int           // TRUSTGATE_WEBHOOK_MAX_ENDPOINTS
+	WebhookSendTimeout         time.Duration // TRUSTGATE_WEBHOOK_SEND_TIMEOUT
+	WebhookConcurrency         int           // TRUSTGATE_WEBHOOK_CONCURRENCY
+	WebhookEndpointConcurrency int           // TRUSTGATE_WEBHOOK_ENDPOINT_CONCURRENCY
+	DevDir                     string        // TRUSTGATE_DEV_DIR
+	PostgresPort               int           // TRUSTGATE_PG_PORT: the local cluster of `trustgate dev`
+	TemporalPort               int           // TEMPORAL_PORT: the dev server of `trustgate dev`
+	TemporalUIPort             int           // TEMPORAL_UI_PORT
+	ClaimTimeout               time.Duration // TRUSTGATE_CLAIM_TIMEOUT
+	AppealWindow               time.Duration // TRUSTGATE_APPEAL_WINDOW
 	// Activity timeouts travel in each workflow's input, so the API
 	// process that starts a workflow sets them.
 	StepTimeout      time.Duration // TRUSTGATE_STEP_TIMEOUT
@@ -104,6 +110,10 @@ var Vars = []Var{
 	{"TRUSTGATE_MAX_PACKAGE_BYTES", "33554432", "largest upload accepted, in bytes (32 MiB)"},
 	{"TRUSTGATE_DAILY_SUBMISSION_QUOTA", "1000", "submissions a developer may make in any 24 hours (429 beyond)"},
 	{"TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK", "false", "accept http:// webhook endpoints on loopback (on in `trustgate dev`; never in production)"},
+	{"TRUSTGATE_WEBHOOK_MAX_ENDPOINTS", "10", "webhook endpoints one developer may register (409 beyond)"},
+	{"TRUSTGATE_WEBHOOK_SEND_TIMEOUT", "10s", "longest one webhook delivery may take, connecting included, before it counts as failed"},
+	{"TRUSTGATE_WEBHOOK_CONCURRENCY", "32", "webhook deliveries one process sends at once, shared by every endpoint"},
+	{"TRUSTGATE_WEBHOOK_ENDPOINT_CONCURRENCY", "2", "webhook deliveries one endpoint has in flight at once, across every process"},
 	{"TRUSTGATE_DEV_DIR", ".dev", "where `trustgate dev` keeps its data"},
 	{"TRUSTGATE_PG_PORT", "55432", "port of the local PostgreSQL of `trustgate dev`"},
 	{"TEMPORAL_PORT", "7233", "port of the Temporal dev server of `trustgate dev`"},
@@ -171,7 +181,7 @@ func FromEnv() (Config, error) {
 	}{
 		{"TRUSTGATE_CLAIM_TIMEOUT", &c.ClaimTimeout}, {"TRUSTGATE_APPEAL_WINDOW", &c.AppealWindow},
 		{"TRUSTGATE_STEP_TIMEOUT", &c.StepTimeout}, {"TRUSTGATE_SCAN_TIMEOUT", &c.ScanTimeout},
-		{"TRUSTGATE_SCAN_HEARTBEAT_TIMEOUT", &c.HeartbeatTimeout},
+		{"TRUSTGATE_SCAN_HEARTBEAT_TIMEOUT", &c.HeartbeatTimeout}, {"TRUSTGATE_WEBHOOK_SEND_TIMEOUT", &c.WebhookSendTimeout},
 		{"TRUSTGATE_HTTP_IDLE_TIMEOUT", &c.HTTPIdleTimeout}, {"TRUSTGATE_HTTP_WRITE_TIMEOUT", &c.HTTPWriteTimeout},
 		{"TRUSTGATE_HTTP_BODY_STALL_TIMEOUT", &c.HTTPBodyStall},
 	} {
@@ -195,6 +205,17 @@ func FromEnv() (Config, error) {
 		v, err := strconv.Atoi(get(n.name))
 		if err != nil || v < 0 {
 			return c, fmt.Errorf("%s: want a whole number (0: see the README), got %q", n.name, get(n.name))
+		}
+		*n.dst = v
+	}
+	for _, n := range []struct {
+		name string
+		dst  *int
+	}{{"TRUSTGATE_WEBHOOK_MAX_ENDPOINTS", &c.WebhookMaxEndpoints}, {"TRUSTGATE_WEBHOOK_CONCURRENCY", &c.WebhookConcurrency},
+		{"TRUSTGATE_WEBHOOK_ENDPOINT_CONCURRENCY", &c.WebhookEndpointConcurrency}} {
+		v, err := strconv.Atoi(get(n.name))
+		if err != nil || v <= 0 {
+			return c, fmt.Errorf("%s: want a positive whole number, got %q", n.name, get(n.name))
 		}
 		*n.dst = v
 	}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestREADMEListsEveryVariable(t *testing.T) {
@@ -28,6 +29,8 @@ func TestBadValuesAreNamed(t *testing.T) {
 		{"an unknown log level", "LOG_LEVEL", "loud"},
 		{"a shadow rate above 1", "TRUSTGATE_POLICY_SHADOW_RATE", "2"},
 		{"a shadow rate that is not a number", "TRUSTGATE_POLICY_SHADOW_RATE", "NaN"},
+		{"no webhook endpoints at all", "TRUSTGATE_WEBHOOK_MAX_ENDPOINTS", "0"},
+		{"a webhook send timeout without a unit", "TRUSTGATE_WEBHOOK_SEND_TIMEOUT", "10"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -50,5 +53,8 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.PolicyShadowRate != 0.01 {
 		t.Fatalf("default shadow rate %v, want 0.01", c.PolicyShadowRate)
+	}
+	if c.WebhookMaxEndpoints != 10 || c.WebhookSendTimeout != 10*time.Second {
+		t.Fatalf("webhook defaults: %d endpoints, %s timeout", c.WebhookMaxEndpoints, c.WebhookSendTimeout)
 	}
 }
