@@ -60,7 +60,8 @@ func TestABundleThatCannotBePlannedStillDecides(t *testing.T) {
 	require.Equal(t, "plan", engine.Evaluator())
 	engine.program, engine.planErr = nil, fmt.Errorf("pretend the planner refused")
 	require.Equal(t, OutcomeApprove, engine.Decide(context.Background(), cleanInput()).Outcome)
-	require.Contains(t, engine.Evaluator(), "pretend the planner refused")
+	require.Equal(t, EvaluatorOPA, engine.Evaluator())
+	require.Contains(t, engine.EvaluatorNote(), "pretend the planner refused")
 }
 
 // Decisions run concurrently on one engine and agree with one made alone.
