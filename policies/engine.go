@@ -63,6 +63,11 @@ func New(files map[string][]byte) (*Engine, error) {
 // decision query prepared; Decide only evaluates. Test files are compiled
 // too, so that a forbidden builtin cannot hide in them.
 func NewNamed(version string, files map[string][]byte) (*Engine, error) {
+	return newEngine(version, files, currentSettings().Evaluator)
+}
+
+// newEngine is NewNamed with the evaluator given rather than configured.
+func newEngine(version string, files map[string][]byte, evaluator string) (*Engine, error) {
 	b, err := parseBundle(files)
 	if err != nil {
 		return nil, err
@@ -96,7 +101,7 @@ func NewNamed(version string, files map[string][]byte) (*Engine, error) {
 	}
 	var program *vm.Program
 	var planErr error
-	if currentSettings().Evaluator == EvaluatorPlan {
+	if evaluator == EvaluatorPlan {
 		if program, planErr = planBundle(files, caps, b.data); planErr != nil {
 			reportFallback(Fallback{Reason: FallbackNotPlanned, Version: version, Err: planErr})
 		}

@@ -16,6 +16,15 @@ func (e *Engine) evaluateWithOPA(ctx context.Context, in Input) (Decision, error
 	return e.evaluate(ctx, in, rego.EvalEarlyExit(true))
 }
 
+// evaluatePlanOnly decides with the plan machine alone, without the
+// fallback to OPA's evaluator that Decide and Evaluate have.
+func (e *Engine) evaluatePlanOnly(ctx context.Context, in Input) (Decision, error) {
+	if e.program == nil {
+		return Decision{}, fmt.Errorf("not planned: %v", e.planErr)
+	}
+	return e.evaluate(ctx, in)
+}
+
 // TestPlanDecidesAsOPADoes compares the plan's decisions with OPA's on
 // generated inputs, including findings shaped as no scan writes them
 // (severity in another case, unknown or missing, no line, no file), so that

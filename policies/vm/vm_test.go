@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/topdown"
 	"github.com/open-policy-agent/opa/v1/util"
+	"github.com/stretchr/testify/require"
 )
 
 // The cases cover each kind of IR statement the planner emits: rules
@@ -132,6 +136,17 @@ arrs := [array.concat(input.xs, [9]), array.slice(input.xs, 1, 2), array.reverse
 		`{"a": 7, "b": 0, "f": 2.5, "xs": [3, 1, 2], "s": "ab", "n": "12", "o": {}, "t": true, "z": null, "ss": ["x"]}`,
 		`{"a": 7, "b": 2, "f": 2.5, "xs": [3, 1, 2], "s": "ab", "n": "twelve", "o": {}, "t": true, "z": null, "ss": []}`,
 		`{"a": 7.5, "b": 2, "f": -0.5, "xs": [], "s": "", "n": "1e400", "o": {}, "t": 1, "z": 0, "ss": [1]}`,
+	}},
+	// The builtins that could reach a host or a file, on schemas and keys
+	// that stay local (the engine's tests run them with remote ones).
+	{"schema and token builtins", `package t
+matched := json.match_schema(input.doc, {"definitions": {"s": {"type": "string"}}, "properties": {"a": {"$ref": "#/definitions/s"}}})
+verified := json.verify_schema(input.schema)
+rs := io.jwt.verify_rs256(input.token, input.cert)
+`, `{}`, "data.t", []string{
+		`{"doc": {"a": "x"}, "schema": {"type": "string"}, "token": "eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "cert": "{\"keys\": []}"}`,
+		`{"doc": {"a": 1}, "schema": {"type": 5}, "token": "not a token", "cert": "x"}`,
+		`{"doc": "text", "schema": "{", "token": 1, "cert": 2}`,
 	}},
 	{"builtin errors are errors", `package t
 t := time.parse_rfc3339_ns(input.when)
@@ -423,4 +438,42 @@ func TestProvenBuiltinsAreCovered(t *testing.T) {
 			t.Errorf("the machine has its own %s, which is not listed as proven", name)
 		}
 	}
+}
+
+// The machine hands its builtins the capabilities it was built with, as
+// OPA's evaluator hands them the compiler's: with allow_net empty, a
+// schema's remote $ref is refused, not fetched, in both.
+func TestBuiltinsGetTheCapabilities(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		_, _ = w.Write([]byte(`{"type": "string"}`))
+	}))
+	defer srv.Close()
+	caps := ast.CapabilitiesForThisVersion()
+	caps.AllowNet = []string{}
+	module := `package t
+m := json.match_schema({}, {"$ref": "` + srv.URL + `/s.json"})`
+	parsed, err := ast.ParseModuleWithOpts("p.rego", module, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	require.NoError(t, err)
+	compile := func() *ast.Compiler {
+		c := ast.NewCompiler().WithCapabilities(caps).WithDefaultRegoVersion(ast.RegoV1)
+		c.Compile(map[string]*ast.Module{"p.rego": parsed.Copy()})
+		require.False(t, c.Failed(), "%v", c.Errors)
+		return c
+	}
+	ctx := context.Background()
+	plan, err := Plan(ctx, "data.t.m", compile())
+	require.NoError(t, err)
+	prog, err := New(plan, "eval", ast.NewObject(), caps)
+	require.NoError(t, err)
+	_, planErr := prog.Eval(ctx, NewObject(nil, nil), nil)
+	_, opaErr := rego.New(rego.Query("data.t.m"), rego.Compiler(compile()), rego.Capabilities(caps), rego.StrictBuiltinErrors(true)).Eval(ctx)
+	require.ErrorContains(t, opaErr, "remote reference loading disabled")
+	require.ErrorContains(t, planErr, "remote reference loading disabled")
+	require.Zero(t, hits.Load())
+
+	_, err = New(plan, "eval", ast.NewObject(), nil)
+	require.ErrorContains(t, err, "no capabilities")
 }
