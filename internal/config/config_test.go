@@ -26,6 +26,7 @@ func TestBadValuesAreNamed(t *testing.T) {
 		{"a port that is not a number", "TEMPORAL_PORT", "seventy"},
 		{"a negative package limit", "TRUSTGATE_MAX_PACKAGE_BYTES", "-1"},
 		{"an unknown log level", "LOG_LEVEL", "loud"},
+		{"an unknown policy engine", "TRUSTGATE_POLICY_ENGINE", "wasm"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -42,6 +43,9 @@ func TestDefaults(t *testing.T) {
 	c, err := FromEnv()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.PolicyEngine != "plan" {
+		t.Fatalf("default policy engine %q, want plan", c.PolicyEngine)
 	}
 	if c.HTTPAddr != ":8080" || c.TemporalPort != 7233 || c.TemporalUIPort != 8233 {
 		t.Fatalf("default ports: http %s temporal %d ui %d", c.HTTPAddr, c.TemporalPort, c.TemporalUIPort)

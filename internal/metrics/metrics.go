@@ -55,6 +55,16 @@ var (
 		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1},
 	})
 
+	// PolicyFallbacks counts the times OPA's evaluator decided in the plan
+	// machine's place: reason "plan_error" (the plan machine failed on an
+	// input; opa says whether OPA's evaluator then "decided" or failed
+	// too, "error") and "not_planned" (a bundle loaded that could not be
+	// planned, opa "all": OPA's evaluator makes all its decisions).
+	PolicyFallbacks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "trustgate_policy_evaluator_fallbacks_total",
+		Help: "Times OPA's evaluator decided instead of the plan machine, by reason and by what OPA's evaluator answered.",
+	}, []string{"reason", "opa"})
+
 	// ScanDuration and ScanBytes give scan throughput.
 	ScanDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "trustgate_scan_duration_seconds",
@@ -68,7 +78,7 @@ var (
 )
 
 func init() {
-	Registry.MustRegister(HTTPDuration, SubmissionReads, SLAEscalations, QADecisions, PolicyEvaluation, ScanDuration, ScanBytes,
+	Registry.MustRegister(HTTPDuration, SubmissionReads, SLAEscalations, QADecisions, PolicyEvaluation, PolicyFallbacks, ScanDuration, ScanBytes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
 
