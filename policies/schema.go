@@ -2,6 +2,8 @@ package policies
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -62,7 +64,10 @@ func checkSchemaRefs(schema ast.Value) error {
 func walkSchemaRefs(doc any) error {
 	switch d := doc.(type) {
 	case map[string]any:
-		for k, v := range d {
+		// In key order, so that a schema with several refusals is always
+		// refused for the same one, whichever evaluator meets it.
+		for _, k := range slices.Sorted(maps.Keys(d)) {
+			v := d[k]
 			if s, ok := v.(string); ok {
 				switch {
 				case k == "$ref" && !strings.HasPrefix(s, "#"):
