@@ -213,6 +213,7 @@ var texts = map[string][2]string{
 	"their_version":       {"The current version of the file", "文件的当前版本"},
 	"compiles":            {"compiles", "可编译"},
 	"does_not_compile":    {"does not compile", "无法编译"},
+	"evaluated_by":        {"decided by", "判定引擎"},
 	"validate":            {"Validate", "校验"},
 	"run_tests":           {"Run the tests", "运行测试"},
 	"coverage":            {"coverage", "覆盖率"},

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -76,6 +77,10 @@ type ValidationReport struct {
 	OK        bool           `json:"ok"`
 	Errors    []SourceError  `json:"errors"`
 	Forbidden []ForbiddenUse `json:"forbidden,omitempty"`
+	// Evaluator is what will make the bundle's decisions, EvaluatorPlan or
+	// EvaluatorOPA, once it compiles; EvaluatorNote says why OPA's.
+	Evaluator     string `json:"evaluator,omitempty"`
+	EvaluatorNote string `json:"evaluator_note,omitempty"`
 }
 
 // SourceError is one error with where it is, when the compiler knows.
@@ -94,8 +99,23 @@ func Validate(files map[string][]byte) ValidationReport {
 		r.Errors = append(r.Errors, SourceError{Message: err.Error()})
 		return r
 	}
-	_, err := New(files)
+	engine, err := New(files)
 	if err == nil {
+		r.Evaluator, r.EvaluatorNote = engine.Evaluator(), engine.EvaluatorNote()
+		// A builtin the plan machine is not proven on would make the bundle
+		// the only one decided by OPA's evaluator, unnoticed; the author is
+		// told which, and where, and may use another or ask for the process
+		// to run OPA's evaluator.
+		var unproven *UnprovenBuiltinError
+		if errors.As(engine.planErr, &unproven) {
+			name := unproven.Builtin
+			se := SourceError{Message: fmt.Sprintf("builtin %s is not supported: the plan machine that makes decisions is not proven on it; use another builtin, or run OPA's evaluator (TRUSTGATE_POLICY_ENGINE=opa)", name)}
+			if loc := callSite(engine.compiler, name); loc != nil {
+				se.File, se.Line, se.Column = loc.File, loc.Row, loc.Col
+			}
+			r.Errors = append(r.Errors, se)
+			return r
+		}
 		r.OK = true
 		return r
 	}
@@ -120,4 +140,31 @@ func sourceError(e *ast.Error) SourceError {
 		se.File, se.Line, se.Column = e.Location.File, e.Location.Row, e.Location.Col
 	}
 	return se
+}
+
+// callSite is where the first call to the builtin name is in the bundle's
+// modules, or nil.
+func callSite(compiler *ast.Compiler, name string) *ast.Location {
+	var loc *ast.Location
+	for _, p := range sortedModules(compiler.Modules) {
+		ast.WalkExprs(compiler.Modules[p], func(x *ast.Expr) bool {
+			if loc == nil && x.IsCall() && x.Operator().String() == name {
+				loc = x.Location
+			}
+			return loc != nil
+		})
+		if loc != nil {
+			return loc
+		}
+	}
+	return nil
+}
+
+func sortedModules(mods map[string]*ast.Module) []string {
+	paths := make([]string, 0, len(mods))
+	for p := range mods {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	return paths
 }

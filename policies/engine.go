@@ -31,7 +31,8 @@ type Engine struct {
 	query rego.PreparedEvalQuery
 	// program is the decision query planned and prepared for package vm,
 	// which makes decisions; query (OPA's own evaluator) explains them and
-	// stands in if the bundle could not be planned.
+	// stands in where program is nil: the evaluator is configured to be
+	// OPA's, or the bundle could not be planned (planErr says why).
 	program  *vm.Program
 	planErr  error
 	compiler *ast.Compiler
@@ -62,6 +63,11 @@ func New(files map[string][]byte) (*Engine, error) {
 // decision query prepared; Decide only evaluates. Test files are compiled
 // too, so that a forbidden builtin cannot hide in them.
 func NewNamed(version string, files map[string][]byte) (*Engine, error) {
+	return newEngine(version, files, currentSettings().Evaluator)
+}
+
+// newEngine is NewNamed with the evaluator given rather than configured.
+func newEngine(version string, files map[string][]byte, evaluator string) (*Engine, error) {
 	b, err := parseBundle(files)
 	if err != nil {
 		return nil, err
@@ -93,7 +99,13 @@ func NewNamed(version string, files map[string][]byte) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare bundle %s: %w", version, err)
 	}
-	program, planErr := planBundle(files, caps, b.data)
+	var program *vm.Program
+	var planErr error
+	if evaluator == EvaluatorPlan {
+		if program, planErr = planBundle(files, caps, b.data); planErr != nil {
+			reportFallback(Fallback{Reason: FallbackNotPlanned, Version: version, Err: planErr})
+		}
+	}
 	return &Engine{query: query, program: program, planErr: planErr, compiler: compiler, hash: bundleHash(files),
 		version: version, timeout: DefaultTimeout, qaSampleRate: qaSampleRate(b.data)}, nil
 }
@@ -118,16 +130,37 @@ func planBundle(files map[string][]byte, caps *ast.Capabilities, data map[string
 	if err != nil {
 		return nil, fmt.Errorf("bundle data: %w", err)
 	}
-	return vm.New(plan, "eval", dataValue)
+	program, err := vm.New(plan, "eval", dataValue, caps)
+	if err != nil {
+		return nil, err
+	}
+	if name := planUnproven(program.Builtins()); name != "" {
+		return nil, &UnprovenBuiltinError{Builtin: name}
+	}
+	return program, nil
 }
 
-// Evaluator names what makes the engine's decisions: "plan" (package vm),
-// or OPA's tree evaluator with the reason the bundle could not be planned.
+// Evaluator names what makes the engine's decisions: EvaluatorPlan
+// (package vm, with OPA's evaluator asked again on any error) or
+// EvaluatorOPA.
 func (e *Engine) Evaluator() string {
 	if e.program != nil {
-		return "plan"
+		return EvaluatorPlan
 	}
-	return fmt.Sprintf("topdown (not planned: %v)", e.planErr)
+	return EvaluatorOPA
+}
+
+// EvaluatorNote says why OPA's evaluator decides for a bundle the plan
+// machine could have run: it was configured so, or the bundle could not be
+// planned. It is empty when the plan machine decides.
+func (e *Engine) EvaluatorNote() string {
+	switch {
+	case e.program != nil:
+		return ""
+	case e.planErr == nil:
+		return "the process is configured to use OPA's evaluator"
+	}
+	return fmt.Sprintf("OPA's evaluator decides because the bundle could not be planned: %v", e.planErr)
 }
 
 // qaSampleRate reads data.trustgate.qa.sample_rate: the share of automatic
@@ -171,7 +204,7 @@ func (e *Engine) Version() string { return e.version }
 // malformed, the decision is a senior review with reason POLICY_ERROR
 // carrying the error, never an approval.
 func (e *Engine) Decide(ctx context.Context, in Input) Decision {
-	d, err := e.evaluate(ctx, in)
+	d, err := e.decide(ctx, in)
 	if err != nil {
 		return policyError(e.version, err)
 	}
@@ -186,23 +219,31 @@ var ErrTimeout = errors.New("policy evaluation timed out")
 // decision, for callers that must tell a policy error (a simulation stops on
 // a draft that loops) from a decision.
 func (e *Engine) Evaluate(ctx context.Context, in Input) (Decision, error) {
-	d, err := e.evaluate(ctx, in)
+	d, err := e.decide(ctx, in)
 	if err != nil {
 		return policyError(e.version, err), err
 	}
 	return d, nil
 }
 
-func (e *Engine) evaluate(ctx context.Context, in Input, opts ...rego.EvalOption) (Decision, error) {
+// checkCall refuses an evaluation before either evaluator starts.
+func checkCall(ctx context.Context, in Input) error {
 	// Every expiry check compares with Now; a zero clock would make every
 	// verification and waiver look valid.
 	if in.Now.IsZero() {
-		return Decision{}, errors.New("input.now is not set")
+		return errors.New("input.now is not set")
 	}
 	// OPA notices cancellation only in long evaluations; checking here keeps
 	// a cancelled caller from receiving a decision it did not wait for.
 	if err := ctx.Err(); err != nil {
-		return Decision{}, fmt.Errorf("evaluate %s: %w", decisionQuery, err)
+		return fmt.Errorf("evaluate %s: %w", decisionQuery, err)
+	}
+	return nil
+}
+
+func (e *Engine) evaluate(ctx context.Context, in Input, opts ...rego.EvalOption) (Decision, error) {
+	if err := checkCall(ctx, in); err != nil {
+		return Decision{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
@@ -214,6 +255,29 @@ func (e *Engine) evaluate(ctx context.Context, in Input, opts ...rego.EvalOption
 	if e.program != nil && len(opts) == 0 {
 		return e.evaluatePlan(ctx, in, stopper)
 	}
+	return e.evaluateOPA(ctx, in, stopper, opts...)
+}
+
+// decide is evaluate with the plan machine held to OPA's evaluator: when
+// the plan machine fails on an input, OPA's evaluator is asked again and its
+// answer, a decision or an error, is the one returned. The plan machine is a
+// second implementation of Rego inside a gate that fails closed; where it
+// errs and OPA would not (a body OPA never evaluates, say), the decision
+// must be OPA's, not POLICY_ERROR.
+func (e *Engine) decide(ctx context.Context, in Input) (Decision, error) {
+	if err := checkCall(ctx, in); err != nil {
+		return Decision{}, err
+	}
+	d, err := e.evaluate(ctx, in)
+	if err == nil || e.program == nil || !retryWithOPA(ctx, err) {
+		return d, err
+	}
+	od, oerr := e.evaluate(ctx, in, rego.EvalEarlyExit(true))
+	reportFallback(Fallback{Reason: FallbackPlanError, Version: e.version, InputHash: InputHash(in), Err: err, OPAErr: oerr})
+	return od, oerr
+}
+
+func (e *Engine) evaluateOPA(ctx context.Context, in Input, stopper topdown.Cancel, opts ...rego.EvalOption) (Decision, error) {
 	opts = append(opts,
 		rego.EvalParsedInput(in.value()),
 		rego.EvalExternalCancel(stopper),

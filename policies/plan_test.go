@@ -16,6 +16,15 @@ func (e *Engine) evaluateWithOPA(ctx context.Context, in Input) (Decision, error
 	return e.evaluate(ctx, in, rego.EvalEarlyExit(true))
 }
 
+// evaluatePlanOnly decides with the plan machine alone, without the
+// fallback to OPA's evaluator that Decide and Evaluate have.
+func (e *Engine) evaluatePlanOnly(ctx context.Context, in Input) (Decision, error) {
+	if e.program == nil {
+		return Decision{}, fmt.Errorf("not planned: %v", e.planErr)
+	}
+	return e.evaluate(ctx, in)
+}
+
 // TestPlanDecidesAsOPADoes compares the plan's decisions with OPA's on
 // generated inputs, including findings shaped as no scan writes them
 // (severity in another case, unknown or missing, no line, no file), so that
@@ -60,7 +69,8 @@ func TestABundleThatCannotBePlannedStillDecides(t *testing.T) {
 	require.Equal(t, "plan", engine.Evaluator())
 	engine.program, engine.planErr = nil, fmt.Errorf("pretend the planner refused")
 	require.Equal(t, OutcomeApprove, engine.Decide(context.Background(), cleanInput()).Outcome)
-	require.Contains(t, engine.Evaluator(), "pretend the planner refused")
+	require.Equal(t, EvaluatorOPA, engine.Evaluator())
+	require.Contains(t, engine.EvaluatorNote(), "pretend the planner refused")
 }
 
 // Decisions run concurrently on one engine and agree with one made alone.

@@ -15,6 +15,8 @@ import (
 	"syscall"
 
 	"trustgate/internal/config"
+	"trustgate/internal/metrics"
+	"trustgate/policies"
 )
 
 // exitError carries an exit code other than 1 out of a command.
@@ -96,7 +98,25 @@ func loadConfig() (config.Config, error) {
 		return cfg, err
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
+	if err := policies.Configure(policies.Settings{Evaluator: cfg.PolicyEngine, OnFallback: countFallback}); err != nil {
+		return cfg, fmt.Errorf("TRUSTGATE_POLICY_ENGINE: %w", err)
+	}
 	return cfg, nil
+}
+
+// countFallback counts each time OPA's evaluator decides in the plan
+// machine's place; the policies package logs it.
+func countFallback(f policies.Fallback) {
+	opa := ""
+	switch {
+	case f.Reason == policies.FallbackNotPlanned:
+		opa = "all"
+	case f.OPAErr != nil:
+		opa = "error"
+	default:
+		opa = "decided"
+	}
+	metrics.PolicyFallbacks.WithLabelValues(f.Reason, opa).Inc()
 }
 
 // newFlags makes a flag set whose errors are returned, not fatal.

@@ -339,6 +339,34 @@ func TestPolicyDraftRefusals(t *testing.T) {
 		assert.Contains(t, p.Errors[0].Message, "forbidden builtin http.send")
 	})
 
+	t.Run("a draft calling a builtin the plan machine is not proven on is refused, naming it", func(t *testing.T) {
+		resp, v := upload(t, map[string]string{"policy.rego": `package trustgate.submission
+
+decision := {"outcome": "approve", "reasons": []} if regex.match("^.", input.app.name)
+`})
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		var p problemT
+		resp = s.call(t, "POST", "/v1/policies/"+v.ID+"/validate", drafter, nil, nil, &p)
+		require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+		assert.Equal(t, "/problems/invalid-policy", p.Type)
+		require.NotEmpty(t, p.Errors)
+		assert.Equal(t, "policy.rego:3:54", p.Errors[0].Field)
+		assert.Contains(t, p.Errors[0].Message, "builtin regex.match is not supported")
+	})
+
+	t.Run("the validation report names the evaluator", func(t *testing.T) {
+		files := map[string]string{}
+		for p, c := range policies.DefaultFiles() {
+			files[p] = string(c)
+		}
+		resp, v := upload(t, files)
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		var r policies.ValidationReport
+		require.Equal(t, http.StatusOK, s.call(t, "POST", "/v1/policies/"+v.ID+"/validate", drafter, nil, nil, &r).StatusCode)
+		assert.True(t, r.OK)
+		assert.Equal(t, policies.EvaluatorPlan, r.Evaluator)
+	})
+
 	t.Run("a draft that loops ends its simulation with a clear error", func(t *testing.T) {
 		// A few decisions to simulate on.
 		lin := s.demo.tokens["lin-verified"]

@@ -75,6 +75,9 @@ type Config struct {
 	// SessionKey signs the console's session cookies; every copy of
 	// `trustgate serve` needs the same one.
 	SessionKey string // TRUSTGATE_SESSION_KEY
+	// PolicyEngine picks what evaluates policies: "plan" (the plan
+	// machine, held to OPA's evaluator) or "opa" (OPA's evaluator alone).
+	PolicyEngine string // TRUSTGATE_POLICY_ENGINE
 	// Dev is set by `trustgate dev` (never read from the environment): the
 	// console's cookies then go over plain http on localhost.
 	Dev bool
@@ -126,6 +129,7 @@ var Vars = []Var{
 	{"TRUSTGATE_WORKER_ACTIVITIES", "0", "activities one worker process runs at once (0: the Temporal SDK default, 1000)"},
 	{"TRUSTGATE_WORKER_WORKFLOW_TASKS", "0", "workflow tasks one worker process runs at once (0: the Temporal SDK default, 1000)"},
 	{"TRUSTGATE_POLICY_SHADOW_RATE", "0.01", "share of policy decisions that OPA's evaluator decides again beside the plan machine, off the decision's path; a sampled decision on which they differ goes to senior review and counts in trustgate_policy_shadow_total (0: none, 1: all)"},
+	{"TRUSTGATE_POLICY_ENGINE", "plan", "what evaluates policies: `plan` (the plan machine, several times faster, asking OPA's evaluator again whenever it fails) or `opa` (OPA's own evaluator alone: when a divergence of the plan machine is suspected, or for a bundle that needs a builtin the plan machine is not proven on)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"TRUSTGATE_SESSION_KEY", "", "secret that signs console session cookies, shared by every API copy (empty: a random key per process, so sessions end on restart)"},
 }
@@ -160,6 +164,10 @@ func FromEnv() (Config, error) {
 		BlobURL:           get("BLOB_URL"),
 		DevDir:            get("TRUSTGATE_DEV_DIR"),
 		SessionKey:        os.Getenv("TRUSTGATE_SESSION_KEY"),
+		PolicyEngine:      get("TRUSTGATE_POLICY_ENGINE"),
+	}
+	if c.PolicyEngine != "plan" && c.PolicyEngine != "opa" {
+		return c, fmt.Errorf("TRUSTGATE_POLICY_ENGINE: want plan or opa, got %q", c.PolicyEngine)
 	}
 	var err error
 	if c.MaxPackageBytes, err = strconv.ParseInt(get("TRUSTGATE_MAX_PACKAGE_BYTES"), 10, 64); err != nil || c.MaxPackageBytes <= 0 {

@@ -31,6 +31,7 @@ func TestBadValuesAreNamed(t *testing.T) {
 		{"a shadow rate that is not a number", "TRUSTGATE_POLICY_SHADOW_RATE", "NaN"},
 		{"no webhook endpoints at all", "TRUSTGATE_WEBHOOK_MAX_ENDPOINTS", "0"},
 		{"a webhook send timeout without a unit", "TRUSTGATE_WEBHOOK_SEND_TIMEOUT", "10"},
+		{"an unknown policy engine", "TRUSTGATE_POLICY_ENGINE", "wasm"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -47,6 +48,9 @@ func TestDefaults(t *testing.T) {
 	c, err := FromEnv()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.PolicyEngine != "plan" {
+		t.Fatalf("default policy engine %q, want plan", c.PolicyEngine)
 	}
 	if c.HTTPAddr != ":8080" || c.TemporalPort != 7233 || c.TemporalUIPort != 8233 {
 		t.Fatalf("default ports: http %s temporal %d ui %d", c.HTTPAddr, c.TemporalPort, c.TemporalUIPort)

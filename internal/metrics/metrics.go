@@ -63,6 +63,15 @@ var (
 		Name: "trustgate_policy_shadow_total",
 		Help: "Decisions shadowed by OPA's evaluator, by result: agreed, diverged, dropped or incomplete.",
 	}, []string{"result"})
+	// PolicyFallbacks counts the times OPA's evaluator decided in the plan
+	// machine's place: reason "plan_error" (the plan machine failed on an
+	// input; opa says whether OPA's evaluator then "decided" or failed
+	// too, "error") and "not_planned" (a bundle loaded that could not be
+	// planned, opa "all": OPA's evaluator makes all its decisions).
+	PolicyFallbacks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "trustgate_policy_evaluator_fallbacks_total",
+		Help: "Times OPA's evaluator decided instead of the plan machine, by reason and by what OPA's evaluator answered.",
+	}, []string{"reason", "opa"})
 
 	// ScanDuration and ScanBytes give scan throughput.
 	ScanDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -77,7 +86,8 @@ var (
 )
 
 func init() {
-	Registry.MustRegister(HTTPDuration, SubmissionReads, SLAEscalations, QADecisions, PolicyEvaluation, PolicyShadow, ScanDuration, ScanBytes,
+	Registry.MustRegister(HTTPDuration, SubmissionReads, SLAEscalations, QADecisions, PolicyEvaluation, PolicyShadow, PolicyFallbacks,
+		ScanDuration, ScanBytes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
 

@@ -93,7 +93,7 @@ func buildFuzz(module string) (*Program, func(ast.Value) (ast.Value, error), boo
 	if err != nil {
 		return nil, nil, false
 	}
-	prog, err := New(plan, "eval", ast.NewObject())
+	prog, err := New(plan, "eval", ast.NewObject(), ast.CapabilitiesForThisVersion())
 	if err != nil {
 		return nil, nil, false
 	}

@@ -121,9 +121,12 @@ var native = map[string]func(args []Value) (Value, bool){
 	// values and back each time.
 	"max": func(a []Value) (Value, bool) {
 		var elems []Value
+		// Of equal maxima (1 and 1.0) OPA's keeps the last in an array;
+		// a set holds only one of them.
+		last := false
 		switch c := a[0].(type) {
 		case *Array:
-			elems = c.elems
+			elems, last = c.elems, true
 		case *Set:
 			elems = c.elems
 		}
@@ -133,7 +136,7 @@ var native = map[string]func(args []Value) (Value, bool){
 		}
 		best := elems[0]
 		for _, e := range elems[1:] {
-			if compare(e, best) > 0 {
+			if c := compare(e, best); c > 0 || (last && c == 0) {
 				best = e
 			}
 		}

@@ -135,7 +135,10 @@ type builtin struct {
 	// fast, when set, answers for the operands it knows; see native.
 	fast func([]Value) (Value, bool)
 	void bool // returns nothing (print, trace)
-	loc  *ast.Location
+	// relation yields any number of results (walk), which the plan
+	// expects as one array of them to scan.
+	relation bool
+	loc      *ast.Location
 	// format is sprintf's constant format, compiled; see format.go.
 	format *format
 }
@@ -161,9 +164,12 @@ func prepare(p *ir.Policy, planName string) (*Program, error) {
 	for _, f := range p.Static.Files {
 		pr.files = append(pr.files, f.Value)
 	}
+	var builtins []string
 	for _, b := range p.Static.BuiltinFuncs {
 		pr.decls[b.Name] = b
+		builtins = append(builtins, b.Name)
 	}
+	slices.Sort(builtins)
 	var funcs []*function
 	if p.Funcs != nil {
 		for i, f := range p.Funcs.Funcs {
@@ -201,7 +207,7 @@ func prepare(p *ir.Policy, planName string) (*Program, error) {
 	if plan == nil {
 		return nil, fmt.Errorf("no plan named %q", planName)
 	}
-	prog := &Program{funcs: funcs, byPath: pr.byPath}
+	prog := &Program{funcs: funcs, byPath: pr.byPath, builtins: builtins}
 	pr.nlocals = int(ir.Unused)
 	for _, b := range plan.Blocks {
 		pb, err := pr.block(b)
@@ -395,6 +401,9 @@ func (pr *preparer) stmt(s ir.Stmt) (any, error) {
 				return nil, fmt.Errorf("builtin %s has no implementation", s.Func)
 			}
 			c.bi = &builtin{name: s.Func, f: f, fast: native[s.Func], void: decl.Decl.Result() == nil, loc: pr.location(&s.Location)}
+			if bi, ok := ast.BuiltinMap[s.Func]; ok {
+				c.bi.relation = bi.Relation
+			}
 			if f, ok := c.args[0].konst.(String); ok && s.Func == "sprintf" && len(c.args) == 2 {
 				c.bi.format = compileFormat(string(f))
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -20,16 +21,33 @@ type Program struct {
 	funcs   []*function
 	byPath  map[string]*function
 	data    Value
-	pool    sync.Pool
+	// caps go to every builtin OPA's code answers for, as OPA's evaluator
+	// hands the compiler's capabilities to its builtins.
+	caps *ast.Capabilities
+	// builtins are the names of the builtins the plan calls, sorted.
+	builtins []string
+	pool     sync.Pool
 }
 
+// Builtins names the builtins the plan calls, sorted.
+func (p *Program) Builtins() []string { return slices.Clone(p.builtins) }
+
 // New prepares the plan named planName in p (rego names a query's plan
-// "eval"), over the data document data.
-func New(p *ir.Policy, planName string, data ast.Value) (*Program, error) {
+// "eval"), over the data document data, for a bundle compiled under caps.
+//
+// caps are required: the builtins that reach a host (json.match_schema's
+// remote $ref, http.send, net.lookup_ip_addr) read the hosts they may reach
+// from them, and nil capabilities allow every host. A plan run without them
+// would fetch what OPA's evaluator of the same bundle refuses.
+func New(p *ir.Policy, planName string, data ast.Value, caps *ast.Capabilities) (*Program, error) {
+	if caps == nil {
+		return nil, errors.New("prepare plan: no capabilities; nil would allow the builtins every host")
+	}
 	prog, err := prepare(p, planName)
 	if err != nil {
 		return nil, fmt.Errorf("prepare plan: %w", err)
 	}
+	prog.caps = caps
 	if prog.data, err = FromAST(data); err != nil {
 		return nil, fmt.Errorf("prepare plan: data: %w", err)
 	}
@@ -78,7 +96,7 @@ func (p *Program) machine(ctx context.Context, cancel topdown.Cancel) *machine {
 		}
 	}
 	m.prog, m.cancel, m.results = p, cancel, NewSet()
-	m.bctx = topdown.BuiltinContext{Context: ctx, Cancel: cancel}
+	m.bctx = topdown.BuiltinContext{Context: ctx, Cancel: cancel, Capabilities: p.caps}
 	if len(m.memo) == 0 {
 		m.memo = append(m.memo, make([]Value, len(p.funcs)))
 	}
@@ -576,6 +594,9 @@ func (m *machine) builtin(bi *builtin, args, spread []operand, locals []Value) (
 	m.terms = append(m.terms, outputVar)
 	m.out = nil
 	m.bctx.Location = bi.loc
+	if bi.relation {
+		return m.relation(bi)
+	}
 	err := bi.f(m.bctx, m.terms, m.onOutput)
 	if err != nil {
 		var halt topdown.Halt
@@ -593,6 +614,31 @@ func (m *machine) builtin(bi *builtin, args, spread []operand, locals []Value) (
 }
 
 var outputVar = ast.VarTerm("__vm_out__")
+
+// relation calls a builtin that yields many results, such as walk, and
+// returns all of them as one array, in the order OPA's builtin yields them:
+// the plan scans that array as OPA's WebAssembly scans what its builtin
+// returns. Keeping only the first result would drop all but one path of a
+// walk.
+func (m *machine) relation(bi *builtin) (Value, error) {
+	var out []Value
+	err := bi.f(m.bctx, m.terms, func(t *ast.Term) error {
+		v, err := FromAST(t.Value)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
+	if err != nil {
+		var halt topdown.Halt
+		if errors.As(err, &halt) {
+			return nil, halt.Err
+		}
+		return nil, err
+	}
+	return &Array{elems: out}, nil
+}
 
 // with runs its block with a local (input or data) replaced, or a path in
 // it upserted, and nothing memoized outside it seen or kept.

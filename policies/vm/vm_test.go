@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/topdown"
 	"github.com/open-policy-agent/opa/v1/util"
+	"github.com/stretchr/testify/require"
 )
 
 // The cases cover each kind of IR statement the planner emits: rules
@@ -106,6 +110,44 @@ multi contains s if { some v in input.xs; s := sprintf("%v!", [v]); v == 3 }
 mixed := sprintf("%v and %v, %s", [input.f, input.a, "s"])
 missing := sprintf("%v", [input.nothing])
 `, `{}`, "data.t", []string{`{"a": 1, "f": 2.5, "xs": [3, 1, 2, -1], "obj": {"b": "x", "a": "skip", "c": "y"}}`, `{"a": 2, "f": {"o": [1]}, "xs": []}`, `{}`}},
+	// walk is OPA's one builtin that yields many results: each must reach
+	// the body, not only the first.
+	{"walk yields every path and value", `package t
+vals := [v | walk(input.obj, [_, v])]
+paths := {p | walk(input.obj, [p, _])}
+banned if { walk(input, [_, v]); v == "banned" }
+pairs := [x | walk(input.obj, x)]
+any_walk if walk(input.obj)
+`, `{}`, "data.t", []string{`{"obj": {"a": 2}}`, `{"obj": {"a": [1, {"b": "banned"}], "c": set()}, "x": "banned"}`, `{"obj": []}`, `{}`}},
+	{"max keeps OPA's one of equal maxima", `package t
+m := max(input.xs)
+n := min(input.xs)
+`, `{}`, "data.t", []string{`{"xs": [1, 1.0]}`, `{"xs": [2.0, 2]}`}},
+	// The builtins policies call beside the ones above, each on operands
+	// that work and on ones that fail (proven.go lists them all).
+	{"arithmetic, string, object and array builtins", `package t
+arith := [input.a - input.b, input.a / input.b, input.a % input.b, abs(input.b), round(input.f), ceil(input.f), floor(input.f), sum(input.xs), product(input.xs)]
+strs := [upper(input.s), trim_space(input.s), split(input.s, ","), replace(input.s, ",", ";"), substring(input.s, 1, 2), trim(input.s, " ,"), format_int(input.a, 16), to_number(input.n)]
+tests := [contains(input.s, ","), startswith(input.s, "a"), endswith(input.s, "b"), is_number(input.a), is_string(input.s), is_array(input.xs), is_object(input.o), is_boolean(input.t), is_null(input.z), is_set(input.xs), input.a <= input.b, input.a == input.b]
+objs := [object.get(input.o, "k", 0), object.get(input.o, ["p", "q"], "none"), object.keys(input.o), object.union(input.o, {"k": 9}), object.remove(input.o, ["k"]), object.filter(input.o, ["k"])]
+arrs := [array.concat(input.xs, [9]), array.slice(input.xs, 1, 2), array.reverse(input.xs), concat("-", input.ss), count(input.xs), sort(input.xs), {1} | {2}, {input.a, 2} & {2}, {input.a, 2} - {2}]
+`, `{}`, "data.t", []string{
+		`{"a": 7, "b": 2, "f": 2.5, "xs": [3, 1, 2], "s": " a,b ", "n": "12", "o": {"k": 1, "p": {"q": "r"}}, "t": true, "z": null, "ss": ["x", "y"]}`,
+		`{"a": 7, "b": 0, "f": 2.5, "xs": [3, 1, 2], "s": "ab", "n": "12", "o": {}, "t": true, "z": null, "ss": ["x"]}`,
+		`{"a": 7, "b": 2, "f": 2.5, "xs": [3, 1, 2], "s": "ab", "n": "twelve", "o": {}, "t": true, "z": null, "ss": []}`,
+		`{"a": 7.5, "b": 2, "f": -0.5, "xs": [], "s": "", "n": "1e400", "o": {}, "t": 1, "z": 0, "ss": [1]}`,
+	}},
+	// The builtins that could reach a host or a file, on schemas and keys
+	// that stay local (the engine's tests run them with remote ones).
+	{"schema and token builtins", `package t
+matched := json.match_schema(input.doc, {"definitions": {"s": {"type": "string"}}, "properties": {"a": {"$ref": "#/definitions/s"}}})
+verified := json.verify_schema(input.schema)
+rs := io.jwt.verify_rs256(input.token, input.cert)
+`, `{}`, "data.t", []string{
+		`{"doc": {"a": "x"}, "schema": {"type": "string"}, "token": "eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "cert": "{\"keys\": []}"}`,
+		`{"doc": {"a": 1}, "schema": {"type": 5}, "token": "not a token", "cert": "x"}`,
+		`{"doc": "text", "schema": "{", "token": 1, "cert": 2}`,
+	}},
 	{"builtin errors are errors", `package t
 t := time.parse_rfc3339_ns(input.when)
 `, `{}`, "data.t.t", []string{`{"when": "2026-01-01T00:00:00Z"}`, `{"when": "yesterday"}`, `{"when": 5}`}},
@@ -175,7 +217,7 @@ func build(t testing.TB, module, data, query string) (*Program, func(ast.Value) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	prog, err := New(plan, "eval", dataValue)
+	prog, err := New(plan, "eval", dataValue, ast.CapabilitiesForThisVersion())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,4 +415,65 @@ byKey := {sprintf("k%v", [x]): x | some x in input.xs}
 			t.Fatal(err)
 		}
 	}
+}
+
+// Every builtin proven lists is called by a plan of the differential cases,
+// so that the list cannot claim more than the tests try.
+func TestProvenBuiltinsAreCovered(t *testing.T) {
+	t.Parallel()
+	called := map[string]bool{}
+	for _, c := range cases {
+		prog, _ := build(t, c.module, c.data, c.query)
+		for _, name := range prog.Builtins() {
+			called[name] = true
+		}
+	}
+	for name := range proven {
+		if !called[name] {
+			t.Errorf("%s is listed as proven, but no case of TestPlanAgreesWithOPA calls it", name)
+		}
+	}
+	for name := range native {
+		if !Proven(name) {
+			t.Errorf("the machine has its own %s, which is not listed as proven", name)
+		}
+	}
+}
+
+// The machine hands its builtins the capabilities it was built with, as
+// OPA's evaluator hands them the compiler's: with allow_net empty, a
+// schema's remote $ref is refused, not fetched, in both.
+func TestBuiltinsGetTheCapabilities(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		_, _ = w.Write([]byte(`{"type": "string"}`))
+	}))
+	defer srv.Close()
+	caps := ast.CapabilitiesForThisVersion()
+	caps.AllowNet = []string{}
+	module := `package t
+m := json.match_schema({}, {"$ref": "` + srv.URL + `/s.json"})`
+	parsed, err := ast.ParseModuleWithOpts("p.rego", module, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	require.NoError(t, err)
+	compile := func() *ast.Compiler {
+		c := ast.NewCompiler().WithCapabilities(caps).WithDefaultRegoVersion(ast.RegoV1)
+		c.Compile(map[string]*ast.Module{"p.rego": parsed.Copy()})
+		require.False(t, c.Failed(), "%v", c.Errors)
+		return c
+	}
+	ctx := context.Background()
+	plan, err := Plan(ctx, "data.t.m", compile())
+	require.NoError(t, err)
+	prog, err := New(plan, "eval", ast.NewObject(), caps)
+	require.NoError(t, err)
+	_, planErr := prog.Eval(ctx, NewObject(nil, nil), nil)
+	_, opaErr := rego.New(rego.Query("data.t.m"), rego.Compiler(compile()), rego.Capabilities(caps), rego.StrictBuiltinErrors(true)).Eval(ctx)
+	require.ErrorContains(t, opaErr, "remote reference loading disabled")
+	require.ErrorContains(t, planErr, "remote reference loading disabled")
+	require.Zero(t, hits.Load())
+
+	_, err = New(plan, "eval", ast.NewObject(), nil)
+	require.ErrorContains(t, err, "no capabilities")
 }
