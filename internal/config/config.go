@@ -56,6 +56,9 @@ type Config struct {
 	// SessionKey signs the console's session cookies; every copy of
 	// `trustgate serve` needs the same one.
 	SessionKey string // TRUSTGATE_SESSION_KEY
+	// Pprof adds /debug/pprof/ to the metrics address; off by default, as
+	// profiles and heap dumps show what is in memory (tokens, packages).
+	Pprof bool // TRUSTGATE_PPROF
 	// Dev is set by `trustgate dev` (never read from the environment): the
 	// console's cookies then go over plain http on localhost.
 	Dev bool
@@ -69,7 +72,8 @@ type Var struct {
 // Vars lists every variable trustgate reads, with its default and meaning.
 var Vars = []Var{
 	{"TRUSTGATE_HTTP_ADDR", ":8080", "where the API and console listen"},
-	{"TRUSTGATE_METRICS_ADDR", ":9090", "private port where `serve`, `worker` and `dev` serve /metrics without a token, for Prometheus; keep it off the public network (empty: none; on the API port /metrics needs an admin token)"},
+	{"TRUSTGATE_METRICS_ADDR", "127.0.0.1:9090", "private address where `serve`, `worker` and `dev` serve /metrics without a token, for Prometheus; loopback only unless set (e.g. `:9090` for a scraper on another host, behind a firewall); empty: none; on the API port /metrics needs an admin token"},
+	{"TRUSTGATE_PPROF", "false", "also serve Go's /debug/pprof/ on the metrics address (profiles show memory: turn on only to profile, as `trustgate load` does)"},
 	{"DATABASE_URL", "the local cluster of `trustgate dev`", "PostgreSQL URL of the application role (no superuser, owns no table)"},
 	{"DATABASE_OWNER_URL", "DATABASE_URL", "PostgreSQL URL of the role that owns the schema and runs migrations"},
 	{"DATABASE_APP_ROLE", "trustgate_app", "role granted row privileges after migrating (empty: grant nothing)"},
@@ -180,6 +184,9 @@ func FromEnv() (Config, error) {
 	}
 	if c.WebhookAllowLoopback, err = strconv.ParseBool(get("TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK")); err != nil {
 		return c, fmt.Errorf("TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK: want true or false, got %q", get("TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK"))
+	}
+	if c.Pprof, err = strconv.ParseBool(get("TRUSTGATE_PPROF")); err != nil {
+		return c, fmt.Errorf("TRUSTGATE_PPROF: want true or false, got %q", get("TRUSTGATE_PPROF"))
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(strings.ToUpper(get("LOG_LEVEL")))); err != nil {
 		return c, fmt.Errorf("LOG_LEVEL: %w", err)

@@ -26,6 +26,7 @@ func TestBadValuesAreNamed(t *testing.T) {
 		{"a port that is not a number", "TEMPORAL_PORT", "seventy"},
 		{"a negative package limit", "TRUSTGATE_MAX_PACKAGE_BYTES", "-1"},
 		{"an unknown log level", "LOG_LEVEL", "loud"},
+		{"pprof neither on nor off", "TRUSTGATE_PPROF", "maybe"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -45,5 +46,10 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.HTTPAddr != ":8080" || c.TemporalPort != 7233 || c.TemporalUIPort != 8233 {
 		t.Fatalf("default ports: http %s temporal %d ui %d", c.HTTPAddr, c.TemporalPort, c.TemporalUIPort)
+	}
+	// The unauthenticated metrics listener is reachable from this host
+	// only, and serves no profiles, unless asked.
+	if c.MetricsAddr != "127.0.0.1:9090" || c.Pprof {
+		t.Fatalf("metrics listener: addr %q pprof %v, want 127.0.0.1:9090 without pprof", c.MetricsAddr, c.Pprof)
 	}
 }
