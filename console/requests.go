@@ -272,9 +272,5 @@ func (c *Console) switchLanguage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.setCookie(w, langCookie, l, 365*24*3600)
-	back := r.URL.Query().Get("back")
-	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
-		back = "/"
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	http.Redirect(w, r, localPath(r.URL.Query().Get("back"), "/"), http.StatusSeeOther)
 }

@@ -70,10 +70,7 @@ func (c *Console) queuePage(q *req) (string, view, error) {
 
 // back is where a task action returns: the page the form was on.
 func back(q *req) string {
-	if to := q.r.PostFormValue("back"); strings.HasPrefix(to, "/") && !strings.HasPrefix(to, "//") {
-		return to
-	}
-	return "/review"
+	return localPath(q.r.PostFormValue("back"), "/review")
 }
 
 func (c *Console) claim(q *req) (string, error) {

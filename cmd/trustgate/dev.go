@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -114,7 +115,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer) error {
 	go func() { errc <- serveHTTP(httpCtx, cfg.HTTPAddr, s.newHandler(httpCtx), cfg.HTTPIdleTimeout) }()
 	go func() {
 		// A taken metrics port should not stop a developer's stack.
-		if err := s.serveMetrics(httpCtx, true); err != nil {
+		if err := s.serveMetrics(httpCtx); err != nil {
 			slog.Warn("metrics port not served", "error", err)
 		}
 	}()
@@ -138,10 +139,10 @@ trustgate is running (Ctrl-C stops everything)
   API        %[1]s/v1
   Console    %[1]s/
   Temporal   %[2]s   (UI: %[3]s)
-  Metrics    http://localhost%[5]s/metrics
+  Metrics    %[5]s
 
 Demo tokens (also in %[4]s):
-`, base, cfg.TemporalAddress, orNone(cfg.TemporalUIURL), filepath.Join(devDir, "demo-tokens.json"), portSuffix(cfg.MetricsAddr))
+`, base, cfg.TemporalAddress, orNone(cfg.TemporalUIURL), filepath.Join(devDir, "demo-tokens.json"), metricsLine(cfg))
 	for _, name := range demo.order {
 		fmt.Fprintf(w, "  %-20s %s\n", name, demo.tokens[name])
 	}
@@ -156,6 +157,27 @@ Try it:
   open %s/namespaces/%s/workflows to watch it run
 
 `, base, demo.tokens[lin.owner], lin.id, orNone(cfg.TemporalUIURL), cfg.TemporalNamespace)
+}
+
+// metricsLine says where the metrics listener is, on the host it listens
+// on (loopback unless configured otherwise), and its profiles when they
+// are on.
+func metricsLine(cfg config.Config) string {
+	if cfg.MetricsAddr == "" {
+		return "none (TRUSTGATE_METRICS_ADDR is empty)"
+	}
+	host, port, err := net.SplitHostPort(cfg.MetricsAddr)
+	if err != nil {
+		return cfg.MetricsAddr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	base := "http://" + net.JoinHostPort(host, port)
+	if cfg.Pprof {
+		return base + "/metrics   (profiles: " + base + "/debug/pprof/)"
+	}
+	return base + "/metrics"
 }
 
 func portSuffix(addr string) string {

@@ -237,6 +237,7 @@ func startLoadStack(ctx context.Context, stdout io.Writer) (*loadStack, error) {
 		"TRUSTGATE_DEV_DIR="+dir,
 		fmt.Sprintf("TRUSTGATE_HTTP_ADDR=127.0.0.1:%d", ports[0]),
 		fmt.Sprintf("TRUSTGATE_METRICS_ADDR=127.0.0.1:%d", ports[1]),
+		"TRUSTGATE_PPROF=true", // --profile reads the CPU profile from the metrics address
 		fmt.Sprintf("TRUSTGATE_PG_PORT=%d", ports[2]),
 		fmt.Sprintf("TEMPORAL_PORT=%d", ports[3]),
 		fmt.Sprintf("TEMPORAL_UI_PORT=%d", ports[4]),

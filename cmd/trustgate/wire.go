@@ -261,7 +261,7 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	defer cancel()
 	errc := make(chan error, 2)
 	go func() { errc <- serveHTTP(ctx, s.cfg.HTTPAddr, s.newHandler(ctx), s.cfg.HTTPIdleTimeout) }()
-	go func() { errc <- s.serveMetrics(ctx, false) }()
+	go func() { errc <- s.serveMetrics(ctx) }()
 	err = <-errc // the first to end ends both
 	cancel()
 	if err2 := <-errc; err == nil {
@@ -270,22 +270,27 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	return err
 }
 
-// serveMetrics serves /metrics without a token on the private metrics
-// address until ctx ends; with no address configured it only waits. With
-// profiling (`trustgate dev` only: profiles show memory) it also serves
-// /debug/pprof/, which is how `trustgate load` sees where the time goes.
-func (s *services) serveMetrics(ctx context.Context, profiling bool) error {
+// serveMetrics serves the metrics handler on the private metrics address
+// until ctx ends; with no address configured it only waits.
+func (s *services) serveMetrics(ctx context.Context) error {
 	if s.cfg.MetricsAddr == "" {
 		<-ctx.Done()
 		return nil
 	}
+	return serveHTTP(ctx, s.cfg.MetricsAddr, s.metricsHandler(), s.cfg.HTTPIdleTimeout)
+}
+
+// metricsHandler serves /metrics without a token and, only when
+// TRUSTGATE_PPROF asks for it (profiles show memory), /debug/pprof/, which
+// is how `trustgate load` sees where the time goes.
+func (s *services) metricsHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", metrics.Handler(s.store))
-	if profiling {
+	if s.cfg.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	}
-	return serveHTTP(ctx, s.cfg.MetricsAddr, mux, s.cfg.HTTPIdleTimeout)
+	return mux
 }
 
 func runWorker(ctx context.Context, args []string, _ io.Writer) error {
@@ -300,7 +305,7 @@ func runWorker(ctx context.Context, args []string, _ io.Writer) error {
 	}
 	s.startDispatcher(ctx)
 	slog.Info("worker running", "task_queue", s.cfg.TemporalTaskQueue, "metrics", s.cfg.MetricsAddr)
-	err = s.serveMetrics(ctx, false)
+	err = s.serveMetrics(ctx)
 	w.Stop()
 	return err
 }

@@ -78,6 +78,9 @@ type Config struct {
 	// PolicyEngine picks what evaluates policies: "plan" (the plan
 	// machine, held to OPA's evaluator) or "opa" (OPA's evaluator alone).
 	PolicyEngine string // TRUSTGATE_POLICY_ENGINE
+	// Pprof adds /debug/pprof/ to the metrics address; off by default, as
+	// profiles and heap dumps show what is in memory (tokens, packages).
+	Pprof bool // TRUSTGATE_PPROF
 	// Dev is set by `trustgate dev` (never read from the environment): the
 	// console's cookies then go over plain http on localhost.
 	Dev bool
@@ -95,7 +98,8 @@ var Vars = []Var{
 	{"TRUSTGATE_HTTP_WRITE_TIMEOUT", "1m", "how long an answer may take once its request, body included, has arrived"},
 	{"TRUSTGATE_HTTP_BODY_STALL_TIMEOUT", "30s", "a request body (an upload) that brings no byte for this long is cut off with 408 and its temporary file removed; also the grace before TRUSTGATE_HTTP_BODY_MIN_RATE applies"},
 	{"TRUSTGATE_HTTP_BODY_MIN_RATE", "8192", "bytes per second a request body must average after the grace (8 KiB/s: a 32 MiB package may take about 70 minutes; 0: only the stall timeout)"},
-	{"TRUSTGATE_METRICS_ADDR", ":9090", "private port where `serve`, `worker` and `dev` serve /metrics without a token, for Prometheus; keep it off the public network (empty: none; on the API port /metrics needs an admin token)"},
+	{"TRUSTGATE_METRICS_ADDR", "127.0.0.1:9090", "private address where `serve`, `worker` and `dev` serve /metrics without a token, for Prometheus; loopback only unless set (e.g. `:9090` for a scraper on another host, behind a firewall); empty: none; on the API port /metrics needs an admin token"},
+	{"TRUSTGATE_PPROF", "false", "also serve Go's /debug/pprof/ on the metrics address (profiles show memory: turn on only to profile, as `trustgate load` does)"},
 	{"DATABASE_URL", "the local cluster of `trustgate dev`", "PostgreSQL URL of the application role (no superuser, owns no table); `serve` and `worker` refuse to start as a role that can change the audit log, the decision log or policy approvals"},
 	{"DATABASE_OWNER_URL", "DATABASE_URL", "PostgreSQL URL of the role that owns the schema and runs migrations"},
 	{"DATABASE_APP_ROLE", "trustgate_app", "role granted row privileges after migrating (empty: grant nothing)"},
@@ -232,6 +236,9 @@ func FromEnv() (Config, error) {
 	}
 	if c.WebhookAllowLoopback, err = strconv.ParseBool(get("TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK")); err != nil {
 		return c, fmt.Errorf("TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK: want true or false, got %q", get("TRUSTGATE_WEBHOOK_ALLOW_LOOPBACK"))
+	}
+	if c.Pprof, err = strconv.ParseBool(get("TRUSTGATE_PPROF")); err != nil {
+		return c, fmt.Errorf("TRUSTGATE_PPROF: want true or false, got %q", get("TRUSTGATE_PPROF"))
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(strings.ToUpper(get("LOG_LEVEL")))); err != nil {
 		return c, fmt.Errorf("LOG_LEVEL: %w", err)

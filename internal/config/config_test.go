@@ -32,6 +32,7 @@ func TestBadValuesAreNamed(t *testing.T) {
 		{"no webhook endpoints at all", "TRUSTGATE_WEBHOOK_MAX_ENDPOINTS", "0"},
 		{"a webhook send timeout without a unit", "TRUSTGATE_WEBHOOK_SEND_TIMEOUT", "10"},
 		{"an unknown policy engine", "TRUSTGATE_POLICY_ENGINE", "wasm"},
+		{"pprof neither on nor off", "TRUSTGATE_PPROF", "maybe"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -60,5 +61,10 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.WebhookMaxEndpoints != 10 || c.WebhookSendTimeout != 10*time.Second {
 		t.Fatalf("webhook defaults: %d endpoints, %s timeout", c.WebhookMaxEndpoints, c.WebhookSendTimeout)
+	}
+	// The unauthenticated metrics listener is reachable from this host
+	// only, and serves no profiles, unless asked.
+	if c.MetricsAddr != "127.0.0.1:9090" || c.Pprof {
+		t.Fatalf("metrics listener: addr %q pprof %v, want 127.0.0.1:9090 without pprof", c.MetricsAddr, c.Pprof)
 	}
 }
