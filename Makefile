@@ -60,7 +60,7 @@ test: tools vet
 # Each fuzz target of the scanner for FUZZTIME (CI runs this after the tests).
 FUZZTIME ?= 20s
 fuzz:
-	@for target in FuzzScan FuzzManifest FuzzJS; do \
+	@for target in FuzzScan FuzzManifest FuzzJS FuzzContentEvasion; do \
 		echo "fuzzing $$target for $(FUZZTIME)"; \
 		go test ./scan -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
