@@ -124,6 +124,10 @@ func loadLexicon(raw []byte) *lexiconData {
 		if c.Threshold <= 0 {
 			panic("scan: lexicon.json: category " + c.Name + " has no threshold")
 		}
+		if c.MessageZH == "" || c.RemediationZH == "" {
+			// The catalogue is shown in both languages.
+			panic("scan: lexicon.json: category " + c.Name + " has no Chinese message or remediation")
+		}
 		r := register(Rule{ID: c.Rule, Severity: SeverityLow, Message: c.Message, Remediation: c.Remediation, Why: c.Why})
 		lx.categories = append(lx.categories, lexCategory{rule: r, name: c.Name, threshold: c.Threshold, combos: c.Combos})
 		lx.public = append(lx.public, ContentCategory{Rule: c.Rule, Name: c.Name, MessageZH: c.MessageZH, RemediationZH: c.RemediationZH,
