@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -49,7 +50,14 @@ func scoreBlock(n *normText, matches []blockMatch) ([]blockMatch, []categoryScor
 		return matches, nil
 	}
 	var out []categoryScore
+	var involved uint64 // categories some match plays a part in
+	for _, m := range matches {
+		involved |= lexicon.words[m.word].cats
+	}
 	for ci, c := range lexicon.categories {
+		if involved&(1<<ci) == 0 {
+			continue
+		}
 		cs := categoryScore{cat: ci, first: -1}
 		seen := map[int]bool{}
 		note := func(m blockMatch) {
@@ -231,20 +239,70 @@ func excerpt(text []byte, from int) string {
 	return strings.ToValidUTF8(string(text[start:end]), "")
 }
 
+// mayHoldWord reports whether a whole file, normalised as one block,
+// holds some lexicon word that is not ordinary. A block of the file reads
+// as a part of that (the file only has more separators between Chinese
+// characters to drop), so a file without any word has no block with one,
+// and the blocks need not be cut out and decoded. Most files of a
+// package are such files.
+func (s *state) mayHoldWord(data []byte) bool {
+	c := s.content()
+	if !asciiBytes(data) {
+		c.norm.normalise(string(data))
+	} else {
+		c.norm.text = append(c.norm.text[:0], data...)
+		for i, b := range c.norm.text {
+			if 'A' <= b && b <= 'Z' {
+				c.norm.text[i] = b + 'a' - 'A'
+			}
+		}
+	}
+	found := false
+	text := c.norm.text
+	lexicon.trie.Walk(text, func(end, n, pattern int64) bool {
+		start, stop := int(end-n+1), int(end+1)
+		w := &lexicon.words[pattern]
+		if w.ordinary || (w.latinAt[0] && start > 0 && latinByte(text[start-1])) ||
+			(w.latinAt[1] && stop < len(text) && latinByte(text[stop])) {
+			return true
+		}
+		found = true
+		return false
+	})
+	return found
+}
+
+func asciiBytes(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 // mayReport reports whether a text, as a block of its own, would give a
 // CONTENT finding. The lexical read of scripts asks it about property
 // names, which only the parser turns into string literals.
-func mayReport(value string) bool {
-	var n normText
-	n.normalise(value)
-	_, scores := scoreBlock(&n, nil)
+func mayReport(value []byte) bool {
+	n := normTexts.Get().(*normText)
+	defer normTexts.Put(n)
+	n.normaliseBytes(value)
+	_, scores := scoreBlock(n, nil)
 	return len(scores) > 0
 }
+
+// normTexts serve mayReport, which the lexical read of scripts calls
+// without a scan's state at hand.
+var normTexts = sync.Pool{New: func() any { return new(normText) }}
 
 // contentTemplate scores a template's blocks: the text between tags and
 // every quoted attribute value, all shown to users in some form.
 // Comments are not shown and are skipped.
 func (s *state) contentTemplate(e *entry) {
+	if !s.mayHoldWord(e.data) {
+		return
+	}
 	t := newText(e.data)
 	templateBlocks(e.data, func(start, end int) {
 		s.contentText(e, t, start, true, string(e.data[start:end]))
@@ -300,6 +358,9 @@ func templateBlocks(src []byte, fn func(start, end int)) {
 // labels, configuration shown to users); keys are names, not text. A file
 // that is not JSON is left to the rules that read it.
 func (s *state) contentJSON(e *entry) {
+	if !s.mayHoldWord(e.data) {
+		return
+	}
 	var t *text
 	jsonStrings(e.data, func(start int, exact bool, value string) {
 		if t == nil {

@@ -62,6 +62,7 @@ type lexWord struct {
 	latinAt  [2]bool // starts, ends with a Latin letter or digit: matched as a whole word
 	terms    []lexWeight
 	sides    []lexSide
+	cats     uint64 // bit i: the word plays a part in category i
 }
 
 type lexWeight struct {
@@ -155,9 +156,18 @@ func loadLexicon(raw []byte) *lexiconData {
 			}
 		}
 	}
+	if len(lx.categories) > 64 {
+		panic("scan: lexicon.json: more than 64 categories")
+	}
 	words := make([]string, len(lx.words))
 	for i, w := range lx.words {
 		words[i] = w.word
+		for _, t := range w.terms {
+			lx.words[i].cats |= 1 << t.cat
+		}
+		for _, sd := range w.sides {
+			lx.words[i].cats |= 1 << sd.cat
+		}
 	}
 	lx.trie = ahocorasick.NewTrieBuilder().AddStrings(words).Build()
 	return lx

@@ -53,8 +53,9 @@ func loadT2S(table string) map[rune]rune {
 // of the original byte it came from. orig is nil when the two agree byte
 // for byte (plain lower-case ASCII), which is most string literals.
 type normText struct {
-	text []byte
-	orig []int
+	text    []byte
+	orig    []int
+	origBuf []int // orig's storage, reused
 	// pending separators: dropped if the next kept rune or the last one is
 	// Chinese, kept otherwise.
 	sepText []byte
@@ -80,11 +81,19 @@ func (n *normText) origAt(i int) int {
 // normalise fills n with s read as above. The buffers are reused.
 func (n *normText) normalise(s string) {
 	n.text, n.orig = n.text[:0], nil
-	if plainASCII(s) {
-		n.text = append(n.text, s...)
+	if asciiOnly(s) {
+		// Lowering ASCII keeps every byte where it was.
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			n.text = append(n.text, c)
+		}
 		return
 	}
-	n.orig = make([]int, 0, len(s)) // identity no longer holds
+	n.orig = n.origBuf[:0] // identity no longer holds
+	defer func() { n.origBuf = n.orig[:0] }()
 	n.sepText, n.sepOrig = n.sepText[:0], n.sepOrig[:0]
 	n.lastHan, n.lastAl = false, false
 	for i := 0; i < len(s); {
@@ -99,7 +108,9 @@ func (n *normText) normalise(s string) {
 				r = simp
 			}
 			n.rune(r, i)
-		case norm.NFKC.IsNormalString(s[i : i+size]):
+		case norm.NFKC.PropertiesString(s[i:i+size]).Decomposition() == nil:
+			// No compatibility form; composing with a neighbour (a letter
+			// and a combining accent) does not make a word of the lexicon.
 			n.rune(fold(r), i)
 		default:
 			for _, c := range norm.NFKC.String(s[i : i+size]) {
@@ -118,11 +129,11 @@ func fold(r rune) rune {
 	return unicode.ToLower(r)
 }
 
-// plainASCII reports text that normalises to itself: ASCII without upper
-// case letters or control characters.
-func plainASCII(s string) bool {
+// asciiOnly reports text of ASCII characters only: it has nothing to fold
+// but case, and nothing Chinese to join.
+func asciiOnly(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf || ('A' <= c && c <= 'Z') || c < ' ' {
+		if s[i] >= utf8.RuneSelf {
 			return false
 		}
 	}
@@ -130,7 +141,12 @@ func plainASCII(s string) bool {
 }
 
 func (n *normText) rune(r rune, at int) {
+	var han, al bool
 	switch {
+	case (0x4E00 <= r && r <= 0x9FFF) || (0x3400 <= r && r <= 0x4DBF):
+		han = true // the common ideographs, without the table lookups below
+	case r < utf8.RuneSelf && (('a' <= r && r <= 'z') || ('0' <= r && r <= '9')):
+		al = true
 	case invisible(r):
 		return
 	case separator(r):
@@ -139,9 +155,10 @@ func (n *normText) rune(r rune, at int) {
 			n.sepOrig = append(n.sepOrig, at)
 		}
 		return
+	default:
+		han = unicode.Is(unicode.Han, r)
+		al = r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
 	}
-	han := unicode.Is(unicode.Han, r)
-	al := r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
 	// Separators go when they stand between a Chinese character and a
 	// Chinese character, letter or digit: "贷 款", "USDT 场外".
 	n.flushSeparators((n.lastHan && (han || al)) || (han && n.lastAl))
@@ -171,6 +188,24 @@ func invisible(r rune) bool {
 
 func separator(r rune) bool {
 	return unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r)
+}
+
+// normaliseBytes is normalise for text that is ASCII most of the time, as
+// names in scripts are, without copying it into a string first.
+func (n *normText) normaliseBytes(b []byte) {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			n.normalise(string(b))
+			return
+		}
+	}
+	n.text, n.orig = n.text[:0], nil
+	for _, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		n.text = append(n.text, c)
+	}
 }
 
 // normaliseString is normalise for callers that want the text only: the

@@ -117,7 +117,7 @@ func (ls *literalScanner) scan(inSubst bool) bool {
 // it were a property name: one the CONTENT rules would report, or long
 // enough for the entropy check.
 func identMayMatter(name []byte) bool {
-	return len(name) >= minEntropyLen || mayReport(string(name))
+	return len(name) >= minEntropyLen || mayReport(name)
 }
 
 // slashUnsure reports a place where the lexer's guess between division
