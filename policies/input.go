@@ -77,7 +77,9 @@ type RealNameInput struct {
 // FindingInput is one static-scan finding. Line is 0 for findings about the
 // package or a whole file. Remediation is the scan rule's own advice, empty
 // when the rule gives none; a critical finding's reason passes it on to the
-// developer instead of a generic sentence.
+// developer instead of a generic sentence. Score is a CONTENT finding's
+// score for its category (the rule ID names the category), so a policy can
+// hold text to a stricter bar than the scan's threshold; 0 for other rules.
 type FindingInput struct {
 	RuleID      string `json:"rule_id"`
 	Severity    string `json:"severity"`
@@ -85,6 +87,7 @@ type FindingInput struct {
 	Line        int    `json:"line"`
 	Message     string `json:"message"`
 	Remediation string `json:"remediation"`
+	Score       int    `json:"score"`
 }
 
 // HistoryInput is the developer's track record.

@@ -47,6 +47,7 @@ var (
 	keyRealName       = ast.StringTerm("real_name")
 	keyRejections90d  = ast.StringTerm("rejections_90d")
 	keyRemediation    = ast.StringTerm("remediation")
+	keyScore          = ast.StringTerm("score")
 	keyRiskFlags      = ast.StringTerm("risk_flags")
 	keyRuleID         = ast.StringTerm("rule_id")
 	keySeverity       = ast.StringTerm("severity")
@@ -117,9 +118,9 @@ func (s *termSlab) strings(values []string) *ast.Term {
 func (s *termSlab) object(items ...[2]*ast.Term) *ast.Term { return s.term(ast.NewObject(items...)) }
 
 func (in Input) value() ast.Value {
-	// Six terms per finding (its object and five fields) and four per waiver,
+	// Eight terms per finding (its object and seven fields) and four per waiver,
 	// plus about forty for the rest.
-	s := newTermSlab(6*len(in.Findings) + 4*len(in.Waivers) + 48)
+	s := newTermSlab(8*len(in.Findings) + 4*len(in.Waivers) + 48)
 	findings := make([]*ast.Term, len(in.Findings))
 	for i, f := range in.Findings {
 		findings[i] = s.object(
@@ -129,6 +130,7 @@ func (in Input) value() ast.Value {
 			[2]*ast.Term{keyLine, s.num(int64(f.Line))},
 			[2]*ast.Term{keyMessage, s.str(f.Message)},
 			[2]*ast.Term{keyRemediation, s.str(f.Remediation)},
+			[2]*ast.Term{keyScore, s.num(int64(f.Score))},
 		)
 	}
 	waivers := make([]*ast.Term, len(in.Waivers))

@@ -17,7 +17,7 @@ import (
 // object's key list has no spare capacity: the machine never inserts into
 // the input, and if it did, the append would copy.
 var (
-	findingKeys = keys("rule_id", "severity", "file", "line", "message", "remediation")
+	findingKeys = keys("rule_id", "severity", "file", "line", "message", "remediation", "score")
 	waiverKeys  = keys("rule_id", "app_id", "expires_at")
 	inputKeys   = keys("submission", "app", "developer", "findings", "history", "waivers", "now")
 	subKeys     = keys("id", "app_id", "version", "platform", "package_sha256", "package_bytes")
@@ -66,7 +66,7 @@ func (in Input) planInputIn(scratch *planScratch) vm.Value {
 	vals := slices.Grow(scratch.vals[:0], len(findingKeys)*len(in.Findings)+len(waiverKeys)*len(in.Waivers))
 	for _, f := range in.Findings {
 		vals = append(vals, vm.String(f.RuleID), severity(f.Severity), vm.String(f.File),
-			vm.Int(f.Line), vm.String(f.Message), vm.String(f.Remediation))
+			vm.Int(f.Line), vm.String(f.Message), vm.String(f.Remediation), vm.Int(f.Score))
 	}
 	for _, w := range in.Waivers {
 		vals = append(vals, vm.String(w.RuleID), vm.String(w.AppID), vm.String(formatTime(w.ExpiresAt)))

@@ -171,7 +171,7 @@ func TestInputValueMatchesJSON(t *testing.T) {
 	for range 200 {
 		in := randomInput(r)
 		in.Developer.Qualifications = []string{"icp_licence"}
-		in.Findings = append(in.Findings, FindingInput{RuleID: "X", Severity: "low", Remediation: "do this", Line: 1 << 20})
+		in.Findings = append(in.Findings, FindingInput{RuleID: "X", Severity: "low", Remediation: "do this", Line: 1 << 20, Score: 25})
 		in.Waivers = []WaiverInput{{RuleID: "MAN-003", AppID: "app-1", ExpiresAt: testNow.Add(time.Duration(r.IntN(1e6)) * time.Millisecond)}}
 		if r.IntN(2) == 0 {
 			in.Developer.RealName.VerifiedAt = nil

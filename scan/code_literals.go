@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // What the text of a script shows: lexicon terms and high-entropy strings
@@ -16,7 +17,10 @@ import (
 // entropy and encoding checks. off is where its opening quote is, value
 // its text once escapes are read, raw its source with the quotes.
 func (f *jsFile) stringLiteral(off int, value, raw string) {
-	f.s.contentText(f.e, f.t, off, value)
+	// Without escapes the text is the source between the quotes, and a
+	// term's place in it is its place in the file.
+	exact := len(raw) >= 2 && raw[1:len(raw)-1] == value
+	f.s.contentText(f.e, f.t, off+1, exact, value)
 	for _, mark := range obfuscatorMarks {
 		if strings.Contains(value, mark) {
 			f.s.add(ruleCodeObfuscated, withDetail(f.atOffset(off, mark), "marker "+mark))
@@ -41,7 +45,11 @@ func (f *jsFile) stringLiteral(off int, value, raw string) {
 // templateText is the text of a template literal between substitutions:
 // shown to users like any string, so searched for lexicon terms.
 func (f *jsFile) templateText(off int, value string) {
-	f.s.contentText(f.e, f.t, off, value)
+	// off is past the text's first character (see lexLiteral).
+	_, width := utf8.DecodeRuneInString(value)
+	base := off - width
+	exact := base >= 0 && base+len(value) <= len(f.t.raw) && string(f.t.raw[base:base+len(value)]) == value
+	f.s.contentText(f.e, f.t, base, exact, value)
 }
 
 // identifier notes a name an obfuscator may have produced.

@@ -35,6 +35,8 @@ func checkCode(s *state) {
 			s.analyzeScript(e)
 		case ext == ".wxml" || ext == ".axml":
 			s.checkWebViews(e)
+		case ext == ".json":
+			s.contentJSON(e)
 		}
 	}
 	s.checkPrivacy()

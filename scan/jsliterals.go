@@ -114,31 +114,10 @@ func (ls *literalScanner) scan(inSubst bool) bool {
 }
 
 // identMayMatter reports a name that the literal checks would report if
-// it were a property name: one holding a lexicon term, or long enough for
-// the entropy check.
+// it were a property name: one the CONTENT rules would report, or long
+// enough for the entropy check.
 func identMayMatter(name []byte) bool {
-	if len(name) >= minEntropyLen {
-		return true
-	}
-	var buf [64]byte
-	lower := append(buf[:0], name...)
-	for i, c := range lower {
-		if c >= utf8.RuneSelf {
-			// Unicode case folding can yield ASCII (the Kelvin sign
-			// lowers to k), as contentText's lowering would.
-			lower = []byte(strings.ToLower(string(name)))
-			break
-		}
-		if 'A' <= c && c <= 'Z' {
-			lower[i] = c + 'a' - 'A'
-		}
-	}
-	found := false
-	lexTrie.Walk(lower, func(_, _, _ int64) bool {
-		found = true
-		return false
-	})
-	return found
+	return len(name) >= minEntropyLen || mayReport(name)
 }
 
 // slashUnsure reports a place where the lexer's guess between division

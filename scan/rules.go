@@ -66,6 +66,7 @@ type hit struct {
 	snippet string
 	detail  string // appended to the rule's message, e.g. the measured size
 	match   string
+	content *ContentEvidence
 }
 
 const maxSnippet = 200
@@ -90,6 +91,7 @@ func (r Rule) finding(h hit) Finding {
 		Message:     msg,
 		Remediation: r.Remediation,
 		Fingerprint: fingerprint(r.ID, h.file, h.line, h.column, match),
+		Content:     h.content,
 	}
 }
 

@@ -57,8 +57,7 @@ type state struct {
 	// computed name, an unparsed script), so no rule may conclude that an
 	// interface is unused.
 	dynamicAPI bool
-	lexHits    map[string]bool // file and term already reported
-	lexBuf     []byte          // reused by the lexicon search
+	contentBuf *contentScratch // reused by the CONTENT rules
 	js         *jsScratch      // reused by the script analysis
 	// built is set when the manifest is a built package's app-config.json;
 	// templates are then the ones its compiled template code names.

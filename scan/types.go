@@ -49,6 +49,22 @@ type Finding struct {
 	// matched: the same bytes always give the same fingerprints, so findings
 	// can be stored idempotently and compared across resubmissions.
 	Fingerprint string `json:"fingerprint"`
+	// Content is what a CONTENT finding rests on; nil for other rules.
+	Content *ContentEvidence `json:"content,omitempty"`
+}
+
+// ContentEvidence shows a reviewer why a text block was reported: the
+// category, the block's score against the category's threshold, the
+// lexicon words that scored, and the block as the rules read it (folded
+// to simplified, half-width, lower case, without the characters put in to
+// break words apart). Lexicon is the lexicon's version.
+type ContentEvidence struct {
+	Category   string   `json:"category"`
+	Score      int      `json:"score"`
+	Threshold  int      `json:"threshold"`
+	Terms      []string `json:"terms"`
+	Normalised string   `json:"normalised"`
+	Lexicon    string   `json:"lexicon"`
 }
 
 // Report is the result of scanning one package.

@@ -192,12 +192,27 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// printRules prints the rule catalogue and then the CONTENT lexicon's
+// categories with their sizes, which compliance changes as data.
 func printRules(w io.Writer, format string) error {
 	if format == "json" {
-		return writeJSON(w, scan.Rules())
+		return writeJSON(w, struct {
+			Rules   []scan.Rule `json:"rules"`
+			Lexicon struct {
+				Version    string                 `json:"version"`
+				Categories []scan.ContentCategory `json:"categories"`
+			} `json:"lexicon"`
+		}{Rules: scan.Rules(), Lexicon: struct {
+			Version    string                 `json:"version"`
+			Categories []scan.ContentCategory `json:"categories"`
+		}{scan.LexiconVersion(), scan.ContentCategories()}})
 	}
 	for _, r := range scan.Rules() {
 		fmt.Fprintf(w, "%-11s %-8s %s\n            fix: %s\n", r.ID, r.Severity, r.Message, r.Remediation)
+	}
+	fmt.Fprintf(w, "\nCONTENT lexicon %s\n%-11s %-20s %9s %5s %5s %6s\n", scan.LexiconVersion(), "rule", "category", "threshold", "terms", "slang", "combos")
+	for _, c := range scan.ContentCategories() {
+		fmt.Fprintf(w, "%-11s %-20s %9d %5d %5d %6d\n", c.Rule, c.Name, c.Threshold, c.Terms, c.Slang, c.Combos)
 	}
 	return nil
 }

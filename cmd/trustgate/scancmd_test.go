@@ -54,3 +54,31 @@ func TestScanCommandJSON(t *testing.T) {
 	require.Contains(t, rep, "bytes")
 	require.NotEmpty(t, rep["findings"])
 }
+
+func TestScanRulesListsTheLexiconCategories(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	require.NoError(t, runScan(context.Background(), []string{"--rules"}, &out))
+	require.Regexp(t, `CONTENT lexicon \S+\n`, out.String())
+	require.Regexp(t, `CONTENT-002 +lending +10 +\d+ +\d+ +\d+\n`, out.String())
+
+	out.Reset()
+	require.NoError(t, runScan(context.Background(), []string{"--rules", "--format", "json"}, &out))
+	var doc struct {
+		Rules   []map[string]any `json:"rules"`
+		Lexicon struct {
+			Version    string `json:"version"`
+			Categories []struct {
+				Rule  string `json:"rule"`
+				Terms int    `json:"terms"`
+			} `json:"categories"`
+		} `json:"lexicon"`
+	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &doc))
+	require.NotEmpty(t, doc.Rules)
+	require.NotEmpty(t, doc.Lexicon.Version)
+	require.Len(t, doc.Lexicon.Categories, 5)
+	for _, c := range doc.Lexicon.Categories {
+		require.Positive(t, c.Terms, c.Rule)
+	}
+}
