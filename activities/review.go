@@ -34,6 +34,7 @@ type Task struct {
 	Escalated         bool              `json:"escalated"`
 	Outcome           string            `json:"outcome,omitempty"`
 	DecidedBy         string            `json:"decided_by,omitempty"`
+	DecidedRole       string            `json:"decided_role,omitempty"` // shown to developers instead of the name; not in the read model
 	DecidedAt         *time.Time        `json:"decided_at,omitempty"`
 	Comment           string            `json:"comment,omitempty"`
 	ReasonCodes       []string          `json:"reason_codes,omitempty"`

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"trustgate/internal/store"
+	"trustgate/internal/submission"
 	"trustgate/workflows"
 )
 
@@ -130,6 +131,11 @@ func (s *Server) appEvents(c *gin.Context) {
 	if err != nil {
 		fail(c, err)
 		return
+	}
+	if caller(c).Role == RoleDeveloper { // who took the app down or reinstated it: by role
+		for i := range events {
+			events[i].Detail = submission.ForDeveloper(events[i].Detail)
+		}
 	}
 	c.JSON(http.StatusOK, appEventsAnswer{App: app,
 		List: listByNumber(events, limit, func(e store.AppEvent) int64 { return e.ID })})

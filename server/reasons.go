@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"trustgate/internal/submission"
 	"trustgate/policies"
 )
 
@@ -26,6 +27,16 @@ func checkReasonCodes(codes []string) error {
 // reasonCodes is the catalogue of reason codes in the caller's language.
 func (s *Server) reasonCodes(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"items": policies.Catalogue(c.GetHeader("Accept-Language"))})
+}
+
+// shownReasons is a submission's stored reasons as the caller sees them:
+// in their language, and to a developer with reviewers by role, not name.
+func shownReasons(c *gin.Context, raw json.RawMessage) json.RawMessage {
+	raw = localized(raw, c.GetHeader("Accept-Language"))
+	if caller(c).Role == RoleDeveloper {
+		raw = submission.ForDeveloper(raw)
+	}
+	return raw
 }
 
 // localized rewrites stored reasons into the caller's language; reasons

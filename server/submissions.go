@@ -161,7 +161,7 @@ func (s *Server) detailView(c *gin.Context, d store.SubmissionDetail) (submissio
 	sub := d.Submission
 	v := s.view(sub)
 	if v.Decision != nil {
-		v.Decision.Reasons = localized(v.Decision.Reasons, c.GetHeader("Accept-Language"))
+		v.Decision.Reasons = shownReasons(c, v.Decision.Reasons)
 	}
 	v.Timeline, v.Findings = d.Timeline, d.Findings
 	if inQueue(sub.State) {
@@ -211,7 +211,7 @@ func (s *Server) listSubmissions(c *gin.Context) {
 	for i, sub := range subs {
 		views[i] = s.view(sub)
 		if views[i].Decision != nil {
-			views[i].Decision.Reasons = localized(views[i].Decision.Reasons, c.GetHeader("Accept-Language"))
+			views[i].Decision.Reasons = shownReasons(c, views[i].Decision.Reasons)
 		}
 	}
 	c.JSON(http.StatusOK, listOf(views, limit, func(v submissionView) string { return v.ID }))

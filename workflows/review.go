@@ -85,7 +85,7 @@ func (s *process) runReview(ctx workflow.Context, t *activities.Task) (activitie
 	if t.Outcome == policies.OutcomeReject {
 		for _, c := range t.ReasonCodes {
 			v.Reasons = append(v.Reasons, policies.Reason{Code: c, Message: t.Comment,
-				Evidence: map[string]any{"task_id": t.ID, "reviewer": t.DecidedBy}})
+				Evidence: map[string]any{"task_id": t.ID, submission.EvidenceReviewer: t.DecidedBy, submission.EvidenceReviewerRole: t.DecidedRole}})
 		}
 	}
 	return v, nil
@@ -180,7 +180,7 @@ func (s *process) decideTask(ctx workflow.Context, r DecisionRequest) (DecisionR
 	}
 	finishes := s.finishes
 	if r.Outcome == policies.OutcomeReject || len(t.Approvals) >= t.ApprovalsRequired {
-		t.State, t.Outcome, t.DecidedBy, t.DecidedAt = taskDecided, r.Outcome, r.Name, &now
+		t.State, t.Outcome, t.DecidedBy, t.DecidedRole, t.DecidedAt = taskDecided, r.Outcome, r.Name, r.Role, &now
 		t.Comment, t.ReasonCodes = r.Comment, r.ReasonCodes
 	} else {
 		t.State, t.Assignee, t.ClaimExpiresAt = taskOpen, "", nil

@@ -46,7 +46,8 @@ func (s *process) takeDown(ctx workflow.Context, in TakedownInput) (string, erro
 	s.devOrg = profile.Developer.OrgID
 	reasons := make([]policies.Reason, 0, len(in.ReasonCodes))
 	for _, c := range in.ReasonCodes {
-		reasons = append(reasons, policies.Reason{Code: c, Message: in.Comment, Evidence: map[string]any{"by": in.By}})
+		reasons = append(reasons, policies.Reason{Code: c, Message: in.Comment, Evidence: map[string]any{
+			submission.EvidenceBy: in.By, submission.EvidenceByRole: "senior_reviewer"}}) // the only role that takes an app down
 	}
 	sus := activities.SuspendInput{SubmissionID: s.id, Reasons: reasons, By: in.By, DedupeKey: "takedown:" + s.workflowID}
 	if err := workflow.ExecuteActivity(ctx, a.SuspendApp, sus).Get(ctx, nil); err != nil {

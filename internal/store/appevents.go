@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"trustgate/internal/submission"
 )
 
 // AppEvent is one entry of an app's history.
@@ -54,7 +56,8 @@ func addAppEvent(ctx context.Context, tx pgx.Tx, appID, kind string, submissionI
 	if err != nil {
 		return fmt.Errorf("app event %s for %s: %w", kind, appID, err)
 	}
-	return enqueueEvent(ctx, tx, developerID, submissionID, &appID, "app."+kind, map[string]any{"app_id": appID, "detail": detail})
+	// The webhook goes to the developer: who acted is shown by role.
+	return enqueueEvent(ctx, tx, developerID, submissionID, &appID, "app."+kind, map[string]any{"app_id": appID, "detail": submission.ForDeveloper(b)})
 }
 
 // SuspendApp takes an app down with the reasons its developer will see. A

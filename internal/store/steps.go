@@ -77,7 +77,7 @@ func (s *Store) Advance(ctx context.Context, st Step) error {
 		if tag.RowsAffected() == 1 { // a repeated step notifies nobody twice
 			data := map[string]any{"submission_id": st.SubmissionID, "app_id": appID, "version": version, "state": st.To}
 			if st.Outcome != "" {
-				data["outcome"], data["reasons"] = st.Outcome, reasons
+				data["outcome"], data["reasons"] = st.Outcome, submission.ForDeveloper(reasons) // webhooks go to the developer
 			}
 			if err := enqueueEvent(ctx, tx, developerID, &st.SubmissionID, &appID, "submission."+string(st.To), data); err != nil {
 				return err
