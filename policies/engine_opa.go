@@ -68,3 +68,9 @@ func (e *Engine) evaluateOPA(ctx context.Context, in Input, stopper topdown.Canc
 	}
 	return decodeDecision(dv)
 }
+
+// evaluateOPAAlone decides with OPA's evaluator: any evaluation option sends
+// evaluate there, and early exit is its default, as in a decision.
+func (e *Engine) evaluateOPAAlone(ctx context.Context, in Input) (Decision, error) {
+	return e.evaluate(ctx, in, rego.EvalEarlyExit(true))
+}

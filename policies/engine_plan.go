@@ -71,6 +71,19 @@ func (e *Engine) evaluatePlan(ctx context.Context, in Input, stopper topdown.Can
 	return d, decodeErr
 }
 
+// evaluatePlanAlone decides with the plan machine and nothing else, under
+// the engine's timeout: what the plan machine says is what is compared.
+func (e *Engine) evaluatePlanAlone(ctx context.Context, in Input) (Decision, error) {
+	if in.Now.IsZero() {
+		return Decision{}, errors.New("input.now is not set")
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	defer cancel()
+	stopper := topdown.NewCancel()
+	defer context.AfterFunc(ctx, stopper.Cancel)()
+	return e.evaluatePlan(ctx, in, stopper)
+}
+
 func decidePlanResult(rs *vm.Set) (Decision, error) {
 	v, err := vm.Single(rs)
 	switch {
