@@ -55,13 +55,14 @@ const (
 // submission and at the message, rather than the pipeline approving or
 // rejecting on a broken policy.
 func policyError(version string, err error) Decision {
+	text := catalogue.byCode[CodePolicyError].En
 	return Decision{
 		Outcome: OutcomeReview,
 		Reasons: []Reason{{
 			Code:        CodePolicyError,
-			Message:     "The policy could not decide on this submission; it was sent to senior review.",
+			Message:     text.Message,
 			Evidence:    map[string]any{"error": err.Error(), "policy_version": version},
-			Remediation: "No action needed; a senior reviewer will decide. Platform staff have been shown the policy error.",
+			Remediation: text.Remediation,
 		}},
 		Queue:             QueueSenior,
 		Priority:          policyErrorPriority,

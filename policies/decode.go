@@ -1,96 +1,100 @@
 package policies
 
 import (
-	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"trustgate/policies/vm"
 )
 
-// The decision is read straight from OPA's value rather than through
-// encoding/json. The round trip (OPA value, Go maps, JSON, struct) cost about
-// a tenth of a decision with many reasons, and reading the value lets the
-// reasons be sorted with OPA's own ordering of their evidence.
+// The decision is read straight from the plan machine's value rather than
+// through encoding/json: the round trip (value, Go maps, JSON, struct) cost
+// about a tenth of a decision with many reasons, and reading the value lets
+// the reasons be sorted with Rego's own ordering of their evidence. OPA's
+// evaluator answers in OPA's values, which are converted (vm.FromAST) and
+// read here too, so both evaluators' decisions go through one decoder.
 //
-// The reader is strict for the same reason the JSON decoder was: a bundle is
-// data written by people, and a typo in "outcome" or a reason without a code
-// must not become an approval further down.
+// The reader is strict: a bundle is data written by people, and a typo in
+// "outcome" or a reason without a code must not become an approval further
+// down.
 
 // decodeDecision turns the policy's output into a Decision, its reasons
 // sorted by code, then evidence, so that the output is byte-stable whatever
 // order the policy produced them in; the decision log and policy simulation
 // compare on it.
-func decodeDecision(v ast.Value) (Decision, error) {
+func decodeDecision(v vm.Value) (Decision, error) {
 	d, err := readDecision(v)
 	if err == nil {
 		err = d.validate()
 	}
 	if err != nil {
-		return Decision{}, fmt.Errorf("malformed decision %s: %w", truncate([]byte(v.String())), err)
+		return Decision{}, fmt.Errorf("malformed decision %s: %w", truncate([]byte(vm.ToAST(v).String())), err)
 	}
 	return d, nil
 }
 
-func readDecision(v ast.Value) (Decision, error) {
-	obj, ok := v.(ast.Object)
+func readDecision(v vm.Value) (Decision, error) {
+	obj, ok := v.(*vm.Object)
 	if !ok {
-		return Decision{}, fmt.Errorf("the decision is %s, not an object", ast.ValueName(v))
+		return Decision{}, fmt.Errorf("the decision is %s, not an object", ast.ValueName(vm.ToAST(v)))
 	}
 	r := fields{obj: obj}
 	d := Decision{
-		Outcome:           r.str("outcome"),
-		Queue:             r.str("queue"),
-		Priority:          r.str("priority"),
-		ApprovalsRequired: r.int("approvals_required"),
-		SLAHours:          r.int("sla_hours"),
+		Outcome:           r.str(vm.String("outcome")),
+		Queue:             r.str(vm.String("queue")),
+		Priority:          r.str(vm.String("priority")),
+		ApprovalsRequired: r.int(vm.String("approvals_required")),
+		SLAHours:          r.int(vm.String("sla_hours")),
 	}
 	var err error
-	d.Reasons, err = readReasons(r.get("reasons"))
+	d.Reasons, err = readReasons(r.get(vm.String("reasons")))
 	return d, errors.Join(r.err, err)
 }
 
-// sortableReason keeps the evidence as OPA's value for ordering.
 type sortableReason struct {
-	reason   Reason
-	evidence ast.Value
-	whole    ast.Value
+	reason          Reason
+	evidence, whole vm.Value
 }
 
-func readReasons(t *ast.Term) ([]Reason, error) {
-	var items []*ast.Term
-	switch v := valueOf(t).(type) {
+func readReasons(v vm.Value) ([]Reason, error) {
+	var items []vm.Value
+	switch v := v.(type) {
 	case nil:
-	case *ast.Array:
-		items = make([]*ast.Term, 0, v.Len())
-		v.Foreach(func(t *ast.Term) { items = append(items, t) })
-	case ast.Set:
-		items = v.Slice()
+	case *vm.Array:
+		items = make([]vm.Value, v.Len())
+		for i := range items {
+			items[i] = v.Elem(i)
+		}
+	case *vm.Set:
+		// In any order: the sort below tells any two apart, since a set
+		// holds no two reasons alike.
+		items = v.Elems()
 	default:
-		return nil, fmt.Errorf("reasons is %s, not an array or a set", ast.ValueName(v))
+		return nil, fmt.Errorf("reasons is %s, not an array or a set", ast.ValueName(vm.ToAST(v)))
 	}
 	sorted := make([]sortableReason, 0, len(items))
 	for i, item := range items {
-		obj, ok := item.Value.(ast.Object)
+		obj, ok := item.(*vm.Object)
 		if !ok {
-			return nil, fmt.Errorf("reason %d is %s, not an object", i, ast.ValueName(item.Value))
+			return nil, fmt.Errorf("reason %d is %s, not an object", i, ast.ValueName(vm.ToAST(item)))
 		}
 		r := fields{obj: obj}
 		s := sortableReason{
-			reason: Reason{Code: r.str("code"), Message: r.str("message"), Remediation: r.str("remediation")},
+			reason: Reason{Code: r.str(vm.String("code")), Message: r.str(vm.String("message")), Remediation: r.str(vm.String("remediation"))},
 			whole:  obj,
 		}
-		if ev := r.get("evidence"); ev != nil {
-			evObj, ok := ev.Value.(ast.Object)
+		if ev := r.get(vm.String("evidence")); ev != nil {
+			evObj, ok := ev.(*vm.Object)
 			if !ok {
-				return nil, fmt.Errorf("reason %d: evidence is %s, not an object", i, ast.ValueName(ev.Value))
+				return nil, fmt.Errorf("reason %d: evidence is %s, not an object", i, ast.ValueName(vm.ToAST(ev)))
 			}
 			s.evidence = evObj
 			if evObj.Len() > 0 {
-				s.reason.Evidence = toGo(evObj).(map[string]any)
+				s.reason.Evidence = vm.ToGo(evObj).(map[string]any)
 			}
 		}
 		if r.err != nil {
@@ -98,12 +102,17 @@ func readReasons(t *ast.Term) ([]Reason, error) {
 		}
 		sorted = append(sorted, s)
 	}
-	slices.SortStableFunc(sorted, func(a, b sortableReason) int {
-		return cmp.Or(
-			strings.Compare(a.reason.Code, b.reason.Code),
-			compareValues(a.evidence, b.evidence),
-			compareValues(a.whole, b.whole),
-		)
+	// Reasons alike in code, evidence and all are the same reason, so the
+	// order is total and need not be stable. Each comparison goes only as
+	// far as it must: cmp.Or would compare whole reasons every time.
+	slices.SortFunc(sorted, func(a, b sortableReason) int {
+		if c := strings.Compare(a.reason.Code, b.reason.Code); c != 0 {
+			return c
+		}
+		if c := compareValues(a.evidence, b.evidence); c != 0 {
+			return c
+		}
+		return compareValues(a.whole, b.whole)
 	})
 	reasons := make([]Reason, len(sorted))
 	for i, s := range sorted {
@@ -112,7 +121,7 @@ func readReasons(t *ast.Term) ([]Reason, error) {
 	return reasons, nil
 }
 
-func compareValues(a, b ast.Value) int {
+func compareValues(a, b vm.Value) int {
 	switch {
 	case a == nil && b == nil:
 		return 0
@@ -121,108 +130,53 @@ func compareValues(a, b ast.Value) int {
 	case b == nil:
 		return 1
 	}
-	return ast.Compare(a, b)
+	return vm.Compare(a, b)
 }
 
-func valueOf(t *ast.Term) ast.Value {
-	if t == nil {
-		return nil
-	}
-	return t.Value
-}
-
-// fields reads optional typed fields of an object and keeps the first error.
+// fields reads optional typed fields of an object and keeps the first
+// error.
 type fields struct {
-	obj ast.Object
+	obj *vm.Object
 	err error
 }
 
-// get looks a key up; the key terms are built once, since OPA does not
-// intern these strings and each lookup would allocate one.
-func (f *fields) get(key string) *ast.Term { return f.obj.Get(decisionKeys[key]) }
+// Keys are values, not strings: callers pass constants, which become values
+// without an allocation, where a string converted here would take one per
+// field of every reason.
+func (f *fields) get(key vm.Value) vm.Value { return f.obj.Get(key) }
 
-var decisionKeys = func() map[string]*ast.Term {
-	m := map[string]*ast.Term{}
-	for _, k := range []string{"outcome", "queue", "priority", "approvals_required", "sla_hours", "reasons", "code", "message", "remediation", "evidence"} {
-		m[k] = ast.StringTerm(k)
-	}
-	return m
-}()
-
-func (f *fields) str(key string) string {
-	v := valueOf(f.get(key))
+func (f *fields) str(key vm.Value) string {
+	v := f.get(key)
 	if v == nil {
 		return ""
 	}
-	s, ok := v.(ast.String)
+	s, ok := v.(vm.String)
 	if !ok {
 		f.fail(key, "a string", v)
 	}
 	return string(s)
 }
 
-func (f *fields) int(key string) int {
-	v := valueOf(f.get(key))
-	if v == nil {
+func (f *fields) int(key vm.Value) int {
+	switch n := f.get(key).(type) {
+	case nil:
 		return 0
-	}
-	n, ok := v.(ast.Number)
-	if !ok {
-		f.fail(key, "an integer", v)
-		return 0
-	}
-	i, ok := n.Int()
-	if !ok {
-		f.fail(key, "an integer", v)
-	}
-	return i
-}
-
-func (f *fields) fail(key, want string, got ast.Value) {
-	if f.err == nil {
-		f.err = fmt.Errorf("%s is %s, not %s", key, got, want)
-	}
-}
-
-// toGo converts an OPA value to what encoding/json would have produced:
-// float64 numbers, maps and slices, sets as slices.
-func toGo(v ast.Value) any {
-	switch v := v.(type) {
-	case ast.Null:
-		return nil
-	case ast.Boolean:
-		return bool(v)
-	case ast.String:
-		return string(v)
-	case ast.Number:
-		f, err := json.Number(v).Float64()
-		if err != nil {
-			return string(v)
+	case vm.Int:
+		return int(n)
+	case vm.Num:
+		i, ok := ast.Number(n).Int()
+		if !ok {
+			f.fail(key, "an integer", n)
 		}
-		return f
-	case *ast.Array:
-		out := make([]any, 0, v.Len())
-		v.Foreach(func(t *ast.Term) { out = append(out, toGo(t.Value)) })
-		return out
-	case ast.Set:
-		out := make([]any, 0, v.Len())
-		for _, t := range v.Slice() {
-			out = append(out, toGo(t.Value))
-		}
-		return out
-	case ast.Object:
-		out := make(map[string]any, v.Len())
-		v.Foreach(func(k, val *ast.Term) {
-			key, ok := k.Value.(ast.String)
-			if !ok {
-				// JSON keys are strings; OPA writes other keys as their text.
-				out[k.Value.String()] = toGo(val.Value)
-				return
-			}
-			out[string(key)] = toGo(val.Value)
-		})
-		return out
+		return i
 	default:
-		return v.String()
+		f.fail(key, "an integer", n)
+		return 0
+	}
+}
+
+func (f *fields) fail(key vm.Value, want string, got vm.Value) {
+	if f.err == nil {
+		f.err = fmt.Errorf("%s is %s, not %s", key, vm.ToAST(got), want)
 	}
 }

@@ -4,15 +4,11 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
 	"slices"
 	"sync"
-
-	"github.com/open-policy-agent/opa/v1/rego"
-	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
 // The plan machine is a second implementation of Rego inside a gate that
@@ -45,25 +41,6 @@ func (e *Engine) Evaluators() (ev Evaluators, ok bool) {
 		return Evaluators{}, false
 	}
 	return Evaluators{Plan: e.evaluatePlanAlone, OPA: e.evaluateOPAAlone}, true
-}
-
-// evaluatePlanAlone decides with the plan machine and nothing else, under
-// the engine's timeout: what the plan machine says is what is compared.
-func (e *Engine) evaluatePlanAlone(ctx context.Context, in Input) (Decision, error) {
-	if in.Now.IsZero() {
-		return Decision{}, errors.New("input.now is not set")
-	}
-	ctx, cancel := context.WithTimeout(ctx, e.timeout)
-	defer cancel()
-	stopper := topdown.NewCancel()
-	defer context.AfterFunc(ctx, stopper.Cancel)()
-	return e.evaluatePlan(ctx, in, stopper)
-}
-
-// evaluateOPAAlone decides with OPA's evaluator: any evaluation option sends
-// evaluate there, and early exit is its default, as in a decision.
-func (e *Engine) evaluateOPAAlone(ctx context.Context, in Input) (Decision, error) {
-	return e.evaluate(ctx, in, rego.EvalEarlyExit(true))
 }
 
 // Divergence is one recorded input on which the two evaluators decide

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/metrics"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/topdown"
 
@@ -85,17 +84,7 @@ func newEngine(version string, files map[string][]byte, evaluator string) (*Engi
 	if len(compiler.GetRulesForVirtualDocument(ast.MustParseRef(decisionQuery))) == 0 {
 		return nil, fmt.Errorf("compile bundle %s: no rule defines %s", version, decisionQuery)
 	}
-	query, err := rego.New(
-		rego.Query(decisionQuery),
-		rego.Compiler(compiler),
-		rego.Store(b.store()),
-		rego.Capabilities(caps),
-		// A builtin error (a malformed time, say) must surface as an error
-		// and fail closed, not quietly make a reject rule undefined.
-		rego.StrictBuiltinErrors(true),
-		// The result stays an OPA value; decodeDecision reads it directly.
-		rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil }),
-	).PrepareForEval(context.Background())
+	query, err := prepareOPA(compiler, b, caps)
 	if err != nil {
 		return nil, fmt.Errorf("prepare bundle %s: %w", version, err)
 	}
@@ -108,36 +97,6 @@ func newEngine(version string, files map[string][]byte, evaluator string) (*Engi
 	}
 	return &Engine{query: query, program: program, planErr: planErr, compiler: compiler, hash: bundleHash(files),
 		version: version, timeout: DefaultTimeout, qaSampleRate: qaSampleRate(b.data)}, nil
-}
-
-// planBundle plans the decision query for package vm. It compiles the
-// bundle once more, because planning changes a compiler's mode and the
-// compiler of the tree evaluator must stay as it is.
-func planBundle(files map[string][]byte, caps *ast.Capabilities, data map[string]any) (*vm.Program, error) {
-	b, err := parseBundle(files)
-	if err != nil {
-		return nil, err
-	}
-	compiler := ast.NewCompiler().WithCapabilities(caps).WithDefaultRegoVersion(ast.RegoV1).WithStrict(true)
-	if compiler.Compile(b.modules); compiler.Failed() {
-		return nil, fmt.Errorf("compile bundle for planning: %w", locatedErrors(compiler.Errors))
-	}
-	plan, err := vm.Plan(context.Background(), decisionQuery, compiler)
-	if err != nil {
-		return nil, err
-	}
-	dataValue, err := ast.InterfaceToValue(data)
-	if err != nil {
-		return nil, fmt.Errorf("bundle data: %w", err)
-	}
-	program, err := vm.New(plan, "eval", dataValue, caps)
-	if err != nil {
-		return nil, err
-	}
-	if name := planUnproven(program.Builtins()); name != "" {
-		return nil, &UnprovenBuiltinError{Builtin: name}
-	}
-	return program, nil
 }
 
 // Evaluator names what makes the engine's decisions: EvaluatorPlan
@@ -275,67 +234,4 @@ func (e *Engine) decide(ctx context.Context, in Input) (Decision, error) {
 	od, oerr := e.evaluate(ctx, in, rego.EvalEarlyExit(true))
 	reportFallback(Fallback{Reason: FallbackPlanError, Version: e.version, InputHash: InputHash(in), Err: err, OPAErr: oerr})
 	return od, oerr
-}
-
-func (e *Engine) evaluateOPA(ctx context.Context, in Input, stopper topdown.Cancel, opts ...rego.EvalOption) (Decision, error) {
-	opts = append(opts,
-		rego.EvalParsedInput(in.value()),
-		rego.EvalExternalCancel(stopper),
-		// Nobody reads per-evaluation metrics; the default collects them.
-		rego.EvalMetrics(metrics.NoOp()),
-	)
-	rs, err := e.query.Eval(ctx, opts...)
-	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return Decision{}, fmt.Errorf("evaluate %s: %w after %s: %w", decisionQuery, ErrTimeout, e.timeout, err)
-		}
-		return Decision{}, fmt.Errorf("evaluate %s: %w", decisionQuery, err)
-	}
-	switch {
-	case len(rs) == 0 || len(rs[0].Expressions) == 0:
-		return Decision{}, fmt.Errorf("%s is undefined for this input", decisionQuery)
-	case len(rs) > 1:
-		return Decision{}, fmt.Errorf("%s has %d results, want 1", decisionQuery, len(rs))
-	}
-	v, ok := rs[0].Expressions[0].Value.(ast.Value)
-	if !ok {
-		return Decision{}, fmt.Errorf("%s: result is %T, not an OPA value", decisionQuery, rs[0].Expressions[0].Value)
-	}
-	return decodeDecision(v)
-}
-
-func (e *Engine) evaluatePlan(ctx context.Context, in Input, stopper topdown.Cancel) (Decision, error) {
-	// The scratch goes back once the decision is decoded: deferred calls
-	// run after the returned decision is made.
-	scratch := planScratches.Get().(*planScratch)
-	defer func() {
-		scratch.release()
-		planScratches.Put(scratch)
-	}()
-	// The decision is decoded while the machine still holds the plan's
-	// result: the machine reuses the memory of its values afterwards.
-	var d Decision
-	var decodeErr error
-	err := e.program.EvalThen(ctx, in.planInputIn(scratch), stopper, func(rs *vm.Set) error {
-		d, decodeErr = decidePlanResult(rs)
-		return nil
-	})
-	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return Decision{}, fmt.Errorf("evaluate %s: %w after %s: %w", decisionQuery, ErrTimeout, e.timeout, err)
-		}
-		return Decision{}, fmt.Errorf("evaluate %s: %w", decisionQuery, err)
-	}
-	return d, decodeErr
-}
-
-func decidePlanResult(rs *vm.Set) (Decision, error) {
-	v, err := vm.Single(rs)
-	switch {
-	case err != nil:
-		return Decision{}, fmt.Errorf("%s: %w", decisionQuery, err)
-	case v == nil:
-		return Decision{}, fmt.Errorf("%s is undefined for this input", decisionQuery)
-	}
-	return decodePlanDecision(v)
 }

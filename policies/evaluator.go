@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
-
-	"trustgate/policies/vm"
 )
 
 // The evaluators that can make an engine's decisions.
@@ -104,25 +102,6 @@ func InputHash(in Input) string {
 	}
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
-}
-
-// planUnproven is the first builtin the plan calls that the plan machine
-// is not proven on (vm.Proven), or "".
-func planUnproven(builtins []string) string {
-	for _, name := range builtins {
-		if !vm.Proven(name) {
-			return name
-		}
-	}
-	return ""
-}
-
-// UnprovenBuiltinError is the planning error of a bundle whose plan calls a
-// builtin the plan machine is not proven on.
-type UnprovenBuiltinError struct{ Builtin string }
-
-func (e *UnprovenBuiltinError) Error() string {
-	return fmt.Sprintf("the plan calls %s, which the plan machine is not proven on", e.Builtin)
 }
 
 // retryWithOPA says whether an error of the plan machine is worth asking

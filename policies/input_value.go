@@ -1,188 +1,146 @@
 package policies
 
 import (
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"trustgate/policies/vm"
 )
 
-// The input is built as an OPA value by hand. The generic paths (rego's own
-// conversion, ast.InterfaceToValue, a JSON round trip to a map) all encode
-// and decode JSON per call; in BenchmarkInputConversion that was the larger
-// part of a decision on a trivial policy. Building by hand also lets the
-// allocations be counted: with 100 findings the conversion was most of a
-// decision, about 23 allocations per finding, most of them object keys that
-// ast.InternedTerm does not intern and string terms allocated one by one.
-// Keys are now shared terms, and string and number terms come from one slab
-// per input. TestInputValueMatchesJSON keeps this equal to the JSON encoding,
-// so the JSON tags on the structs stay the one definition.
-
-// Object keys are shared by every input. OPA never mutates a term it did not
-// build during evaluation, which is what makes its own interned terms safe.
+// The input is converted once, into the plan machine's values, and built
+// by hand: the generic paths (rego's own conversion, ast.InterfaceToValue, a
+// JSON round trip to a map) all encode and decode JSON per call, and OPA's
+// own values hash every string and build a map for every object, which is
+// most of what they cost for a hundred findings. OPA's evaluator (explain,
+// the fallback, shadow and differential checks) is given the same value in
+// OPA's terms (opaInput). TestInputValueMatchesJSON keeps this equal to the
+// JSON encoding, so the JSON tags on the structs stay the one definition.
+//
+// Key lists are shared by every object of a shape. That is safe because an
+// object's key list has no spare capacity: the machine never inserts into
+// the input, and if it did, the append would copy.
 var (
-	keyAppID          = ast.StringTerm("app_id")
-	keyApp            = ast.StringTerm("app")
-	keyApprovals365d  = ast.StringTerm("approvals_365d")
-	keyBlacklisted    = ast.StringTerm("blacklisted")
-	keyCategory       = ast.StringTerm("category")
-	keyCreditScore    = ast.StringTerm("credit_score")
-	keyDeveloper      = ast.StringTerm("developer")
-	keyExpiresAt      = ast.StringTerm("expires_at")
-	keyFile           = ast.StringTerm("file")
-	keyFindings       = ast.StringTerm("findings")
-	keyHistory        = ast.StringTerm("history")
-	keyID             = ast.StringTerm("id")
-	keyKind           = ast.StringTerm("kind")
-	keyLine           = ast.StringTerm("line")
-	keyLiveApps       = ast.StringTerm("live_apps")
-	keyLiveVersion    = ast.StringTerm("live_version")
-	keyMessage        = ast.StringTerm("message")
-	keyName           = ast.StringTerm("name")
-	keyNow            = ast.StringTerm("now")
-	keyOrgID          = ast.StringTerm("org_id")
-	keyPackageBytes   = ast.StringTerm("package_bytes")
-	keyPackageSHA256  = ast.StringTerm("package_sha256")
-	keyPlatform       = ast.StringTerm("platform")
-	keyQualifications = ast.StringTerm("qualifications")
-	keyRealName       = ast.StringTerm("real_name")
-	keyRejections90d  = ast.StringTerm("rejections_90d")
-	keyRemediation    = ast.StringTerm("remediation")
-	keyScore          = ast.StringTerm("score")
-	keyRiskFlags      = ast.StringTerm("risk_flags")
-	keyRuleID         = ast.StringTerm("rule_id")
-	keySeverity       = ast.StringTerm("severity")
-	keyStatus         = ast.StringTerm("status")
-	keySubmission     = ast.StringTerm("submission")
-	keyVerifiedAt     = ast.StringTerm("verified_at")
-	keyVersion        = ast.StringTerm("version")
-	keyWaivers        = ast.StringTerm("waivers")
-	keyWithdrawnSame  = ast.StringTerm("withdrawn_same_package")
+	findingKeys = keys("rule_id", "severity", "file", "line", "message", "remediation", "score")
+	waiverKeys  = keys("rule_id", "app_id", "expires_at")
+	inputKeys   = keys("submission", "app", "developer", "findings", "history", "waivers", "now")
+	subKeys     = keys("id", "app_id", "version", "platform", "package_sha256", "package_bytes")
+	appKeys     = keys("id", "name", "category", "platform", "status", "live_version")
+	devKeys     = keys("id", "org_id", "kind", "real_name", "credit_score", "qualifications", "risk_flags", "blacklisted")
+	realKeys    = keys("status", "verified_at", "expires_at")
+	historyKeys = keys("rejections_90d", "approvals_365d", "live_apps", "withdrawn_same_package")
 )
 
-// commonStrings are values that recur in nearly every input; sharing their
-// terms saves an allocation each.
-var commonStrings = func() map[string]*ast.Term {
-	m := map[string]*ast.Term{}
-	for _, s := range []string{
-		"", "critical", "high", "medium", "low", "info",
-		KindIndividual, KindEnterprise,
-		RealNameVerified, RealNamePending, RealNameNone, RealNameRejected, RealNameExpired,
-		"wechat", "alipay", "live", "suspended",
-	} {
-		m[s] = ast.StringTerm(s)
+func keys(names ...string) []vm.Value {
+	out := make([]vm.Value, len(names))
+	for i, n := range names {
+		out[i] = vm.String(n)
 	}
-	return m
-}()
-
-// termSlab hands out terms from one allocation.
-type termSlab struct{ terms []ast.Term }
-
-func newTermSlab(n int) *termSlab { return &termSlab{terms: make([]ast.Term, 0, n)} }
-
-func (s *termSlab) term(v ast.Value) *ast.Term {
-	if len(s.terms) == cap(s.terms) {
-		// The estimate was short; a fresh slab keeps earlier pointers valid.
-		s.terms = make([]ast.Term, 0, 16)
-	}
-	s.terms = append(s.terms, ast.Term{Value: v})
-	return &s.terms[len(s.terms)-1]
+	return out[:len(out):len(out)]
 }
 
-func (s *termSlab) str(v string) *ast.Term {
-	if t, ok := commonStrings[v]; ok {
-		return t
-	}
-	return s.term(ast.String(v))
+// planScratch is where a decision's input keeps its findings and waivers:
+// their values and objects, a third of what a decision allocates. Decide
+// takes one from planScratches, converts the input into it, evaluates and
+// decodes the decision, and only then, when nothing refers to the input's
+// values any more (a Decision holds Go values, and the machine keeps none
+// of an evaluation's), puts it back for the next decision.
+type planScratch struct {
+	vals              []vm.Value
+	findings, waivers vm.RecordStore
 }
 
-// num leaves numbers to OPA, which interns the small ones.
-func (s *termSlab) num(v int64) *ast.Term { return ast.InternedTerm(v) }
+var planScratches = sync.Pool{New: func() any { return new(planScratch) }}
 
-func (s *termSlab) time(t time.Time) *ast.Term { return s.term(ast.String(formatTime(t))) }
-
-func (s *termSlab) optionalTime(t *time.Time) *ast.Term {
-	if t == nil {
-		return ast.NullTerm()
-	}
-	return s.time(*t)
+// release drops the input the scratch holds, so that a pooled one keeps
+// nothing alive.
+func (s *planScratch) release() {
+	clear(s.vals[:cap(s.vals)])
+	s.vals = s.vals[:0]
+	s.findings.Clear()
+	s.waivers.Clear()
 }
 
-func (s *termSlab) strings(values []string) *ast.Term {
-	terms := make([]*ast.Term, len(values))
-	for i, v := range values {
-		terms[i] = s.str(v)
-	}
-	return s.term(ast.NewArray(terms...))
+func (in Input) planInput() vm.Value { return in.planInputIn(new(planScratch)) }
+
+// opaInput is the input for OPA's evaluator: the plan machine's value,
+// converted. The conversion copies everything, so the scratch goes back at
+// once.
+func (in Input) opaInput() ast.Value {
+	scratch := planScratches.Get().(*planScratch)
+	defer func() {
+		scratch.release()
+		planScratches.Put(scratch)
+	}()
+	return vm.ToAST(in.planInputIn(scratch))
 }
 
-func (s *termSlab) object(items ...[2]*ast.Term) *ast.Term { return s.term(ast.NewObject(items...)) }
-
-func (in Input) value() ast.Value {
-	// Eight terms per finding (its object and seven fields) and four per waiver,
-	// plus about forty for the rest.
-	s := newTermSlab(8*len(in.Findings) + 4*len(in.Waivers) + 48)
-	findings := make([]*ast.Term, len(in.Findings))
-	for i, f := range in.Findings {
-		findings[i] = s.object(
-			[2]*ast.Term{keyRuleID, s.str(f.RuleID)},
-			[2]*ast.Term{keySeverity, s.str(f.Severity)},
-			[2]*ast.Term{keyFile, s.str(f.File)},
-			[2]*ast.Term{keyLine, s.num(int64(f.Line))},
-			[2]*ast.Term{keyMessage, s.str(f.Message)},
-			[2]*ast.Term{keyRemediation, s.str(f.Remediation)},
-			[2]*ast.Term{keyScore, s.num(int64(f.Score))},
-		)
+func (in Input) planInputIn(scratch *planScratch) vm.Value {
+	// The findings' and waivers' objects are made together, a few
+	// allocations for any number of them. Severities are constants, which
+	// take no allocation to box.
+	vals := slices.Grow(scratch.vals[:0], len(findingKeys)*len(in.Findings)+len(waiverKeys)*len(in.Waivers))
+	for _, f := range in.Findings {
+		vals = append(vals, vm.String(f.RuleID), severity(f.Severity), vm.String(f.File),
+			vm.Int(f.Line), vm.String(f.Message), vm.String(f.Remediation), vm.Int(f.Score))
 	}
-	waivers := make([]*ast.Term, len(in.Waivers))
-	for i, w := range in.Waivers {
-		waivers[i] = s.object(
-			[2]*ast.Term{keyRuleID, s.str(w.RuleID)},
-			[2]*ast.Term{keyAppID, s.str(w.AppID)},
-			[2]*ast.Term{keyExpiresAt, s.time(w.ExpiresAt)},
-		)
+	for _, w := range in.Waivers {
+		vals = append(vals, vm.String(w.RuleID), vm.String(w.AppID), vm.String(formatTime(w.ExpiresAt)))
 	}
+	scratch.vals = vals
+	findingVals := len(findingKeys) * len(in.Findings)
+	findings := scratch.findings.Make(findingKeys, vals[:findingVals:findingVals])
+	waivers := scratch.waivers.Make(waiverKeys, vals[findingVals:])
 	sub, a, d, h := in.Submission, in.App, in.Developer, in.History
-	return ast.NewObject(
-		[2]*ast.Term{keySubmission, s.object(
-			[2]*ast.Term{keyID, s.str(sub.ID)},
-			[2]*ast.Term{keyAppID, s.str(sub.AppID)},
-			[2]*ast.Term{keyVersion, s.str(sub.Version)},
-			[2]*ast.Term{keyPlatform, s.str(sub.Platform)},
-			[2]*ast.Term{keyPackageSHA256, s.str(sub.PackageSHA256)},
-			[2]*ast.Term{keyPackageBytes, s.num(sub.PackageBytes)},
-		)},
-		[2]*ast.Term{keyApp, s.object(
-			[2]*ast.Term{keyID, s.str(a.ID)},
-			[2]*ast.Term{keyName, s.str(a.Name)},
-			[2]*ast.Term{keyCategory, s.str(a.Category)},
-			[2]*ast.Term{keyPlatform, s.str(a.Platform)},
-			[2]*ast.Term{keyStatus, s.str(a.Status)},
-			[2]*ast.Term{keyLiveVersion, s.str(a.LiveVersion)},
-		)},
-		[2]*ast.Term{keyDeveloper, s.object(
-			[2]*ast.Term{keyID, s.str(d.ID)},
-			[2]*ast.Term{keyOrgID, s.str(d.OrgID)},
-			[2]*ast.Term{keyKind, s.str(d.Kind)},
-			[2]*ast.Term{keyRealName, s.object(
-				[2]*ast.Term{keyStatus, s.str(d.RealName.Status)},
-				[2]*ast.Term{keyVerifiedAt, s.optionalTime(d.RealName.VerifiedAt)},
-				[2]*ast.Term{keyExpiresAt, s.optionalTime(d.RealName.ExpiresAt)},
-			)},
-			[2]*ast.Term{keyCreditScore, s.num(int64(d.CreditScore))},
-			[2]*ast.Term{keyQualifications, s.strings(d.Qualifications)},
-			[2]*ast.Term{keyRiskFlags, s.strings(d.RiskFlags)},
-			[2]*ast.Term{keyBlacklisted, ast.InternedTerm(d.Blacklisted)},
-		)},
-		[2]*ast.Term{keyFindings, s.term(ast.NewArray(findings...))},
-		[2]*ast.Term{keyHistory, s.object(
-			[2]*ast.Term{keyRejections90d, s.num(int64(h.Rejections90d))},
-			[2]*ast.Term{keyApprovals365d, s.num(int64(h.Approvals365d))},
-			[2]*ast.Term{keyLiveApps, s.num(int64(h.LiveApps))},
-			[2]*ast.Term{keyWithdrawnSame, s.num(int64(h.WithdrawnSamePackage))},
-		)},
-		[2]*ast.Term{keyWaivers, s.term(ast.NewArray(waivers...))},
-		[2]*ast.Term{keyNow, s.time(in.Now)},
-	)
+	return vm.NewObject(inputKeys, []vm.Value{
+		vm.NewObject(subKeys, []vm.Value{vm.String(sub.ID), vm.String(sub.AppID), vm.String(sub.Version),
+			vm.String(sub.Platform), vm.String(sub.PackageSHA256), vm.Int(sub.PackageBytes)}),
+		vm.NewObject(appKeys, []vm.Value{vm.String(a.ID), vm.String(a.Name), vm.String(a.Category),
+			vm.String(a.Platform), vm.String(a.Status), vm.String(a.LiveVersion)}),
+		vm.NewObject(devKeys, []vm.Value{vm.String(d.ID), vm.String(d.OrgID), vm.String(d.Kind),
+			vm.NewObject(realKeys, []vm.Value{vm.String(d.RealName.Status), optionalTime(d.RealName.VerifiedAt), optionalTime(d.RealName.ExpiresAt)}),
+			vm.Int(d.CreditScore), stringsArray(d.Qualifications), stringsArray(d.RiskFlags), vm.Bool(d.Blacklisted)}),
+		vm.NewArray(findings...),
+		vm.NewObject(historyKeys, []vm.Value{vm.Int(h.Rejections90d), vm.Int(h.Approvals365d), vm.Int(h.LiveApps),
+			vm.Int(h.WithdrawnSamePackage)}),
+		vm.NewArray(waivers...),
+		vm.String(formatTime(in.Now)),
+	})
+}
+
+// severity boxes the severities a scan writes as constants, which take no
+// room at all.
+func severity(s string) vm.Value {
+	switch s {
+	case "critical":
+		return vm.String("critical")
+	case "high":
+		return vm.String("high")
+	case "medium":
+		return vm.String("medium")
+	case "low":
+		return vm.String("low")
+	case "info":
+		return vm.String("info")
+	}
+	return vm.String(s)
+}
+
+func optionalTime(t *time.Time) vm.Value {
+	if t == nil {
+		return vm.Null{}
+	}
+	return vm.String(formatTime(*t))
+}
+
+func stringsArray(values []string) vm.Value {
+	out := make([]vm.Value, len(values))
+	for i, v := range values {
+		out[i] = vm.String(v)
+	}
+	return vm.NewArray(out...)
 }
 
 // formatTime writes what time.Time's MarshalJSON writes.

@@ -54,8 +54,8 @@ func Localize(reasons []Reason, lang string) []Reason {
 	copy(out, reasons)
 	pref := PreferredLanguage(lang)
 	for i := range out {
-		if text, ok := reviewerCatalogue[out[i].Code][pref]; ok {
-			out[i].Remediation = text.remediation
+		if e, ok := catalogue.byCode[out[i].Code]; ok && e.Source == sourceReviewer {
+			out[i].Remediation = e.text(pref).Remediation
 			continue
 		}
 		if pref == langChinese {
@@ -67,25 +67,27 @@ func Localize(reasons []Reason, lang string) []Reason {
 
 func toChinese(r Reason) Reason {
 	values := placeholderValues(r.Evidence, true)
-	if text, ok := catalogue[r.Code][langChinese]; ok {
+	if e, ok := catalogue.byCode[r.Code]; ok {
+		text := e.Zh
 		// A custom bundle may emit a known code with less evidence; the
 		// original text is kept for a part whose template cannot be filled.
-		if m, ok := fill(text.message, values); ok {
+		if m, ok := fill(text.Message, values); ok {
 			r.Message = m
 		}
-		if rem, ok := fill(text.remediation, values); ok {
+		if rem, ok := fill(text.Remediation, values); ok {
 			r.Remediation = rem
 		}
 		return r
 	}
+	unlisted := catalogue.Unlisted.Zh
 	advice := r.Remediation
-	if rem, ok := fill(findingRemediationChinese, values); ok {
+	if rem, ok := fill(unlisted.FindingRemediation, values); ok {
 		r.Remediation = rem
 	} else {
-		r.Remediation = genericRemediationChinese
+		r.Remediation = unlisted.GenericRemediation
 	}
 	if advice != "" {
-		r.Remediation += adviceChinese + advice
+		r.Remediation += unlisted.Advice + advice
 	}
 	return r
 }
@@ -97,7 +99,7 @@ func placeholderValues(evidence map[string]any, chinese bool) map[string]string 
 	values := make(map[string]string, len(evidence)+1)
 	for k, v := range evidence {
 		s := formatValue(v)
-		if t, ok := chineseValues[s]; ok && chinese && (k == "kind" || k == "severity") {
+		if t, ok := catalogue.EvidenceWords.Zh[k][s]; ok && chinese {
 			s = t
 		}
 		values[k] = s

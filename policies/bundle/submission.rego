@@ -7,8 +7,9 @@
 # Numbers and lists live in data.json (data.trustgate) so that compliance can
 # tune them without touching the rules.
 #
-# Reason codes are stable: docs/reason-codes.md lists them, and the engine's
-# catalogue translates their messages. A new code needs both.
+# Reason codes are stable. Each is one entry of policies/catalogue.json, with
+# its English text (word for word what the rule writes), the Chinese and an
+# example input that gives it; docs/reason-codes.md is generated from there.
 package trustgate.submission
 
 limits := data.trustgate.thresholds
