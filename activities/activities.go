@@ -7,6 +7,7 @@ package activities
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -97,11 +98,18 @@ func (a *Activities) ScanPackage(ctx context.Context, in ScanInput) (ScanSummary
 	rows := make([]store.Finding, 0, len(report.Findings))
 	sum := ScanSummary{Files: report.Files, UnpackedBytes: report.UnpackedBytes, BySeverity: map[string]int{}}
 	for _, f := range report.Findings {
-		rows = append(rows, store.Finding{
+		row := store.Finding{
 			Fingerprint: f.Fingerprint, RuleID: f.RuleID, Severity: string(f.Severity),
 			File: f.File, Line: f.Line, Column: f.Column, Snippet: f.Snippet,
 			Message: f.Message, Remediation: f.Remediation,
-		})
+		}
+		if f.Content != nil {
+			row.Score = f.Content.Score
+			if row.Evidence, err = json.Marshal(f.Content); err != nil {
+				return ScanSummary{}, fmt.Errorf("encode evidence of %s in %s: %w", f.RuleID, sub.ID, err)
+			}
+		}
+		rows = append(rows, row)
 		sum.BySeverity[string(f.Severity)]++
 	}
 	sum.Findings = len(rows)
@@ -239,7 +247,7 @@ func (a *Activities) Decide(ctx context.Context, in DecideInput) (Verdict, error
 	for _, f := range findings {
 		input.Findings = append(input.Findings, policies.FindingInput{
 			RuleID: f.RuleID, Severity: f.Severity, File: f.File, Line: f.Line, Message: f.Message,
-			Remediation: f.Remediation,
+			Remediation: f.Remediation, Score: f.Score,
 		})
 	}
 	for _, w := range waivers {

@@ -165,3 +165,22 @@ func TestContentFindingPointsAtTheOriginal(t *testing.T) {
 	require.Len(t, got, 4, "the greeting and the class name are no findings: %+v", got)
 	require.True(t, utf8.ValidString(lending.Snippet))
 }
+
+// Letters spaced out one by one beside Chinese text are read as the word
+// they spell; words of several letters keep their spaces, so a sentence
+// does not run together.
+func TestLoneLettersJoin(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"U S D T 场 外":        "usdt场外",
+		"Ｕ　Ｓ\u200b　Ｄ　Ｔ 場外":   "usdt场外",
+		"p a y d a y 贷款":     "payday贷款",
+		"买 USDT 就找我":         "买usdt就找我",
+		"new arrivals 新品 上架": "new arrivals新品上架",
+		"a big sale 大促":      "a big sale大促",
+		"size S M L 尺码":      "size sml尺码",
+		"U.S.D.T 场外":         "usdt场外",
+	} {
+		require.Equal(t, want, normaliseString(in), "%q", in)
+	}
+}

@@ -62,6 +62,12 @@ type normText struct {
 	sepOrig []int
 	lastHan bool
 	lastAl  bool // last kept rune is a Latin letter or a digit
+	// lastLone: the last kept rune is a letter or digit standing alone,
+	// with no letter or digit right before or after it in the original
+	// ("U S D T"); nextAl: the rune after the one being read is an ASCII
+	// letter or digit.
+	lastLone bool
+	nextAl   bool
 }
 
 // origAt is the original offset of normalised byte i.
@@ -95,9 +101,10 @@ func (n *normText) normalise(s string) {
 	n.orig = n.origBuf[:0] // identity no longer holds
 	defer func() { n.origBuf = n.orig[:0] }()
 	n.sepText, n.sepOrig = n.sepText[:0], n.sepOrig[:0]
-	n.lastHan, n.lastAl = false, false
+	n.lastHan, n.lastAl, n.lastLone = false, false, false
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
+		n.nextAl = nextAlnum(s[i+size:])
 		switch {
 		case r < utf8.RuneSelf:
 			n.rune(unicode.ToLower(r), i)
@@ -160,14 +167,34 @@ func (n *normText) rune(r rune, at int) {
 		al = r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
 	}
 	// Separators go when they stand between a Chinese character and a
-	// Chinese character, letter or digit: "贷 款", "USDT 场外".
-	n.flushSeparators((n.lastHan && (han || al)) || (han && n.lastAl))
+	// Chinese character, letter or digit: "贷 款", "USDT 场外"; and between
+	// letters spaced out one by one next to Chinese text: "U S D T 场外".
+	// (Text of ASCII only never comes here, so English prose keeps its
+	// spaces.)
+	lone := al && !(n.lastAl && len(n.sepText) == 0) && !n.nextAl
+	n.flushSeparators((n.lastHan && (han || al)) || (han && n.lastAl) || (lone && n.lastLone))
 	start := len(n.text)
 	n.text = utf8.AppendRune(n.text, r)
 	for range len(n.text) - start {
 		n.orig = append(n.orig, at)
 	}
-	n.lastHan, n.lastAl = han, al
+	n.lastHan, n.lastAl, n.lastLone = han, al, lone
+}
+
+// nextAlnum reports whether the next visible rune of s is a Latin letter
+// or digit, half- or full-width.
+func nextAlnum(s string) bool {
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			return ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9')
+		case invisible(r):
+			continue
+		default:
+			return ('０' <= r && r <= '９') || ('Ａ' <= r && r <= 'Ｚ') || ('ａ' <= r && r <= 'ｚ')
+		}
+	}
+	return false
 }
 
 func (n *normText) flushSeparators(drop bool) {

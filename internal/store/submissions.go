@@ -72,6 +72,13 @@ type Finding struct {
 	Snippet     string `json:"snippet"`
 	Message     string `json:"message"`
 	Remediation string `json:"remediation"`
+	// Score is a CONTENT finding's block score for its category, 0 for
+	// other rules; the decision reads it.
+	Score int `json:"score"`
+	// Evidence is what the finding rests on, as the scanner reported it
+	// (for CONTENT: category, terms, normalised text); nil when the rule
+	// reports none.
+	Evidence json.RawMessage `json:"evidence,omitempty"`
 }
 
 const submissionColumns = `id, app_id, developer_id, version, notes, package_sha256, package_bytes,
@@ -294,7 +301,8 @@ func (s *Store) submissionDetail(ctx context.Context, id string) (SubmissionDeta
 		(SELECT COALESCE(json_agg(json_build_object('seq', seq, 'state', state, 'detail', detail, 'at', at) ORDER BY seq), '[]')
 			FROM submission_events WHERE submission_id = s.id),
 		(SELECT COALESCE(json_agg(json_build_object('fingerprint', fingerprint, 'rule_id', rule_id, 'severity', severity,
-				'file', file, 'line', line, 'column', col, 'snippet', snippet, 'message', message, 'remediation', remediation)
+				'file', file, 'line', line, 'column', col, 'snippet', snippet, 'message', message, 'remediation', remediation,
+				'score', score, 'evidence', evidence)
 			ORDER BY array_position(ARRAY['critical','high','medium','low','info'], severity), file, line, col, rule_id), '[]')
 			FROM findings WHERE submission_id = s.id)
 		FROM submissions s WHERE id = $1`, id).Scan(&d.ID, &d.AppID, &d.DeveloperID, &d.Version, &d.Notes, &d.PackageSHA256,
@@ -355,7 +363,8 @@ func (s *Store) Timeline(ctx context.Context, id string) ([]Event, error) {
 
 // Findings returns a submission's findings, most severe first.
 func (s *Store) Findings(ctx context.Context, id string) ([]Finding, error) {
-	rows, err := s.pool.Query(ctx, `SELECT fingerprint, rule_id, severity, file, line, col, snippet, message, remediation
+	rows, err := s.pool.Query(ctx, `SELECT fingerprint, rule_id, severity, file, line, col, snippet, message, remediation,
+			score, evidence
 		FROM findings WHERE submission_id = $1
 		ORDER BY array_position(ARRAY['critical','high','medium','low','info'], severity), file, line, col, rule_id`, id)
 	if err != nil {
@@ -383,14 +392,24 @@ func (s *Store) SaveFindings(ctx context.Context, id string, findings []Finding)
 			}
 			seen[f.Fingerprint] = true
 			rows = append(rows, []any{id, f.Fingerprint, f.RuleID, f.Severity, f.File, f.Line, f.Column,
-				f.Snippet, f.Message, f.Remediation})
+				f.Snippet, f.Message, f.Remediation, f.Score, evidence(f.Evidence)})
 		}
 		_, err := tx.CopyFrom(ctx, pgx.Identifier{"findings"},
-			[]string{"submission_id", "fingerprint", "rule_id", "severity", "file", "line", "col", "snippet", "message", "remediation"},
+			[]string{"submission_id", "fingerprint", "rule_id", "severity", "file", "line", "col", "snippet", "message", "remediation",
+				"score", "evidence"},
 			pgx.CopyFromRows(rows))
 		if err != nil {
 			return fmt.Errorf("store findings of %s: %w", id, err)
 		}
 		return nil
 	})
+}
+
+// evidence is a finding's evidence as COPY writes it: SQL NULL when there
+// is none, rather than the JSON literal null.
+func evidence(raw json.RawMessage) any {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	return string(raw)
 }

@@ -1,0 +1,120 @@
+package activities
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+
+	"trustgate/internal/blobstore"
+	"trustgate/internal/pkgzip"
+	"trustgate/internal/store"
+	"trustgate/internal/testenv"
+	"trustgate/policies"
+)
+
+// A lending advert written to slip past filters is a CONTENT finding whose
+// evidence (category, terms, normalised text) is stored with it, and whose
+// block score reaches the policy input of the decision: the decision log
+// shows the score the policy saw, so a threshold on it can be replayed.
+func TestContentScoreAndEvidenceReachTheDecision(t *testing.T) {
+	db := testenv.NewDB(t)
+	ctx := t.Context()
+	files := map[string]string{
+		"app.json":                `{"pages":["pages/index/index"]}`,
+		"project.config.json":     `{"appid":"wx0123456789abcdef"}`,
+		"pages/index/index.js":    `Page({data: {}})`,
+		"pages/index/index.wxml":  `<view class="ad">無抵押 秒批貸款，日息低至0.02%</view>`,
+		"pages/index/index.wxss":  `.ad { color: red; }`,
+		"pages/index/index.json":  `{"navigationBarTitleText":"首页"}`,
+		"sitemap.json":            `{"rules":[{"action":"allow","page":"*"}]}`,
+		"pages/index/helper.wxs":  `module.exports = {};`,
+		"utils/format.js":         `module.exports = function (n) { return n.toFixed(2); };`,
+		"pages/index/other.json":  `{}`,
+		"pages/index/banner.wxml": `<text>欢迎光临</text>`,
+	}
+	pkg, err := pkgzip.Files(files)
+	require.NoError(t, err)
+	sum := sha256.Sum256(pkg)
+	sha := hex.EncodeToString(sum[:])
+
+	blobDir := t.TempDir()
+	bucket, err := blobstore.Open(ctx, "file://"+filepath.ToSlash(blobDir))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = bucket.Close() })
+	require.NoError(t, blobstore.PutPackage(ctx, bucket, sha, bytes.NewReader(pkg)))
+
+	verified, expires := time.Now().AddDate(-1, 0, 0), time.Now().AddDate(1, 0, 0)
+	dev, err := db.Store.UpsertDeveloper(ctx, store.Developer{Name: "lender", Kind: "enterprise", RealNameStatus: "verified",
+		RealNameVerifiedAt: &verified, RealNameExpiresAt: &expires, CreditScore: 800})
+	require.NoError(t, err)
+	app, err := db.Store.EnsureApp(ctx, store.App{DeveloperID: dev.ID, Name: "lender", Category: "tools", Platform: "wechat"})
+	require.NoError(t, err)
+	conn, err := pgx.Connect(ctx, db.OwnerURL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `INSERT INTO submissions (id, app_id, developer_id, version, package_sha256, package_bytes, state)
+		VALUES ('sub_lending', $1, $2, '1.0.0', $3, $4, 'scanning')`, app.ID, dev.ID, sha, len(pkg))
+	require.NoError(t, err)
+
+	engine, err := policies.NewDefault()
+	require.NoError(t, err)
+	a := &Activities{Store: db.Store, Blobs: bucket, Policies: fixedEngine{engine.WithTimeout(time.Minute)}}
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivity(a)
+	_, err = env.ExecuteActivity(a.ScanPackage, ScanInput{SubmissionID: "sub_lending"})
+	require.NoError(t, err)
+
+	findings, err := db.Store.Findings(ctx, "sub_lending")
+	require.NoError(t, err)
+	var content *store.Finding
+	for i, f := range findings {
+		if strings.HasPrefix(f.RuleID, "CONTENT") {
+			content = &findings[i]
+		}
+	}
+	require.NotNil(t, content, "the lending advert is a CONTENT finding: %+v", findings)
+	assert.Equal(t, "pages/index/index.wxml", content.File)
+	assert.Positive(t, content.Score)
+	var ev struct {
+		Category   string   `json:"category"`
+		Score      int      `json:"score"`
+		Terms      []string `json:"terms"`
+		Normalised string   `json:"normalised"`
+	}
+	require.NoError(t, json.Unmarshal(content.Evidence, &ev))
+	assert.Equal(t, "lending", ev.Category)
+	assert.Equal(t, content.Score, ev.Score)
+	assert.NotEmpty(t, ev.Terms)
+	assert.Contains(t, ev.Normalised, "贷款", "the evidence shows the text as the rules read it, folded to simplified")
+
+	detail, err := db.Store.GetSubmissionDetail(ctx, "sub_lending")
+	require.NoError(t, err)
+	assert.Contains(t, string(mustJSON(t, detail.Findings)), `"category":"lending"`, "the submission's detail carries the evidence")
+
+	profile, err := a.LoadDeveloper(ctx, ProfileInput{SubmissionID: "sub_lending"})
+	require.NoError(t, err)
+	_, err = a.Decide(ctx, DecideInput{SubmissionID: "sub_lending", Attempt: 1, Profile: profile, Now: time.Now().UTC()})
+	require.NoError(t, err)
+	var score int
+	require.NoError(t, conn.QueryRow(ctx, `SELECT (f->>'score')::int FROM decisions, jsonb_array_elements(input->'findings') f
+		WHERE submission_id = 'sub_lending' AND f->>'rule_id' = $1`, content.RuleID).Scan(&score))
+	assert.Equal(t, content.Score, score, "the policy input carries the block's score")
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return b
+}
