@@ -119,8 +119,8 @@ func privacyKindNames() []string {
 
 // Sentence is one sentence of a privacy policy that names a data kind:
 // its text as written (trimmed, at most maxSentenceRunes), the byte offset
-// where it starts in the policy, its 1-based line, and the lexicon word
-// that matched, normalised.
+// where it starts in the policy, its 1-based line, and the longest lexicon
+// word of the kind it contains, normalised.
 type Sentence struct {
 	Text   string `json:"text"`
 	Offset int    `json:"offset"`
@@ -165,7 +165,9 @@ func PolicyKinds(text string) map[string][]Sentence {
 			found[i] = ""
 		}
 		for _, t := range privacyLex.terms {
-			if found[t.kind] == "" && matchTerm(norm, t) {
+			// The longest word a sentence matches is the best evidence:
+			// 地理位置 rather than 位置.
+			if len(t.word) > len(found[t.kind]) && matchTerm(norm, t) {
 				found[t.kind] = t.word
 			}
 		}
