@@ -123,3 +123,32 @@ func TestVocabularyIsTheSharedOne(t *testing.T) {
 	t.Parallel()
 	require.Equal(t, []string{"location", "address", "phone", "user_info", "photo", "clipboard", "contacts", "bluetooth", "wifi", "run_data", "invoice", "login_code", "device", "input"}, privacyKindNames())
 }
+
+// FuzzPrivacyDeclaration checks that whatever a developer sends, parsing
+// neither panics nor accepts something Validate refuses, and a refusal is
+// a *DeclarationError with a message for a person.
+func FuzzPrivacyDeclaration(f *testing.F) {
+	f.Add([]byte(`{"items":[{"kind":"location","purpose":"nearby stores","third_party":true,"recipients":["Maps"]}]}`))
+	f.Add([]byte(`{"items":[{"kind":"phone","purpose":""},{"kind":"phone","purpose":"x"}]}`))
+	f.Add([]byte(`{"items":[{"kind":7}]} []`))
+	f.Add([]byte(`{"items":null}`))
+	f.Add([]byte("{\"items\":[{\"kind\":\"\xff\"}]}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := ParsePrivacyDeclaration(data)
+		if err != nil {
+			var de *DeclarationError
+			if !errors.As(err, &de) || de.Reason == "" {
+				t.Fatalf("error %T %q is not a user-facing DeclarationError", err, err)
+			}
+			return
+		}
+		if err := d.Validate(); err != nil {
+			t.Fatalf("parsed a declaration that Validate refuses: %v", err)
+		}
+		for _, it := range d.Items {
+			if !knownPrivacyKind(it.Kind) {
+				t.Fatalf("accepted unknown kind %q", it.Kind)
+			}
+		}
+	})
+}

@@ -119,3 +119,30 @@ func TestPrivacyLexiconIsWellFormed(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPolicyKinds checks that any text is read without a panic and that
+// every sentence reported is where it says it is: its text starts at its
+// offset, on its line, and names a kind of the vocabulary.
+func FuzzPolicyKinds(f *testing.F) {
+	f.Add("我们会收集您的地理位置。We collect your phone number.\n剪 贴 板")
+	f.Add("IP地址；email address! relocation?\r\n\u3000手機號碼．")
+	f.Add("\xff\xfe。\n\n.")
+	f.Fuzz(func(t *testing.T, text string) {
+		for kind, sentences := range PolicyKinds(text) {
+			if !knownPrivacyKind(kind) || len(sentences) == 0 || len(sentences) > maxKindSentences {
+				t.Fatalf("kind %q with %d sentences", kind, len(sentences))
+			}
+			for _, s := range sentences {
+				if s.Offset < 0 || s.Offset >= len(text) || s.Line < 1 || s.Term == "" {
+					t.Fatalf("malformed sentence %+v", s)
+				}
+				if want := strings.Count(text[:s.Offset], "\n") + 1; s.Line != want {
+					t.Fatalf("sentence at %d says line %d, is on line %d", s.Offset, s.Line, want)
+				}
+				if s.Text != printable(s.Text, 0) && !strings.HasSuffix(s.Text, "…") {
+					t.Fatalf("sentence text is not printable: %q", s.Text)
+				}
+			}
+		}
+	})
+}
