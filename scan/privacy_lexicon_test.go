@@ -146,3 +146,18 @@ func FuzzPolicyKinds(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkPolicyKinds reads a policy of the largest size read, made of
+// sentences as real policies write them, half naming a kind.
+func BenchmarkPolicyKinds(b *testing.B) {
+	para := "为向您推荐附近门店，我们会收集您的地理位置信息。我们不会将您的信息出售给任何第三方。" +
+		"We collect your phone number to sign you in. Cookies help us understand how the service is used.\n"
+	policy := strings.Repeat(para, MaxPrivacyPolicyBytes/len(para))
+	b.SetBytes(int64(len(policy)))
+	b.ResetTimer()
+	for b.Loop() {
+		if len(PolicyKinds(policy)) != 2 {
+			b.Fatal("want location and phone")
+		}
+	}
+}
