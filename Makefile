@@ -62,7 +62,7 @@ test: tools vet
 # tests).
 FUZZTIME ?= 20s
 fuzz:
-	@for target in FuzzScan FuzzManifest FuzzJS FuzzWxapkg FuzzContentEvasion; do \
+	@for target in FuzzScan FuzzManifest FuzzJS FuzzWxapkg FuzzContentEvasion FuzzPrivacyDeclaration FuzzPolicyKinds; do \
 		echo "fuzzing $$target for $(FUZZTIME)"; \
 		go test ./scan -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done

@@ -25,6 +25,14 @@ type Options struct {
 	// SkipSecrets turns the SECRET rules off, for callers that run a
 	// secret scanner of their own over the same bytes.
 	SkipSecrets bool
+	// Privacy is the developer's privacy declaration, validated by
+	// ParsePrivacyDeclaration or Validate; nil means none was given and the
+	// declaration rules (PRIV-010, PRIV-011) do not run.
+	Privacy *PrivacyDeclaration
+	// PrivacyPolicy is the app's privacy policy text, zh or en; "" means
+	// none was given and the policy rules (PRIV-012, PRIV-013) do not run.
+	// Past MaxPrivacyPolicyBytes it is not read.
+	PrivacyPolicy string
 }
 
 // checks run in order once the archive is read and the layout is known. A
@@ -37,6 +45,7 @@ var checks = []func(*state){
 	checkPrivateInfos,
 	checkCode,
 	checkSecrets,
+	checkPrivacyDeclaration, // after every check that finds flows
 }
 
 // state is everything the checks share about one package.
@@ -63,6 +72,8 @@ type state struct {
 	// templates are then the ones its compiled template code names.
 	built     bool
 	templates map[string]bool
+	// flows are the personal-data flows found, in the order found.
+	flows []Flow
 }
 
 // maxPerRule caps the findings one rule reports in a package. Past a hundred
@@ -165,5 +176,5 @@ func (s *state) report() Report {
 	if s.arch != nil {
 		unpacked = s.arch.unpacked
 	}
-	return Report{Platform: s.platform, Files: files, UnpackedBytes: unpacked, Findings: out}
+	return Report{Platform: s.platform, Files: files, UnpackedBytes: unpacked, Findings: out, Flows: s.flows}
 }

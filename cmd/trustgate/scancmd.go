@@ -21,7 +21,7 @@ const (
 	scanExitError    = 2
 )
 
-const scanUsage = "scan [--platform wechat|alipay] [--domains a.com,*.b.com] [--format text|json|sarif] [--fail-on SEVERITY] PATH | scan --rules"
+const scanUsage = "scan [--platform wechat|alipay] [--domains a.com,*.b.com] [--format text|json|sarif] [--fail-on SEVERITY] [--privacy DECL.json] [--privacy-policy POLICY.txt] PATH | scan --rules"
 
 // runScan scans a package (a zip or a built .wxapkg) or a project folder offline, as a developer's CI
 // would before uploading.
@@ -33,6 +33,8 @@ func runScan(ctx context.Context, args []string, stdout io.Writer) error {
 	asJSON := fset.Bool("json", false, "same as --format json")
 	failOn := fset.String("fail-on", "high", "exit 1 when a finding is at or above this severity: info, low, medium, high, critical, or none")
 	listRules := fset.Bool("rules", false, "print the rule catalogue and exit")
+	privacy := fset.String("privacy", "", "the app's privacy declaration (JSON, see docs/privacy.md), held against the data the code sends")
+	privacyPolicy := fset.String("privacy-policy", "", "the app's privacy policy text (zh or en), checked for the data kinds the code sends")
 	// Flags may follow the path, as in "scan app.zip --format json".
 	var paths []string
 	for rest := args; ; {
@@ -64,6 +66,9 @@ func runScan(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	path := paths[0]
 	opts := scan.Options{Platform: scan.Platform(*platform), Domains: splitList(*domains)}
+	if err := readPrivacyInputs(&opts, *privacy, *privacyPolicy); err != nil {
+		return &exitError{code: scanExitError, msg: err.Error()}
+	}
 	report, err := scanPath(ctx, path, opts)
 	if err != nil {
 		return &exitError{code: scanExitError, msg: err.Error()}
@@ -106,6 +111,48 @@ func scanPath(ctx context.Context, path string, opts scan.Options) (scan.Report,
 		return scan.Report{}, fmt.Errorf("scan %s: %w", path, err)
 	}
 	return rep, nil
+}
+
+// readPrivacyInputs reads the privacy declaration and policy text named by
+// the flags into opts. A declaration the API would refuse is refused here
+// with the same message.
+func readPrivacyInputs(opts *scan.Options, declPath, policyPath string) error {
+	if declPath != "" {
+		data, err := readBounded(declPath, scan.MaxPrivacyDeclarationBytes)
+		if err != nil {
+			return fmt.Errorf("--privacy: %w", err)
+		}
+		d, err := scan.ParsePrivacyDeclaration(data)
+		if err != nil {
+			return fmt.Errorf("--privacy %s: %w", declPath, err)
+		}
+		opts.Privacy = &d
+	}
+	if policyPath != "" {
+		data, err := readBounded(policyPath, scan.MaxPrivacyPolicyBytes)
+		if err != nil {
+			return fmt.Errorf("--privacy-policy: %w", err)
+		}
+		opts.PrivacyPolicy = string(data)
+	}
+	return nil
+}
+
+// readBounded reads a file of at most limit bytes.
+func readBounded(path string, limit int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(data) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+	}
+	return data, nil
 }
 
 // detectedPlatform reads the layout from a probe scan as WeChat: a layout
