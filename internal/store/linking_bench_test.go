@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"trustgate/internal/devstack"
 	"trustgate/internal/store"
 	"trustgate/internal/testenv"
 	"trustgate/scan"
@@ -63,6 +64,23 @@ func superConn(b *testing.B, db *testenv.DB) *pgx.Conn {
 	require.NoError(b, err)
 	b.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
+}
+
+// benchDB is a fresh database of this run, or with
+// TRUSTGATE_LINK_BENCH_DB the database of an earlier run that stopped before
+// its clean-up (for measuring again without loading again; it is kept).
+func benchDB(b *testing.B) *testenv.DB {
+	name := os.Getenv("TRUSTGATE_LINK_BENCH_DB")
+	if name == "" {
+		return testenv.NewDB(b)
+	}
+	cfg, err := pgx.ParseConfig(os.Getenv(testenv.EnvAdminURL))
+	require.NoError(b, err)
+	db := &testenv.DB{Name: name, AppURL: fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", devstack.AppRole, cfg.Host, cfg.Port, name)}
+	db.Store, err = store.Open(context.Background(), db.AppURL)
+	require.NoError(b, err)
+	b.Cleanup(db.Store.Close)
+	return db
 }
 
 func loadFingerprints(b *testing.B, conn *pgx.Conn, n int) {
@@ -133,9 +151,12 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 func BenchmarkRelatedByCode(b *testing.B) {
 	ctx := context.Background()
 	n := benchPackages(b)
-	db := testenv.NewDB(b)
+	db := benchDB(b)
 	conn := superConn(b, db)
-	loadFingerprints(b, conn, n)
+	if os.Getenv("TRUSTGATE_LINK_BENCH_DB") == "" {
+		loadFingerprints(b, conn, n)
+	}
+	require.NoError(b, conn.QueryRow(ctx, `SELECT count(*) FROM link_fingerprints WHERE submission_id LIKE 'sub\_bench%'`).Scan(&n))
 
 	var table, index int64
 	require.NoError(b, conn.QueryRow(ctx, `SELECT pg_table_size('link_fingerprints'), pg_relation_size('link_fingerprints_bands_idx')`).Scan(&table, &index))
@@ -173,7 +194,8 @@ func BenchmarkRelatedByCode(b *testing.B) {
 	// application role, foreign keys checked against real rows.
 	dev, err := db.Store.UpsertDeveloper(ctx, store.Developer{Name: "bench", Kind: "enterprise", RealNameStatus: "verified", CreditScore: 800})
 	require.NoError(b, err)
-	app, err := db.Store.CreateApp(ctx, store.App{DeveloperID: dev.ID, Name: "Bench", Category: "tools", Platform: "wechat"})
+	salt := store.NewSecret(4) // a run on a kept database adds an app of its own
+	app, err := db.Store.CreateApp(ctx, store.App{DeveloperID: dev.ID, Name: "Bench " + salt, Category: "tools", Platform: "wechat"})
 	require.NoError(b, err)
 	// The same through a connection that does not wait for the WAL flush
 	// at commit: what the row and its 32 index entries cost by themselves.
@@ -183,7 +205,7 @@ func BenchmarkRelatedByCode(b *testing.B) {
 	var save, saveAsync []time.Duration
 	for i := range 600 {
 		sub, _, err := db.Store.CreateSubmission(ctx, store.NewSubmission{AppID: app.ID, DeveloperID: dev.ID,
-			Version: strconv.Itoa(i), PackageSHA256: shaOf("bench" + strconv.Itoa(i)), PackageBytes: 10})
+			Version: strconv.Itoa(i), PackageSHA256: shaOf(salt + strconv.Itoa(i)), PackageBytes: 10})
 		require.NoError(b, err)
 		fp := scan.CodeFingerprint{MinHash: randomSig(r), Shingles: 1000}
 		st, into := db.Store, &save
@@ -204,7 +226,7 @@ func BenchmarkRelatedByCode(b *testing.B) {
 
 	// What any one-row commit costs on this machine (the WAL flush), to
 	// tell it apart from what the fingerprint's index adds.
-	_, err = conn.Exec(ctx, `CREATE TABLE bench_commit (x integer)`)
+	_, err = conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_commit (x integer)`)
 	require.NoError(b, err)
 	var commit []time.Duration
 	for i := range 300 {
@@ -227,7 +249,7 @@ func BenchmarkRelatedByCode(b *testing.B) {
 func compareBandRows(b *testing.B, conn *pgx.Conn, n int) {
 	ctx := context.Background()
 	start := time.Now()
-	_, err := conn.Exec(ctx, `CREATE TABLE bench_bands (hash bigint NOT NULL, submission_id text NOT NULL)`)
+	_, err := conn.Exec(ctx, `DROP TABLE IF EXISTS bench_bands; CREATE TABLE bench_bands (hash bigint NOT NULL, submission_id text NOT NULL)`)
 	require.NoError(b, err)
 	i, band := 0, 0
 	var bands []int64
