@@ -21,7 +21,8 @@ CREATE TABLE link_fingerprints (
     created_at    timestamptz NOT NULL DEFAULT now()
 );
 -- Measured against a table of one row per band with a b-tree on the hash:
--- the GIN index is smaller per package and as fast to query (docs/linking.md).
+-- the GIN index and the array take 2.1 kB per package against 3.5 kB, and
+-- both answer well within the lookup's budget (docs/linking.md).
 -- fastupdate off: a pending list would make every lookup scan it.
 CREATE INDEX link_fingerprints_bands_idx ON link_fingerprints USING gin (bands) WITH (fastupdate = off);
 
