@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"trustgate/internal/linkkey"
 )
 
 // Config is every setting of every trustgate command.
@@ -75,6 +77,11 @@ type Config struct {
 	// SessionKey signs the console's session cookies; every copy of
 	// `trustgate serve` needs the same one.
 	SessionKey string // TRUSTGATE_SESSION_KEY
+	// LinkKey keys the hashes of developers' identity details (identity
+	// document, phone, settlement account) that link accounts; every copy
+	// of `serve` and `worker` needs the same one, for the life of the
+	// deployment (a new key makes every stored hash unmatchable).
+	LinkKey string // TRUSTGATE_LINK_KEY
 	// PolicyEngine picks what evaluates policies: "plan" (the plan
 	// machine, held to OPA's evaluator) or "opa" (OPA's evaluator alone).
 	PolicyEngine string // TRUSTGATE_POLICY_ENGINE
@@ -136,6 +143,7 @@ var Vars = []Var{
 	{"TRUSTGATE_POLICY_ENGINE", "plan", "what evaluates policies: `plan` (the plan machine, several times faster, asking OPA's evaluator again whenever it fails) or `opa` (OPA's own evaluator alone: when a divergence of the plan machine is suspected, or for a bundle that needs a builtin the plan machine is not proven on)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"TRUSTGATE_SESSION_KEY", "", "secret that signs console session cookies, shared by every API copy (empty: a random key per process, so sessions end on restart)"},
+	{"TRUSTGATE_LINK_KEY", "", "secret (at least 32 bytes, e.g. `openssl rand -hex 32`) that keys the HMAC-SHA256 hashes of developers' identity document, phone and settlement account, which link accounts without storing the values; the same in every copy and for the life of the deployment (a new key unlinks every stored hash). Required by `serve` and `worker`; `trustgate dev` uses a fixed public key when unset"},
 }
 
 // FromEnv reads the configuration; a malformed value is an error naming it.
@@ -168,6 +176,7 @@ func FromEnv() (Config, error) {
 		BlobURL:           get("BLOB_URL"),
 		DevDir:            get("TRUSTGATE_DEV_DIR"),
 		SessionKey:        os.Getenv("TRUSTGATE_SESSION_KEY"),
+		LinkKey:           os.Getenv("TRUSTGATE_LINK_KEY"),
 		PolicyEngine:      get("TRUSTGATE_POLICY_ENGINE"),
 	}
 	if c.PolicyEngine != "plan" && c.PolicyEngine != "opa" {
@@ -243,6 +252,11 @@ func FromEnv() (Config, error) {
 	if err := c.LogLevel.UnmarshalText([]byte(strings.ToUpper(get("LOG_LEVEL")))); err != nil {
 		return c, fmt.Errorf("LOG_LEVEL: %w", err)
 	}
+	if c.LinkKey != "" {
+		if _, err := linkkey.New(c.LinkKey); err != nil {
+			return c, err
+		}
+	}
 	if (c.TemporalTLSCert == "") != (c.TemporalTLSKey == "") {
 		return c, fmt.Errorf("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together")
 	}
@@ -255,4 +269,21 @@ func (c Config) OwnerURL() string {
 		return c.DatabaseOwnerURL
 	}
 	return c.DatabaseURL
+}
+
+// LinkHashKey is the key of identity hashes. `trustgate dev` (Dev) falls
+// back to linkkey.DevKey when TRUSTGATE_LINK_KEY is unset; anything else
+// must be given a key of its own, and may not use the public one: `serve`
+// and `worker` call this at start-up and refuse to start on its error, so
+// that no production hash is ever made with a key everybody knows.
+func (c Config) LinkHashKey() (linkkey.Key, error) {
+	switch {
+	case c.LinkKey == "" && c.Dev:
+		return linkkey.New(linkkey.DevKey)
+	case c.LinkKey == "":
+		return linkkey.Key{}, fmt.Errorf("%w: serve and worker need it to hash developers' identity details (see the README)", linkkey.ErrNoKey)
+	case c.LinkKey == linkkey.DevKey && !c.Dev:
+		return linkkey.Key{}, fmt.Errorf("TRUSTGATE_LINK_KEY is the public key of `trustgate dev`: set a secret of your own")
+	}
+	return linkkey.New(c.LinkKey)
 }

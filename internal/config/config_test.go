@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"trustgate/internal/linkkey"
 )
 
 func TestREADMEListsEveryVariable(t *testing.T) {
@@ -33,6 +35,7 @@ func TestBadValuesAreNamed(t *testing.T) {
 		{"a webhook send timeout without a unit", "TRUSTGATE_WEBHOOK_SEND_TIMEOUT", "10"},
 		{"an unknown policy engine", "TRUSTGATE_POLICY_ENGINE", "wasm"},
 		{"pprof neither on nor off", "TRUSTGATE_PPROF", "maybe"},
+		{"a link key shorter than its hash", "TRUSTGATE_LINK_KEY", "short"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -66,5 +69,33 @@ func TestDefaults(t *testing.T) {
 	// only, and serves no profiles, unless asked.
 	if c.MetricsAddr != "127.0.0.1:9090" || c.Pprof {
 		t.Fatalf("metrics listener: addr %q pprof %v, want 127.0.0.1:9090 without pprof", c.MetricsAddr, c.Pprof)
+	}
+}
+
+func TestLinkKeyIsRequiredOutsideDev(t *testing.T) {
+	cases := []struct {
+		name   string
+		key    string
+		dev    bool
+		wantOK bool
+	}{
+		{"dev without a key uses the public one", "", true, true},
+		{"serve without a key refuses", "", false, false},
+		{"serve with the public dev key refuses", linkkey.DevKey, false, false},
+		{"serve with a key of its own", strings.Repeat("k", 32), false, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("TRUSTGATE_LINK_KEY", c.key)
+			cfg, err := FromEnv()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Dev = c.dev
+			_, err = cfg.LinkHashKey()
+			if (err == nil) != c.wantOK {
+				t.Fatalf("LinkHashKey() error = %v, want ok %v", err, c.wantOK)
+			}
+		})
 	}
 }

@@ -1,0 +1,363 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"trustgate/scan"
+)
+
+// What links packages and developers across accounts: code fingerprints
+// found by their LSH bands, shared indicators and keyed identity hashes
+// (docs/linking.md, "Storage and lookup").
+
+// maxCodeCandidates bounds the packages one RelatedByCode reads to compare
+// in full. Unrelated code shares a band by chance about once in a hundred
+// million pairs, so candidates are nearly always true neighbours; only a
+// template copied by thousands of accounts reaches the bound, and then the
+// answer is some of them, not all.
+const maxCodeCandidates = 2000
+
+// BandHashes is the LSH index of a MinHash signature: for each of
+// scan.LSHBands bands, FNV-1a (64 bits) over the band's number and its
+// scan.LSHRows values as little-endian bytes. Two signatures share a band
+// hash exactly when they agree on all values of that band (up to a 2⁻⁶⁴
+// chance), and the band number in the hash keeps equal values in different
+// bands apart, so all bands go in one index. It returns nil for a signature
+// that is not scan.MinHashSize long.
+func BandHashes(sig []uint32) []int64 {
+	if len(sig) != scan.MinHashSize {
+		return nil
+	}
+	const offset, prime = 14695981039346656037, 1099511628211
+	out := make([]int64, scan.LSHBands)
+	var buf [1 + 4*scan.LSHRows]byte
+	for b := range scan.LSHBands {
+		buf[0] = byte(b)
+		for r := range scan.LSHRows {
+			binary.LittleEndian.PutUint32(buf[1+4*r:], sig[b*scan.LSHRows+r])
+		}
+		h := uint64(offset)
+		for _, c := range buf {
+			h ^= uint64(c)
+			h *= prime
+		}
+		out[b] = int64(h)
+	}
+	return out
+}
+
+// Similarity is the estimated Jaccard similarity of two MinHash signatures:
+// the share of positions where they agree.
+func Similarity(a, b []uint32) float64 {
+	if len(a) != len(b) || len(a) == 0 {
+		return 0
+	}
+	same := 0
+	for i := range a {
+		if a[i] == b[i] {
+			same++
+		}
+	}
+	return float64(same) / float64(len(a))
+}
+
+func encodeMinHash(sig []uint32) []byte {
+	out := make([]byte, 4*len(sig))
+	for i, v := range sig {
+		binary.LittleEndian.PutUint32(out[4*i:], v)
+	}
+	return out
+}
+
+func decodeMinHash(b []byte) []uint32 {
+	out := make([]uint32, len(b)/4)
+	for i := range out {
+		out[i] = binary.LittleEndian.Uint32(b[4*i:])
+	}
+	return out
+}
+
+// SaveFingerprint stores the code fingerprint of a submission, replacing
+// the one stored before: a scan run twice leaves the same row. A
+// fingerprint without a MinHash (too little own code to compare) stores
+// nothing.
+func (s *Store) SaveFingerprint(ctx context.Context, submissionID, developerID, appID string, fp scan.CodeFingerprint) error {
+	if fp.MinHash == nil {
+		return nil
+	}
+	if len(fp.MinHash) != scan.MinHashSize {
+		return fmt.Errorf("save fingerprint of %s: %d MinHash values, want %d", submissionID, len(fp.MinHash), scan.MinHashSize)
+	}
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO link_fingerprints (submission_id, developer_id, app_id, minhash, bands, shingles)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (submission_id) DO UPDATE SET developer_id = EXCLUDED.developer_id,
+			app_id = EXCLUDED.app_id, minhash = EXCLUDED.minhash, bands = EXCLUDED.bands,
+			shingles = EXCLUDED.shingles`,
+		submissionID, developerID, appID, encodeMinHash(fp.MinHash), BandHashes(fp.MinHash), fp.Shingles)
+	if err != nil {
+		return fmt.Errorf("save fingerprint of %s: %w", submissionID, err)
+	}
+	return nil
+}
+
+// CodeMatch is a stored package whose code is similar to the one looked up.
+type CodeMatch struct {
+	SubmissionID string  `json:"submission_id"`
+	AppID        string  `json:"app_id"`
+	DeveloperID  string  `json:"developer_id"`
+	Similarity   float64 `json:"similarity"`
+	Shingles     int     `json:"shingles"`
+}
+
+// RelatedByCode finds the stored packages, other than excludeDeveloper's,
+// whose estimated similarity to sig is at least minSimilarity, most similar
+// first, at most limit of them. Candidates are the packages sharing at
+// least one LSH band (probability 1-(1-s⁴)³² for similarity s: 0.98 at 0.6,
+// above 0.9999 at 0.8); each candidate's similarity is then computed on
+// its whole signature, so a chance band collision is never a match.
+func (s *Store) RelatedByCode(ctx context.Context, sig []uint32, minSimilarity float64, excludeDeveloper string, limit int) ([]CodeMatch, error) {
+	bands := BandHashes(sig)
+	if bands == nil {
+		return nil, fmt.Errorf("related by code: %d MinHash values, want %d", len(sig), scan.MinHashSize)
+	}
+	var out []CodeMatch
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// The planner guesses that a package shares a band with 15% of all
+		// packages (it has no statistics for values it never saw, which is
+		// every band of a new package), so with the LIMIT it would rather
+		// scan every fingerprint (seconds at a million) than probe the GIN
+		// index 32 times (milliseconds). Nothing else answers this query.
+		if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `
+			SELECT submission_id, app_id, developer_id, minhash, shingles FROM link_fingerprints
+			WHERE bands && $1 AND developer_id <> $2
+			LIMIT $3`, bands, excludeDeveloper, maxCodeCandidates)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var m CodeMatch
+			var minhash []byte
+			if err := rows.Scan(&m.SubmissionID, &m.AppID, &m.DeveloperID, &minhash, &m.Shingles); err != nil {
+				return err
+			}
+			if m.Similarity = Similarity(sig, decodeMinHash(minhash)); m.Similarity >= minSimilarity {
+				out = append(out, m)
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("related by code: %w", err)
+	}
+	slices.SortFunc(out, func(a, b CodeMatch) int {
+		if a.Similarity != b.Similarity {
+			if a.Similarity > b.Similarity {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.SubmissionID, b.SubmissionID)
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// maxIndicatorValue bounds the value kept to show a reviewer; the hash,
+// which finds it, is of the whole value.
+const maxIndicatorValue = 512
+
+var indicatorKinds = []string{scan.IndicatorHost, scan.IndicatorWebView, scan.IndicatorSecretHash,
+	scan.IndicatorMerchantID, scan.IndicatorAppID, scan.IndicatorAssetHash}
+
+// indicatorKey is an indicator's normalised value and the hash it is found
+// by. Hosts, domains and hex hashes compare without case; IDs as written.
+func indicatorKey(ind scan.Indicator) (string, []byte, error) {
+	if !slices.Contains(indicatorKinds, ind.Kind) {
+		return "", nil, fmt.Errorf("indicator kind %q", ind.Kind)
+	}
+	v := strings.TrimSpace(ind.Value)
+	switch ind.Kind {
+	case scan.IndicatorHost, scan.IndicatorWebView, scan.IndicatorSecretHash, scan.IndicatorAssetHash:
+		v = strings.ToLower(v)
+	}
+	if v == "" {
+		return "", nil, fmt.Errorf("empty %s indicator", ind.Kind)
+	}
+	h := sha256.Sum256([]byte(v))
+	return v, h[:], nil
+}
+
+func shorten(v string, n int) string {
+	if len(v) <= n {
+		return v
+	}
+	v = v[:n]
+	for !utf8.ValidString(v) {
+		v = v[:len(v)-1]
+	}
+	return v
+}
+
+// SaveIndicators stores what a submission's package shares with others,
+// replacing the set stored before, so a scan run twice leaves the same set.
+// The same value found in several files is stored once.
+func (s *Store) SaveIndicators(ctx context.Context, submissionID, developerID, appID string, inds []scan.Indicator) error {
+	var kinds, values []string
+	var hashes [][]byte
+	seen := map[string]bool{}
+	for _, ind := range inds {
+		v, h, err := indicatorKey(ind)
+		if err != nil {
+			return fmt.Errorf("save indicators of %s: %w", submissionID, err)
+		}
+		if k := ind.Kind + "\x00" + string(h); !seen[k] {
+			seen[k] = true
+			kinds, values, hashes = append(kinds, ind.Kind), append(values, shorten(v, maxIndicatorValue)), append(hashes, h)
+		}
+	}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM link_indicators WHERE submission_id = $1`, submissionID); err != nil {
+			return err
+		}
+		if len(kinds) == 0 {
+			return nil
+		}
+		_, err := tx.Exec(ctx, `
+			INSERT INTO link_indicators (submission_id, developer_id, app_id, kind, value_hash, value)
+			SELECT $1, $2, $3, k, h, v FROM unnest($4::text[], $5::bytea[], $6::text[]) AS t (k, h, v)`,
+			submissionID, developerID, appID, kinds, hashes, values)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("save indicators of %s: %w", submissionID, err)
+	}
+	return nil
+}
+
+// IdentityHash is one keyed hash of a developer's identity detail, made by
+// internal/linkkey; Kind is linkkey.IDDocument, Phone or SettlementAccount.
+type IdentityHash struct {
+	Kind string
+	Hash []byte
+}
+
+// SetDeveloperIdentity replaces the developer's identity hashes of the
+// kinds given (kinds not given keep theirs); setting the same twice
+// changes nothing.
+func (s *Store) SetDeveloperIdentity(ctx context.Context, developerID string, hashes []IdentityHash) error {
+	var kinds []string
+	var allKinds []string
+	var values [][]byte
+	for _, h := range hashes {
+		kinds, values = append(kinds, h.Kind), append(values, h.Hash)
+		if !slices.Contains(allKinds, h.Kind) {
+			allKinds = append(allKinds, h.Kind)
+		}
+	}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM link_identity WHERE developer_id = $1 AND kind = ANY ($2)`,
+			developerID, allKinds); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `
+			INSERT INTO link_identity (developer_id, kind, hash)
+			SELECT $1, k, h FROM unnest($2::text[], $3::bytea[]) AS t (k, h)
+			ON CONFLICT DO NOTHING`, developerID, kinds, values)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set identity hashes of %s: %w", developerID, err)
+	}
+	return nil
+}
+
+// IndicatorMatch is another developer's package, or another developer, that
+// shares one indicator with the one looked up. For a package indicator,
+// Value is the shared value and SubmissionID and AppID the other package;
+// for an identity hash (kinds id_document, phone, settlement_account) only
+// Kind and DeveloperID are set: the hash is never handed out.
+type IndicatorMatch struct {
+	Kind         string `json:"kind"`
+	Value        string `json:"value,omitempty"`
+	SubmissionID string `json:"submission_id,omitempty"`
+	AppID        string `json:"app_id,omitempty"`
+	DeveloperID  string `json:"developer_id"`
+}
+
+// RelatedByIndicators finds, for each package indicator and identity hash,
+// who else has it: other developers' submissions and other developers,
+// never excludeDeveloper's own, at most perIndicator of them for each (any
+// of them: a host that thousands of packages call is shared by thousands).
+func (s *Store) RelatedByIndicators(ctx context.Context, inds []scan.Indicator, identity []IdentityHash, excludeDeveloper string, perIndicator int) ([]IndicatorMatch, error) {
+	var kinds, values []string
+	var hashes [][]byte
+	seen := map[string]bool{}
+	for _, ind := range inds {
+		v, h, err := indicatorKey(ind)
+		if err != nil {
+			return nil, fmt.Errorf("related by indicators: %w", err)
+		}
+		if k := ind.Kind + "\x00" + string(h); !seen[k] {
+			seen[k] = true
+			kinds, values, hashes = append(kinds, ind.Kind), append(values, v), append(hashes, h)
+		}
+	}
+	var idKinds []string
+	var idHashes [][]byte
+	for _, h := range identity {
+		idKinds, idHashes = append(idKinds, h.Kind), append(idHashes, h.Hash)
+	}
+	if perIndicator <= 0 {
+		perIndicator = 100
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT q.kind, q.n, m.submission_id, m.app_id, m.developer_id
+		FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS q (kind, hash, n)
+		CROSS JOIN LATERAL (
+			SELECT i.submission_id, i.app_id, i.developer_id FROM link_indicators i
+			WHERE i.kind = q.kind AND i.value_hash = q.hash AND i.developer_id <> $3
+			LIMIT $4) m
+		UNION ALL
+		SELECT q.kind, 0, '', '', m.developer_id
+		FROM unnest($5::text[], $6::bytea[]) AS q (kind, hash)
+		CROSS JOIN LATERAL (
+			SELECT DISTINCT d.developer_id FROM link_identity d
+			WHERE d.kind = q.kind AND d.hash = q.hash AND d.developer_id <> $3
+			LIMIT $4) m
+		ORDER BY 1, 2, 5, 3`, kinds, hashes, excludeDeveloper, perIndicator, idKinds, idHashes)
+	if err != nil {
+		return nil, fmt.Errorf("related by indicators: %w", err)
+	}
+	defer rows.Close()
+	var out []IndicatorMatch
+	for rows.Next() {
+		var m IndicatorMatch
+		var n int64
+		if err := rows.Scan(&m.Kind, &n, &m.SubmissionID, &m.AppID, &m.DeveloperID); err != nil {
+			return nil, fmt.Errorf("related by indicators: %w", err)
+		}
+		if n > 0 {
+			m.Value = values[n-1]
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("related by indicators: %w", err)
+	}
+	return out, nil
+}
