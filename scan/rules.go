@@ -67,6 +67,9 @@ type hit struct {
 	detail  string // appended to the rule's message, e.g. the measured size
 	match   string
 	content *ContentEvidence
+	// secret is what a SECRET rule found; only its SHA-256 is kept, as an
+	// indicator (noteSecret), and it never reaches a Finding.
+	secret string
 }
 
 const maxSnippet = 200

@@ -37,6 +37,7 @@ var checks = []func(*state){
 	checkPrivateInfos,
 	checkCode,
 	checkSecrets,
+	checkLinking,
 }
 
 // state is everything the checks share about one package.
@@ -63,6 +64,7 @@ type state struct {
 	// templates are then the ones its compiled template code names.
 	built     bool
 	templates map[string]bool
+	link      linkState // fingerprint and indicators (fingerprint.go, indicators.go)
 }
 
 // maxPerRule caps the findings one rule reports in a package. Past a hundred
@@ -75,6 +77,9 @@ func (s *state) add(r Rule, h hit) {
 		s.perRule = map[string]int{}
 	}
 	s.perRule[r.ID]++
+	if h.secret != "" {
+		s.noteSecret(h)
+	}
 	switch n := s.perRule[r.ID]; {
 	case n <= maxPerRule:
 		s.findings = append(s.findings, r.finding(h))
@@ -165,5 +170,8 @@ func (s *state) report() Report {
 	if s.arch != nil {
 		unpacked = s.arch.unpacked
 	}
-	return Report{Platform: s.platform, Files: files, UnpackedBytes: unpacked, Findings: out}
+	return Report{
+		Platform: s.platform, Files: files, UnpackedBytes: unpacked, Findings: out,
+		Fingerprint: s.link.fingerprint, Indicators: s.indicatorList(),
+	}
 }

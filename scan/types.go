@@ -79,6 +79,12 @@ type Report struct {
 	UnpackedBytes int64 `json:"unpacked_bytes"`
 	// Findings are sorted by file, line, column and rule ID; never nil.
 	Findings []Finding `json:"findings"`
+	// Fingerprint summarises the package's own code for finding copies of
+	// it under other accounts (fingerprint.go).
+	Fingerprint CodeFingerprint `json:"fingerprint"`
+	// Indicators are what the package shares with others that points at
+	// the same operator, sorted by kind and value, each once; never nil.
+	Indicators []Indicator `json:"indicators"`
 }
 
 // Worst returns the highest severity among the findings, or "" if there are
