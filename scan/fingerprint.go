@@ -11,7 +11,8 @@ import (
 // Code fingerprints: MinHash signatures (Broder, "On the resemblance and
 // containment of documents", 1997) of the set of k-token shingles of a
 // package's own scripts, each script written as its normalised syntax-tree
-// token stream (fingerprint_tokens.go).
+// token stream (fingerprint_tokens.go), with shingles kept inside
+// statements.
 //
 // Why MinHash rather than the other published schemes: the question asked
 // of the store is "which stored packages share most of this one's code",
@@ -39,9 +40,9 @@ const (
 	// of changed statements cost too much similarity.
 	shingleTokens = 5
 	// minShingles is the floor below which a package has too little own
-	// code to compare: the one-page skeleton the platforms' tools create
-	// has about 20 shingles, and every app that has barely changed it would
-	// otherwise look like every other.
+	// code to compare: the skeletons the platforms' tools create, barely
+	// changed, would otherwise all look alike, and a signature of a few
+	// dozen shingles estimates too coarsely.
 	minShingles = 100
 	// minFileShingles is the floor for a per-file signature: smaller files
 	// estimate similarity too coarsely to be worth showing.
@@ -88,20 +89,44 @@ func minhash(shingles []uint64) []uint32 {
 	return sig
 }
 
-// shingles appends to out the hashes of every run of shingleTokens tokens,
-// and returns out sorted without repeats. A stream shorter than one
-// shingle gives none.
-func shingles(toks []uint64, out []uint64) []uint64 {
-	for i := 0; i+shingleTokens <= len(toks); i++ {
-		h := uint64(0x84222325cbf29ce4)
-		for _, tok := range toks[i : i+shingleTokens] {
-			h = (h ^ tok) * 0x100000001b3
-			h ^= h >> 29
+// shingles appends to out the hashes of every run of shingleTokens tokens
+// inside one statement (bounds are where statements start; a statement
+// shorter than a shingle is one), and returns out sorted without repeats.
+// Keeping shingles inside statements means a changed statement changes only
+// its own shingles, not those of the k-1 tokens around it.
+func shingles(toks []uint64, bounds []int, out []uint64) []uint64 {
+	start := 0
+	for i := 0; i <= len(bounds); i++ {
+		end := len(toks)
+		if i < len(bounds) {
+			end = bounds[i]
 		}
-		out = append(out, h)
+		out = shingleSegment(toks[start:end], out)
+		start = end
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+func shingleSegment(seg []uint64, out []uint64) []uint64 {
+	hash := func(run []uint64) uint64 {
+		h := uint64(0x84222325cbf29ce4) ^ uint64(len(run))
+		for _, tok := range run {
+			h = (h ^ tok) * 0x100000001b3
+			h ^= h >> 29
+		}
+		return h
+	}
+	if len(seg) == 0 {
+		return out
+	}
+	if len(seg) < shingleTokens {
+		return append(out, hash(seg))
+	}
+	for i := 0; i+shingleTokens <= len(seg); i++ {
+		out = append(out, hash(seg[i:i+shingleTokens]))
+	}
+	return out
 }
 
 // Similarity estimates the Jaccard similarity of the code behind two
@@ -231,7 +256,7 @@ func (s *state) fingerprint() CodeFingerprint {
 		}
 		em.toks = em.toks[:0]
 		em.emit(prog)
-		sh := shingles(em.toks, nil)
+		sh := shingles(em.toks, em.bounds, nil)
 		all = append(all, sh...)
 		if len(sh) >= minFileShingles {
 			name := printable(e.name, 0)

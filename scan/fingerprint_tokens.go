@@ -88,6 +88,13 @@ type tokenEmitter struct {
 	// stmtLogic is the && or || expression that is a whole statement, read
 	// as an if.
 	stmtLogic ast.Node
+	// bounds are the indexes in toks where a statement starts: shingles
+	// do not cross them (shingles).
+	bounds []int
+	// units are expressions that stand for statements (the parts of a
+	// comma sequence, the branches of "a && b()" or "c ? x() : y()" as a
+	// statement), so they start a statement as what they stand for does.
+	units map[ast.Node]bool
 }
 
 func (t *tokenEmitter) kw(s string)   { t.toks = append(t.toks, fnv64(tagKeyword, s)) }
@@ -104,9 +111,11 @@ func (t *tokenEmitter) str(s string) {
 // emit writes prog's tokens after those already held.
 func (t *tokenEmitter) emit(prog *ast.Program) {
 	if t.skip == nil {
-		t.skip = map[ast.Node]bool{}
+		t.skip, t.units = map[ast.Node]bool{}, map[ast.Node]bool{}
 	}
 	clear(t.skip)
+	clear(t.units)
+	t.bounds = t.bounds[:0]
 	t.stmtLogic = nil
 	walkJS(prog, t.visit)
 }
@@ -135,6 +144,9 @@ func (t *tokenEmitter) propKey(key ast.Expression, computed bool) {
 func (t *tokenEmitter) visit(n ast.Node) {
 	if t.skip[n] {
 		return
+	}
+	if t.startsStatement(n) {
+		t.bounds = append(t.bounds, len(t.toks))
 	}
 	switch n := n.(type) {
 	case *ast.Identifier:
@@ -231,8 +243,18 @@ func (t *tokenEmitter) visit(n ast.Node) {
 			t.skip[lit] = true
 			return
 		}
-		if b, ok := n.Expression.(*ast.BinaryExpression); ok && (b.Operator == token.LOGICAL_AND || b.Operator == token.LOGICAL_OR) {
-			t.stmtLogic = b
+		switch e := n.Expression.(type) {
+		case *ast.BinaryExpression:
+			if e.Operator == token.LOGICAL_AND || e.Operator == token.LOGICAL_OR {
+				t.stmtLogic = e
+				t.units[e.Right] = true
+			}
+		case *ast.ConditionalExpression:
+			t.units[e.Consequent], t.units[e.Alternate] = true, true
+		case *ast.SequenceExpression:
+			for _, x := range e.Sequence {
+				t.units[x] = true
+			}
 		}
 	case *ast.YieldExpression:
 		t.kw("yield")
@@ -320,4 +342,18 @@ func (t *tokenEmitter) unary(n *ast.UnaryExpression) {
 		op += "post"
 	}
 	t.kw(op)
+}
+
+// startsStatement reports whether n starts a statement of the stream:
+// every statement but blocks and declarations (each binding starts one, so
+// "var a, b" is "var a; var b"), an arrow function's expression body (a
+// return), and the expressions that stand for statements (units).
+func (t *tokenEmitter) startsStatement(n ast.Node) bool {
+	switch n.(type) {
+	case *ast.BlockStatement, *ast.EmptyStatement, *ast.VariableStatement, *ast.LexicalDeclaration:
+		return false
+	case ast.Statement, *ast.Binding, *ast.ExpressionBody:
+		return true
+	}
+	return t.units[n]
 }

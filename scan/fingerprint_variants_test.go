@@ -104,7 +104,8 @@ func appFingerprint(tb testing.TB, files map[string]string, p Platform) CodeFing
 func mapScripts(tb testing.TB, c component, fn func(src string) string) component {
 	tb.Helper()
 	out := component{name: c.name, platform: c.platform, files: map[string]string{}}
-	for name, body := range c.files {
+	for _, name := range sortedKeys(c.files) { // in order: fn may draw random numbers
+		body := c.files[name]
 		if fingerprintExts[path.Ext(name)] {
 			v := fn(body)
 			_, err := parseJS(stripModuleSyntax([]byte(v)))

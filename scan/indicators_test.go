@@ -110,7 +110,7 @@ func TestBuiltPackageHasTheSourceFingerprint(t *testing.T) {
 	}
 }
 
-// What minifiers rewrite reads the same.
+// What minifiers rewrite gives the same shingles.
 func TestTokenStreamNormalisation(t *testing.T) {
 	t.Parallel()
 	stream := func(src string) []uint64 {
@@ -118,7 +118,7 @@ func TestTokenStreamNormalisation(t *testing.T) {
 		require.NoError(t, err)
 		var em tokenEmitter
 		em.emit(prog)
-		return em.toks
+		return shingles(em.toks, em.bounds, nil)
 	}
 	for _, c := range [][2]string{
 		{`var total = a.b.c;`, `let t=a["b"]["c"]`},
