@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/dop251/goja/ast"
 )
 
 // Code fingerprints: MinHash signatures (Broder, "On the resemblance and
@@ -218,45 +220,62 @@ func vendored(clean string, data []byte) bool {
 // would differ; templates are exact-hash indicators instead.
 var fingerprintExts = map[string]bool{".js": true, ".mjs": true, ".cjs": true}
 
-// ownScripts returns the package's own scripts, in package order: under the
-// code root, not vendored, and not what a build leaves of its bundles once
-// their modules are split out.
-func (s *state) ownScripts() []*entry {
-	var out []*entry
-	for _, e := range s.arch.files {
-		if !e.read || !strings.HasPrefix(e.clean, s.root) || junk(e.clean) ||
-			!fingerprintExts[strings.ToLower(path.Ext(e.clean))] {
-			continue
-		}
-		rel := strings.TrimPrefix(e.clean, s.root)
-		if s.built && e.bundle == nil && (bundleNames[path.Base(rel)] || strings.HasPrefix(path.Base(rel), "page-frame.")) {
-			continue
-		}
-		if vendored(rel, e.data) {
-			continue
-		}
-		out = append(out, e)
+// ownScript reports whether e is one of the package's own scripts: under
+// the code root, not vendored, and not what a build leaves of its bundles
+// once their modules are split out.
+func (s *state) ownScript(e *entry) bool {
+	if !e.read || !strings.HasPrefix(e.clean, s.root) || junk(e.clean) ||
+		!fingerprintExts[strings.ToLower(path.Ext(e.clean))] {
+		return false
 	}
-	return out
+	rel := strings.TrimPrefix(e.clean, s.root)
+	if s.built && e.bundle == nil && (bundleNames[path.Base(rel)] || strings.HasPrefix(path.Base(rel), "page-frame.")) {
+		return false
+	}
+	return !vendored(rel, e.data)
+}
+
+// noteScript keeps the shingles of an own script the CODE rules have
+// parsed, so that the fingerprint does not parse it again.
+func (s *state) noteScript(e *entry, prog *ast.Program) {
+	if !s.ownScript(e) {
+		return
+	}
+	if s.link.shingles == nil {
+		s.link.shingles = map[*entry][]uint64{}
+	}
+	s.link.shingles[e] = s.link.emitter.shingles(prog)
+}
+
+// shingles returns the shingles of one parsed script.
+func (t *tokenEmitter) shingles(prog *ast.Program) []uint64 {
+	t.toks = t.toks[:0]
+	t.emit(prog)
+	return shingles(t.toks, t.bounds, nil)
 }
 
 // fingerprint computes the package's code fingerprint from its own scripts.
 // A script the parser rejects adds nothing (CODE-090 reports it).
 func (s *state) fingerprint() CodeFingerprint {
 	var (
-		em    tokenEmitter
 		all   []uint64
 		files []FileFingerprint
 		sizes = map[string]int{}
 	)
-	for _, e := range s.ownScripts() {
-		prog, err := parseJS(stripModuleSyntax(e.data))
-		if err != nil {
-			continue
+	for _, e := range s.arch.files {
+		sh, ok := s.link.shingles[e]
+		if !ok {
+			if !s.ownScript(e) {
+				continue
+			}
+			// Read for literals only by the CODE rules (no name they
+			// look for), or skipped by them: parsed here.
+			prog, err := parseJS(stripModuleSyntax(e.data))
+			if err != nil {
+				continue
+			}
+			sh = s.link.emitter.shingles(prog)
 		}
-		em.toks = em.toks[:0]
-		em.emit(prog)
-		sh := shingles(em.toks, em.bounds, nil)
 		all = append(all, sh...)
 		if len(sh) >= minFileShingles {
 			name := printable(e.name, 0)

@@ -77,6 +77,8 @@ const (
 	tagString  = 's'
 	tagNumber  = 'd'
 	tagRegexp  = 'r'
+	tagAssign  = '='
+	tagPostfix = 'x'
 )
 
 // tokenEmitter writes one script's syntax tree as tokens.
@@ -230,7 +232,7 @@ func (t *tokenEmitter) visit(n ast.Node) {
 	case *ast.Binding:
 		t.kw("bind")
 	case *ast.AssignExpression:
-		t.kw("=" + n.Operator.String())
+		t.toks = append(t.toks, fnv64(tagAssign, n.Operator.String()))
 	case *ast.BinaryExpression:
 		t.binary(n)
 	case *ast.UnaryExpression:
@@ -301,11 +303,11 @@ func (t *tokenEmitter) number(n *ast.NumberLiteral) {
 		t.toks = append(t.toks, fnv64(tagNumber, n.Literal))
 		return
 	}
-	var b [8]byte
-	for i := range b {
-		b[i] = byte(bits >> (8 * i))
+	h := fnv64(tagNumber, "")
+	for i := range 8 {
+		h = (h ^ (bits >> (8 * i) & 0xff)) * 1099511628211
 	}
-	t.toks = append(t.toks, fnv64(tagNumber, string(b[:])))
+	t.toks = append(t.toks, h)
 }
 
 func (t *tokenEmitter) binary(n *ast.BinaryExpression) {
@@ -337,11 +339,11 @@ func (t *tokenEmitter) unary(n *ast.UnaryExpression) {
 			return
 		}
 	}
-	op := n.Operator.String()
 	if n.Postfix {
-		op += "post"
+		t.toks = append(t.toks, fnv64(tagPostfix, n.Operator.String()))
+		return
 	}
-	t.kw(op)
+	t.kw(n.Operator.String())
 }
 
 // startsStatement reports whether n starts a statement of the stream:

@@ -32,6 +32,8 @@ const minAssetBytes = 100
 // linkState collects indicators while the checks run.
 type linkState struct {
 	fingerprint CodeFingerprint
+	shingles    map[*entry][]uint64 // of own scripts the CODE rules parsed (noteScript)
+	emitter     tokenEmitter
 	indicators  []Indicator
 	perKind     map[string]int
 	vendored    map[string]bool // by file name, for hits (vendoredFile)
