@@ -390,15 +390,5 @@ func (d distribution) String() string {
 	return fmt.Sprintf("n=%d min=%.3f p5=%.3f median=%.3f max=%.3f", len(s), s[0], q(0.05), q(0.5), s[len(s)-1])
 }
 
-func scriptBytes(c component) int {
-	n := 0
-	for name, body := range c.files {
-		if fingerprintExts[path.Ext(name)] {
-			n += len(body)
-		}
-	}
-	return n
-}
-
 // libraryFolder is where the i-th library is vendored in its app.
 func libraryFolder(i int) string { return npmlibs.Libraries[i].VendorAs }
