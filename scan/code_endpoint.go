@@ -32,6 +32,7 @@ func (s *state) checkEndpoint(api, url string, h hit) {
 	if host == "" || strings.ContainsAny(host, "{}$") {
 		return
 	}
+	s.noteEndpoint(api, host, h)
 	if net.ParseIP(host) != nil {
 		s.add(ruleCodeIP, withMatch(withDetail(h, api+" "+host), "ip:"+url))
 		return

@@ -125,6 +125,7 @@ func (s *state) analyzeScript(e *entry) {
 	}
 	f.later = f.later[:0]
 	f.finish()
+	s.noteScript(e, prog)
 }
 
 // parseErrorHit places a syntax error; the parser counts lines as we do,

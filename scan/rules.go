@@ -72,6 +72,9 @@ type hit struct {
 	match   string
 	content *ContentEvidence
 	privacy *PrivacyEvidence
+	// secret is what a SECRET rule found; only its SHA-256 is kept, as an
+	// indicator (noteSecret), and it never reaches a Finding.
+	secret string
 }
 
 const maxSnippet = 200

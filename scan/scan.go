@@ -45,6 +45,7 @@ var checks = []func(*state){
 	checkPrivateInfos,
 	checkCode,
 	checkSecrets,
+	checkLinking,
 	checkPrivacyDeclaration, // after every check that finds flows
 }
 
@@ -74,6 +75,7 @@ type state struct {
 	templates map[string]bool
 	// flows are the personal-data flows found, in the order found.
 	flows []Flow
+	link      linkState // fingerprint and indicators (fingerprint.go, indicators.go)
 }
 
 // maxPerRule caps the findings one rule reports in a package. Past a hundred
@@ -86,6 +88,9 @@ func (s *state) add(r Rule, h hit) {
 		s.perRule = map[string]int{}
 	}
 	s.perRule[r.ID]++
+	if h.secret != "" {
+		s.noteSecret(h)
+	}
 	switch n := s.perRule[r.ID]; {
 	case n <= maxPerRule:
 		s.findings = append(s.findings, r.finding(h))
@@ -176,5 +181,8 @@ func (s *state) report() Report {
 	if s.arch != nil {
 		unpacked = s.arch.unpacked
 	}
-	return Report{Platform: s.platform, Files: files, UnpackedBytes: unpacked, Findings: out, Flows: s.flows}
+	return Report{
+		Platform: s.platform, Files: files, UnpackedBytes: unpacked, Findings: out, Flows: s.flows,
+		Fingerprint: s.link.fingerprint, Indicators: s.indicatorList(),
+	}
 }

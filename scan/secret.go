@@ -98,7 +98,8 @@ func checkSecrets(s *state) {
 func secretHit(e *entry, t *text, line int, secret, detail string) hit {
 	h := hit{
 		file: e.name, line: line, snippet: redact(t.line(line), secret), detail: detail,
-		match: fmt.Sprintf("%s:%s", detail, fingerprint("secret", "", 0, 0, secret)),
+		match:  fmt.Sprintf("%s:%s", detail, fingerprint("secret", "", 0, 0, secret)),
+		secret: secret,
 	}
 	if line < 1 || line > len(t.lines) || secret == "" {
 		return h

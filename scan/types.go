@@ -84,6 +84,12 @@ type Report struct {
 	Findings []Finding `json:"findings"`
 	// Flows are the paths by which personal data leaves the device.
 	Flows []Flow `json:"flows"`
+	// Fingerprint summarises the package's own code for finding copies of
+	// it under other accounts (fingerprint.go).
+	Fingerprint CodeFingerprint `json:"fingerprint"`
+	// Indicators are what the package shares with others that points at
+	// the same operator, sorted by kind and value, each once; never nil.
+	Indicators []Indicator `json:"indicators"`
 }
 
 // Worst returns the highest severity among the findings, or "" if there are
