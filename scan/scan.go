@@ -75,7 +75,7 @@ type state struct {
 	templates map[string]bool
 	// flows are the personal-data flows found, in the order found.
 	flows []Flow
-	link      linkState // fingerprint and indicators (fingerprint.go, indicators.go)
+	link  linkState // fingerprint and indicators (fingerprint.go, indicators.go)
 }
 
 // maxPerRule caps the findings one rule reports in a package. Past a hundred
