@@ -20,7 +20,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"trustgate/internal/config"
-	"trustgate/internal/testenv"
 )
 
 // An upload that sends its headers and part of its body and then stops is
@@ -28,7 +27,7 @@ import (
 // the temporary file intake spooled it to is removed.
 func TestStalledUploadIsCutOffAndItsTempFileRemoved(t *testing.T) {
 	t.Parallel()
-	s := wireStack(t, testenv.NewDB(t).Store, testenv.Temporal(t), 8<<20, func(c *config.Config) {
+	s := startStack(t, 8<<20, func(c *config.Config) {
 		c.HTTPBodyStall, c.HTTPBodyMinRate, c.HTTPWriteTimeout = 300*time.Millisecond, 1024, 10*time.Second
 	})
 	tok, app := s.demo.Tokens["lin-verified"], s.appOf("lin-verified")
@@ -76,7 +75,7 @@ func TestStalledUploadIsCutOffAndItsTempFileRemoved(t *testing.T) {
 // accepted: the body's deadline moves on as bytes arrive.
 func TestSlowSteadyUploadIsAccepted(t *testing.T) {
 	t.Parallel()
-	s := wireStack(t, testenv.NewDB(t).Store, testenv.Temporal(t), 8<<20, func(c *config.Config) {
+	s := startStack(t, 8<<20, func(c *config.Config) {
 		c.HTTPBodyStall, c.HTTPBodyMinRate, c.HTTPWriteTimeout = time.Second, 1024, 10*time.Second
 	})
 	tok, app := s.demo.Tokens["lin-verified"], s.appOf("lin-verified")

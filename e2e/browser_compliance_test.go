@@ -129,7 +129,7 @@ func TestConsoleCompliance(t *testing.T) {
 	// Two sessions (two browsers) load the same file; the first saves, the
 	// second's save is refused with 412 and keeps what was typed.
 	var second policyAnswerT
-	require.Equal(t, http.StatusCreated, s.call(t, "POST", "/v1/policies", drafter, strings.NewReader(`{"from":"active"}`), jsonBody, &second).StatusCode)
+	require.Equal(t, http.StatusCreated, s.call(t, "POST", "/v1/policies", drafter, strings.NewReader(`{"from":"active"}`), jsonHeader, &second).StatusCode)
 	b.signIn(drafter)
 	other := newBrowser(t, s.url)
 	other.signIn(approver)

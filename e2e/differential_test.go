@@ -45,7 +45,7 @@ func TestEvaluatorsThatDifferOnARecordedInputBlockActivation(t *testing.T) {
 	skewed := &stack{url: differs.URL}
 
 	var draft policyAnswerT
-	resp := s.call(t, "POST", "/v1/policies", drafter, strings.NewReader(`{"from":"active"}`), jsonBody, &draft)
+	resp := s.call(t, "POST", "/v1/policies", drafter, strings.NewReader(`{"from":"active"}`), jsonHeader, &draft)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 
 	var p problemT
@@ -76,7 +76,7 @@ func TestEvaluatorsThatDifferOnARecordedInputBlockActivation(t *testing.T) {
 
 	// Tests, simulation and approval do not compare evaluators; activation does.
 	require.Equal(t, http.StatusOK, s.call(t, "POST", "/v1/policies/"+draft.ID+"/test", drafter, nil, nil, nil).StatusCode)
-	resp = s.call(t, "POST", "/v1/policies/"+draft.ID+"/simulate", drafter, strings.NewReader(`{"last": 10}`), jsonBody, nil)
+	resp = s.call(t, "POST", "/v1/policies/"+draft.ID+"/simulate", drafter, strings.NewReader(`{"last": 10}`), jsonHeader, nil)
 	require.Equal(t, http.StatusAccepted, resp.StatusCode)
 	job := s.awaitSimulation(t, drafter, resp.Header.Get("Location"))
 	require.Equal(t, "succeeded", job.State, job.Error)

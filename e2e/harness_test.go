@@ -62,9 +62,11 @@ type stack struct {
 	worker worker.Worker
 }
 
-func startStack(t testing.TB, maxPackage int64) *stack {
+// startStack wires the application on a database of the test's own;
+// opts change the configuration before anything is wired.
+func startStack(t testing.TB, maxPackage int64, opts ...func(*config.Config)) *stack {
 	t.Helper()
-	return wireStack(t, testenv.NewDB(t).Store, testenv.Temporal(t), maxPackage)
+	return wireStack(t, testenv.NewDB(t).Store, testenv.Temporal(t), maxPackage, opts...)
 }
 
 // wireStack wires the application on a store and a Temporal client; opts

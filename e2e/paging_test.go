@@ -85,11 +85,11 @@ func TestListsArePagedWithOpaqueCursors(t *testing.T) {
 	t.Run("policy versions and waivers", func(t *testing.T) {
 		compliance := s.demo.Tokens["compliance"]
 		for i := range 3 {
-			resp := s.call(t, "POST", "/v1/policies", compliance, strings.NewReader(`{"from": "active"}`), jsonBody, nil)
+			resp := s.call(t, "POST", "/v1/policies", compliance, strings.NewReader(`{"from": "active"}`), jsonHeader, nil)
 			require.Equal(t, http.StatusCreated, resp.StatusCode)
 			body := fmt.Sprintf(`{"app_id": %q, "rule_id": "CODE-%03d", "reason": "paging", "expires_at": %q}`,
 				app, 100+i, time.Now().Add(24*time.Hour).UTC().Format(time.RFC3339))
-			resp = s.call(t, "POST", "/v1/waivers", compliance, strings.NewReader(body), jsonBody, nil)
+			resp = s.call(t, "POST", "/v1/waivers", compliance, strings.NewReader(body), jsonHeader, nil)
 			require.Equal(t, http.StatusCreated, resp.StatusCode)
 		}
 		for _, path := range []string{"/v1/policies", "/v1/waivers", "/v1/waivers?app_id=" + app} {

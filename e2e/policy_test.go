@@ -24,8 +24,6 @@ import (
 	"trustgate/policies"
 )
 
-var jsonBody = http.Header{"Content-Type": {"application/json"}}
-
 // policyAnswerT is what the tests read of a policy version answer.
 type policyAnswerT struct {
 	ID        string            `json:"id"`
@@ -158,7 +156,7 @@ func TestPolicyLifecycleEndToEnd(t *testing.T) {
 
 	// The drafter writes the change: the individual threshold and its tests.
 	var draft policyAnswerT
-	resp := s.call(t, "POST", "/v1/policies", drafter, strings.NewReader(`{"from":"active"}`), jsonBody, &draft)
+	resp := s.call(t, "POST", "/v1/policies", drafter, strings.NewReader(`{"from":"active"}`), jsonHeader, &draft)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 	require.Equal(t, `"`+active.Hash+`"`, resp.Header.Get("ETag"))
 	assert.Equal(t, "draft", draft.State)
@@ -212,7 +210,7 @@ func TestPolicyLifecycleEndToEnd(t *testing.T) {
 	assert.Equal(t, "/problems/not-simulated", p.Type, "an unsimulated draft is not approved")
 
 	var job simulationJob
-	resp = s.call(t, "POST", "/v1/policies/"+draft.ID+"/simulate", drafter, strings.NewReader(`{"last": 100}`), jsonBody, &job)
+	resp = s.call(t, "POST", "/v1/policies/"+draft.ID+"/simulate", drafter, strings.NewReader(`{"last": 100}`), jsonHeader, &job)
 	require.Equal(t, http.StatusAccepted, resp.StatusCode)
 	job = s.awaitSimulation(t, drafter, resp.Header.Get("Location"))
 	require.Equal(t, "succeeded", job.State, job.Error)
@@ -403,7 +401,7 @@ decision := {"outcome": "approve", "reasons": []} if not spin
 		require.Equal(t, http.StatusCreated, resp.StatusCode)
 		require.Equal(t, http.StatusOK, s.call(t, "POST", "/v1/policies/"+v.ID+"/validate", drafter, nil, nil, nil).StatusCode)
 		var job simulationJob
-		resp = s.call(t, "POST", "/v1/policies/"+v.ID+"/simulate", drafter, strings.NewReader(`{"last": 10}`), jsonBody, &job)
+		resp = s.call(t, "POST", "/v1/policies/"+v.ID+"/simulate", drafter, strings.NewReader(`{"last": 10}`), jsonHeader, &job)
 		require.Equal(t, http.StatusAccepted, resp.StatusCode)
 		job = s.awaitSimulation(t, drafter, resp.Header.Get("Location"))
 		assert.Equal(t, "failed", job.State)
@@ -423,7 +421,7 @@ decision := {"outcome": "approve", "reasons": []} if not spin
 	t.Run("an editor may not approve what they edited", func(t *testing.T) {
 		approver := s.demo.Tokens["compliance-2"]
 		var v policyAnswerT
-		require.Equal(t, http.StatusCreated, s.call(t, "POST", "/v1/policies", drafter, strings.NewReader(`{"from":"active"}`), jsonBody, &v).StatusCode)
+		require.Equal(t, http.StatusCreated, s.call(t, "POST", "/v1/policies", drafter, strings.NewReader(`{"from":"active"}`), jsonHeader, &v).StatusCode)
 		resp, edited := s.putFile(t, approver, v.ID, "data.json", v.Hash, v.Files["data.json"]+"\n")
 		require.Equal(t, http.StatusOK, resp.StatusCode, "%v", edited)
 		assert.Equal(t, []any{"demo-compliance-2"}, edited["editors"])
@@ -435,7 +433,7 @@ decision := {"outcome": "approve", "reasons": []} if not spin
 
 	t.Run("a draft is not activated", func(t *testing.T) {
 		var v policyAnswerT
-		require.Equal(t, http.StatusCreated, s.call(t, "POST", "/v1/policies", drafter, strings.NewReader(`{"from":"active"}`), jsonBody, &v).StatusCode)
+		require.Equal(t, http.StatusCreated, s.call(t, "POST", "/v1/policies", drafter, strings.NewReader(`{"from":"active"}`), jsonHeader, &v).StatusCode)
 		var p problemT
 		resp := s.call(t, "POST", "/v1/policies/"+v.ID+"/activate", drafter, nil, nil, &p)
 		require.Equal(t, http.StatusConflict, resp.StatusCode)
@@ -497,7 +495,7 @@ func TestWaiverEndToEnd(t *testing.T) {
 	}
 	resp := s.call(t, "POST", "/v1/waivers", drafter, strings.NewReader(fmt.Sprintf(
 		`{"app_id": %q, "rule_id": "CODE-001", "reason": "sandboxed calculator, reviewed by hand", "expires_at": %q}`,
-		app, expires.Format(time.RFC3339Nano))), jsonBody, &w)
+		app, expires.Format(time.RFC3339Nano))), jsonHeader, &w)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 	assert.Equal(t, "pending", w.State)
 

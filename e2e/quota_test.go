@@ -15,7 +15,6 @@ import (
 	"gocloud.dev/blob"
 
 	"trustgate/internal/config"
-	"trustgate/internal/testenv"
 )
 
 // Twenty parallel uploads at one under the daily quota: one is accepted,
@@ -25,7 +24,7 @@ import (
 func TestParallelUploadsAtTheQuota(t *testing.T) {
 	t.Parallel()
 	const quota = 2
-	s := wireStack(t, testenv.NewDB(t).Store, testenv.Temporal(t), 8<<20, func(c *config.Config) { c.DailyQuota = quota })
+	s := startStack(t, 8<<20, func(c *config.Config) { c.DailyQuota = quota })
 	tok, app := s.demo.Tokens["lin-verified"], s.appOf("lin-verified")
 	before, _, err := s.store.SubmissionsSince(t.Context(), *s.devID(t, tok), time.Now().Add(-24*time.Hour))
 	require.NoError(t, err)
