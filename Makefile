@@ -8,7 +8,7 @@ export GOFLAGS := -buildvcs=false
 TEMPORAL_CLI_VERSION := v1.5.1
 BIN := $(CURDIR)/bin
 
-.PHONY: run test vet build tools chromium fuzz bench load clean
+.PHONY: run test vet build build-bench tools chromium fuzz bench load clean
 
 run: build tools
 	@./bin/trustgate dev
@@ -16,6 +16,12 @@ run: build tools
 build:
 	@echo "building trustgate"
 	@go build -o bin/trustgate ./cmd/trustgate
+
+# The benchmark and load harnesses are a command of their own, so that the
+# product binary carries neither them nor the load generator.
+build-bench: build
+	@echo "building trustgate-bench"
+	@go build -o bin/trustgate-bench ./cmd/trustgate-bench
 
 tools: bin/temporal chromium
 
@@ -74,12 +80,12 @@ fuzz:
 # latency, CPU per submission against a no-op workflow of the same shape),
 # which writes .artifacts/bench/results.md. BENCH_FLAGS passes flags to it
 # (--duration, --concurrency, --rate).
-bench: build tools
+bench: build-bench tools
 	go test ./scan -run '^$$' -bench 'ScanLibraries|ScanPackage2MB|Secrets' -cpu 1 -count 3
 	go test ./policies -run '^$$' -bench 'DecideLatency' -count 3
-	go run ./internal/testenv/teststack -- go test ./cmd/trustgate -run '^$$' -bench UploadToFindings -benchtime 20x
+	go run ./internal/testenv/teststack -- go test ./e2e -run '^$$' -bench UploadToFindings -benchtime 20x
 	go run ./internal/testenv/teststack -- go test ./activities -run '^$$' -bench Simulate10kDecisions -benchtime 3x
-	./bin/trustgate bench $(BENCH_FLAGS)
+	./bin/trustgate-bench bench $(BENCH_FLAGS)
 	@$(MAKE) --no-print-directory load
 
 # GET /v1/submissions/{id} at a constant offered rate (open model, vegeta)
@@ -89,8 +95,8 @@ bench: build tools
 LOAD_RATE ?= 5000
 LOAD_DURATION ?= 10s
 LOAD_RUNS ?= 3
-load: build tools
-	./bin/trustgate load --stack --rate $(LOAD_RATE) --duration $(LOAD_DURATION) --runs $(LOAD_RUNS) --cpuprofile
+load: build-bench tools
+	./bin/trustgate-bench load --stack --trustgate bin/trustgate --rate $(LOAD_RATE) --duration $(LOAD_DURATION) --runs $(LOAD_RUNS) --cpuprofile
 
 clean:
 	rm -rf bin .dev examples/*.zip

@@ -19,7 +19,7 @@ import (
 )
 
 // TestReplayRecordedHistories replays histories recorded from real runs on
-// the dev server (see cmd/trustgate/history_test.go). A change to a
+// the dev server (see e2e/history_test.go). A change to a
 // workflow that running workflows could not survive fails here; guard it
 // with workflow.GetVersion instead.
 func TestReplayRecordedHistories(t *testing.T) {

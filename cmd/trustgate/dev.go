@@ -11,7 +11,9 @@ import (
 	"strconv"
 	"time"
 
+	"trustgate/internal/app"
 	"trustgate/internal/config"
+	"trustgate/internal/demo"
 	"trustgate/internal/devstack"
 	"trustgate/internal/store"
 )
@@ -26,7 +28,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
+	cfg, err := app.LoadConfig()
 	if err != nil {
 		return err
 	}
@@ -84,42 +86,42 @@ func runDev(ctx context.Context, args []string, stdout io.Writer) error {
 		cfg.TemporalAddress = t.Address
 		cfg.TemporalUIURL = t.UIURL
 	}
-	if err := store.Migrate(ctx, cfg.OwnerURL(), appRoleFor(cfg)); err != nil {
+	if err := store.Migrate(ctx, cfg.OwnerURL(), app.AppRole(cfg)); err != nil {
 		return err
 	}
 	// Webhook receivers on this machine are how developers try them out.
 	cfg.WebhookAllowLoopback = true
 	cfg.Dev = true
-	s, err := openServices(ctx, cfg)
+	s, err := app.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	demo, err := seedDemo(ctx, s.store, devDir)
+	defer s.Close()
+	seeded, err := demo.Seed(ctx, s.Store, devDir)
 	if err != nil {
 		return err
 	}
-	if err := writeExamples("examples"); err != nil {
+	if err := demo.WriteExamples("examples"); err != nil {
 		return err
 	}
-	w := s.newWorker()
+	w := s.NewWorker()
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	defer w.Stop()
-	s.startDispatcher(ctx)
+	s.StartDispatcher(ctx)
 
 	httpCtx, stopHTTP := context.WithCancel(ctx)
 	defer stopHTTP()
 	errc := make(chan error, 1)
-	go func() { errc <- serveHTTP(httpCtx, cfg.HTTPAddr, s.newHandler(httpCtx), cfg.HTTPIdleTimeout) }()
+	go func() { errc <- app.Serve(httpCtx, cfg.HTTPAddr, s.Handler(httpCtx), cfg.HTTPIdleTimeout) }()
 	go func() {
 		// A taken metrics port should not stop a developer's stack.
-		if err := s.serveMetrics(httpCtx); err != nil {
+		if err := s.ServeMetrics(httpCtx); err != nil {
 			slog.Warn("metrics port not served", "error", err)
 		}
 	}()
-	printBanner(stdout, cfg, demo, devDir)
+	printBanner(stdout, cfg, seeded, devDir)
 	select {
 	case err := <-errc:
 		return err
@@ -131,7 +133,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 }
 
-func printBanner(w io.Writer, cfg config.Config, demo demoData, devDir string) {
+func printBanner(w io.Writer, cfg config.Config, seeded demo.Data, devDir string) {
 	base := "http://localhost" + portSuffix(cfg.HTTPAddr)
 	fmt.Fprintf(w, `
 trustgate is running (Ctrl-C stops everything)
@@ -143,20 +145,20 @@ trustgate is running (Ctrl-C stops everything)
 
 Demo tokens (also in %[4]s):
 `, base, cfg.TemporalAddress, orNone(cfg.TemporalUIURL), filepath.Join(devDir, "demo-tokens.json"), metricsLine(cfg))
-	for _, name := range demo.order {
-		fmt.Fprintf(w, "  %-20s %s\n", name, demo.tokens[name])
+	for _, name := range seeded.Order {
+		fmt.Fprintf(w, "  %-20s %s\n", name, seeded.Tokens[name])
 	}
 	fmt.Fprintln(w, "\nDemo apps:")
-	for _, a := range demo.apps {
-		fmt.Fprintf(w, "  %-20s %s  (%s, %s)\n", a.owner, a.id, a.name, a.platform)
+	for _, a := range seeded.Apps {
+		fmt.Fprintf(w, "  %-20s %s  (%s, %s)\n", a.Owner, a.ID, a.Name, a.Platform)
 	}
-	lin := demo.apps[0]
+	lin := seeded.Apps[0]
 	fmt.Fprintf(w, `
 Try it:
   ./bin/trustgate submit --server %s --token %s --app %s --version 1.0.0 --wait examples/hello-wechat.zip
   open %s/namespaces/%s/workflows to watch it run
 
-`, base, demo.tokens[lin.owner], lin.id, orNone(cfg.TemporalUIURL), cfg.TemporalNamespace)
+`, base, seeded.Tokens[lin.Owner], lin.ID, orNone(cfg.TemporalUIURL), cfg.TemporalNamespace)
 }
 
 // metricsLine says where the metrics listener is, on the host it listens

@@ -9,14 +9,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
-
-	"trustgate/internal/config"
-	"trustgate/internal/metrics"
-	"trustgate/policies"
 )
 
 // exitError carries an exit code other than 1 out of a command.
@@ -42,8 +37,6 @@ var commands = []command{
 	{"status", "show a submission: status ID", runStatus},
 	{"scan", "scan a package offline: scan [--platform wechat|alipay] [--json] FILE.zip", runScan},
 	{"policy", "work with policy bundles: policy eval|test|replay|simulate", runPolicy},
-	{"bench", "load harness: throughput, latency and CPU per submission on a local stack (make bench)", runBench},
-	{"load", "offer a constant rate of GET /v1/submissions/{id} on loopback and print latencies: load --stack", runLoad},
 }
 
 func usage(w io.Writer) {
@@ -89,34 +82,6 @@ func main() {
 	fmt.Fprintf(os.Stderr, "trustgate: unknown command %q\n\n", os.Args[1])
 	usage(os.Stderr)
 	os.Exit(2)
-}
-
-// loadConfig reads the environment and sets up logging to match.
-func loadConfig() (config.Config, error) {
-	cfg, err := config.FromEnv()
-	if err != nil {
-		return cfg, err
-	}
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
-	if err := policies.Configure(policies.Settings{Evaluator: cfg.PolicyEngine, OnFallback: countFallback}); err != nil {
-		return cfg, fmt.Errorf("TRUSTGATE_POLICY_ENGINE: %w", err)
-	}
-	return cfg, nil
-}
-
-// countFallback counts each time OPA's evaluator decides in the plan
-// machine's place; the policies package logs it.
-func countFallback(f policies.Fallback) {
-	opa := ""
-	switch {
-	case f.Reason == policies.FallbackNotPlanned:
-		opa = "all"
-	case f.OPAErr != nil:
-		opa = "error"
-	default:
-		opa = "decided"
-	}
-	metrics.PolicyFallbacks.WithLabelValues(f.Reason, opa).Inc()
 }
 
 // newFlags makes a flag set whose errors are returned, not fatal.

@@ -5,10 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"trustgate/internal/pkgzip"
+	"trustgate/internal/wxbuild"
 )
 
 func TestScanCommandExitCodes(t *testing.T) {
@@ -80,5 +84,41 @@ func TestScanRulesListsTheLexiconCategories(t *testing.T) {
 	require.Len(t, doc.Lexicon.Categories, 5)
 	for _, c := range doc.Lexicon.Categories {
 		require.Positive(t, c.Terms, c.Rule)
+	}
+}
+
+// trustgate scan reads a .wxapkg and a zip of built packages, and names
+// findings by module path and line.
+func TestScanCommandReadsBuiltPackages(t *testing.T) {
+	t.Parallel()
+	src, err := wxbuild.ReadDir(filepath.Join("..", "..", "scan", "testdata", "wechat-built-src"))
+	require.NoError(t, err)
+	built, err := wxbuild.Build(src)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	// The names say nothing: the bytes decide.
+	bare := filepath.Join(dir, "main.bin")
+	require.NoError(t, os.WriteFile(bare, wxbuild.Pack(built.Main), 0o600))
+	zipped, err := pkgzip.Bytes(built.Packages())
+	require.NoError(t, err)
+	both := filepath.Join(dir, "upload.wxapkg")
+	require.NoError(t, os.WriteFile(both, zipped, 0o600))
+
+	for _, path := range []string{bare, both} {
+		var out bytes.Buffer
+		require.NoError(t, runScan(context.Background(), []string{"--format", "json", "--fail-on", "none", path}, &out))
+		var rep jsonReport
+		require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
+		require.Equal(t, "wechat", string(rep.Platform))
+		var at []string
+		for _, f := range rep.Findings {
+			at = append(at, f.RuleID+" "+f.File)
+			require.NotEqual(t, "MAN-001", f.RuleID, "the manifest of a built package is read")
+			if f.RuleID == "CODE-040" {
+				require.Equal(t, "pages/account/index.js", f.File)
+				require.Equal(t, 13, f.Line)
+			}
+		}
+		require.Contains(t, at, "CODE-040 pages/account/index.js", "%s", path)
 	}
 }

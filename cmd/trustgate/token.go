@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"trustgate/internal/app"
 	"trustgate/internal/store"
 	"trustgate/server"
 )
@@ -126,7 +127,7 @@ func runTokenAdmin(ctx context.Context, args []string, stdout io.Writer) error {
 
 // openStore connects the operator tools to the configured database.
 func openStore(ctx context.Context) (*store.Store, error) {
-	cfg, err := loadConfig()
+	cfg, err := app.LoadConfig()
 	if err != nil {
 		return nil, err
 	}

@@ -106,7 +106,7 @@ var Vars = []Var{
 	{"TRUSTGATE_HTTP_BODY_STALL_TIMEOUT", "30s", "a request body (an upload) that brings no byte for this long is cut off with 408 and its temporary file removed; also the grace before TRUSTGATE_HTTP_BODY_MIN_RATE applies"},
 	{"TRUSTGATE_HTTP_BODY_MIN_RATE", "8192", "bytes per second a request body must average after the grace (8 KiB/s: a 32 MiB package may take about 70 minutes; 0: only the stall timeout)"},
 	{"TRUSTGATE_METRICS_ADDR", "127.0.0.1:9090", "private address where `serve`, `worker` and `dev` serve /metrics without a token, for Prometheus; loopback only unless set (e.g. `:9090` for a scraper on another host, behind a firewall); empty: none; on the API port /metrics needs an admin token"},
-	{"TRUSTGATE_PPROF", "false", "also serve Go's /debug/pprof/ on the metrics address (profiles show memory: turn on only to profile, as `trustgate load` does)"},
+	{"TRUSTGATE_PPROF", "false", "also serve Go's /debug/pprof/ on the metrics address (profiles show memory: turn on only to profile, as `trustgate-bench load` does)"},
 	{"DATABASE_URL", "the local cluster of `trustgate dev`", "PostgreSQL URL of the application role (no superuser, owns no table); `serve` and `worker` refuse to start as a role that can change the audit log, the decision log or policy approvals"},
 	{"DATABASE_OWNER_URL", "DATABASE_URL", "PostgreSQL URL of the role that owns the schema and runs migrations"},
 	{"DATABASE_APP_ROLE", "trustgate_app", "role granted row privileges after migrating (empty: grant nothing)"},
