@@ -320,6 +320,11 @@ func (s *Store) submissionDetail(ctx context.Context, id string) (SubmissionDeta
 	if err := json.Unmarshal(findings, &d.Findings); err != nil {
 		return SubmissionDetail{}, 0, fmt.Errorf("decode findings of %s: %w", id, err)
 	}
+	for i := range d.Findings {
+		if string(d.Findings[i].Evidence) == "null" {
+			d.Findings[i].Evidence = nil // as Findings reads a SQL NULL
+		}
+	}
 	return d, 1024 + len(timeline) + len(findings) + len(d.Reasons) + len(d.Notes), nil
 }
 
