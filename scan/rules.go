@@ -19,6 +19,10 @@ type Rule struct {
 	Severity    Severity
 	Message     string
 	Remediation string
+	// MessageZH and RemediationZH say the same in Chinese, for the rules
+	// whose findings developers read in the console's Chinese pages.
+	MessageZH     string
+	RemediationZH string
 	// Why says in one sentence why the rule matters: what goes wrong for
 	// users, the platform or the review when it is ignored.
 	Why string
@@ -67,6 +71,7 @@ type hit struct {
 	detail  string // appended to the rule's message, e.g. the measured size
 	match   string
 	content *ContentEvidence
+	flow    *Flow
 }
 
 const maxSnippet = 200
@@ -92,6 +97,7 @@ func (r Rule) finding(h hit) Finding {
 		Remediation: r.Remediation,
 		Fingerprint: fingerprint(r.ID, h.file, h.line, h.column, match),
 		Content:     h.content,
+		Flow:        h.flow,
 	}
 }
 

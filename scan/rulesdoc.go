@@ -28,6 +28,12 @@ func RulesMarkdown() string {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.ID, r.Severity, mdCell(r.Message), mdCell(r.Why), mdCell(r.Remediation))
 	}
+	b.WriteString("\n## 中文\n\n规则的中文说明（开发者在控制台中文页面看到的文字）。\n\n| ID | 说明 | 如何修改 |\n|---|---|---|\n")
+	for _, r := range Rules() {
+		if r.MessageZH != "" {
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", r.ID, mdCell(r.MessageZH), mdCell(r.RemediationZH))
+		}
+	}
 	fmt.Fprintf(&b, "\n## CONTENT lexicon %s\n\n", LexiconVersion())
 	b.WriteString("| ID | Category | 说明 | 如何修改 | Threshold | Terms | Slang | Combinations |\n|---|---|---|---|---|---|---|---|\n")
 	for _, c := range ContentCategories() {
@@ -52,6 +58,7 @@ var familyIntro = map[string]string{
 	"PKG":     "The archive or built package, and the package as the platform sees it. Anything that makes it unsafe to unpack is critical, so the submission is rejected with that reason instead of being unpacked anywhere.",
 	"MAN":     "app.json, the manifest both platforms read first. Declared pages that are missing make the app fail at start-up; privacy declarations are what the platforms hold the code to.",
 	"CODE":    "The scripts, read from their syntax tree (`.js`, `.wxs`, `.sjs`, vendored `miniprogram_npm/` and `node_modules/` included). Dynamic code cannot be reviewed; privacy and payment calls are evidence for the policy. A script that names none of the globals, platform objects or marks these rules look for is read lexically for its string literals instead of being parsed, so CODE-090 reports such a script only when it is visibly broken (a string, comment or bracket left open).",
+	"PRIV":    "Personal-data flows: where the code obtains personal data (platform interfaces, the login code, device data, what the user types into a page's forms) and where it hands it over (network, other mini-programs, clipboard, storage), followed across modules through callbacks, promises, the app's own request wrappers, page and global data and storage. The sources and sinks are data, `scan/privacy_sources.json`; every flow is in the report's `flows`, and these rules report the ones that go where they should not.",
 	"SECRET":  "Credentials in any text file. A released package is public: anyone can unpack it from a phone. gitleaks' rules (run as a library) find provider credentials; the platform rules find app secrets and payment signing keys.",
 	"CONTENT": "Text for businesses that need a qualification, in template texts and attribute values, string literals and JSON values. Each block is read as evaders write (full-width, traditional, zero-width characters and separators between characters undone) and scored per category from weighted terms, slang and words near each other; a block whose score reaches the category's threshold is a finding, with the words, the score and the normalised text as evidence for the policy, never a verdict. The data is `scan/lexicon.json`, owned by compliance: see [content-lexicon.md](content-lexicon.md).",
 }

@@ -36,6 +36,7 @@ var checks = []func(*state){
 	checkManifest,
 	checkPrivateInfos,
 	checkCode,
+	checkFlows,
 	checkSecrets,
 }
 
@@ -63,6 +64,10 @@ type state struct {
 	// templates are then the ones its compiled template code names.
 	built     bool
 	templates map[string]bool
+	// flow is the personal-data flow analysis, fed each script's syntax
+	// tree by the CODE rules; flows is what it found.
+	flow  *flowEngine
+	flows []Flow
 }
 
 // maxPerRule caps the findings one rule reports in a package. Past a hundred
@@ -165,5 +170,9 @@ func (s *state) report() Report {
 	if s.arch != nil {
 		unpacked = s.arch.unpacked
 	}
-	return Report{Platform: s.platform, Files: files, UnpackedBytes: unpacked, Findings: out}
+	flows := s.flows
+	if flows == nil {
+		flows = []Flow{}
+	}
+	return Report{Platform: s.platform, Files: files, UnpackedBytes: unpacked, Findings: out, Flows: flows}
 }

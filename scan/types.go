@@ -51,6 +51,9 @@ type Finding struct {
 	Fingerprint string `json:"fingerprint"`
 	// Content is what a CONTENT finding rests on; nil for other rules.
 	Content *ContentEvidence `json:"content,omitempty"`
+	// Flow is the personal-data flow a PRIV finding is about; nil for
+	// other rules.
+	Flow *Flow `json:"flow,omitempty"`
 }
 
 // ContentEvidence shows a reviewer why a text block was reported: the
@@ -79,6 +82,9 @@ type Report struct {
 	UnpackedBytes int64 `json:"unpacked_bytes"`
 	// Findings are sorted by file, line, column and rule ID; never nil.
 	Findings []Finding `json:"findings"`
+	// Flows are the paths by which personal data leaves the device (and
+	// reaches the app's storage), sorted by source then sink; never nil.
+	Flows []Flow `json:"flows"`
 }
 
 // Worst returns the highest severity among the findings, or "" if there are
