@@ -208,6 +208,7 @@ type flowEngine struct {
 	global   map[string]*val // getApp().globalData
 	storage  map[string]*val
 	handlers map[string]string // handler name -> kind, from templates
+	sockets  map[string]string // host -> scheme of every connectSocket
 	flows    map[flowKey]Flow
 	sinks    map[flowKey]sinkInfo
 	evals    int
@@ -225,7 +226,7 @@ type sinkInfo struct {
 func newFlowEngine() *flowEngine {
 	return &flowEngine{
 		byRel: map[string]*flowFile{}, fns: map[ast.Node]*fnInfo{}, srcIndex: map[sourceKey]int{},
-		global: map[string]*val{}, storage: map[string]*val{}, handlers: map[string]string{},
+		global: map[string]*val{}, storage: map[string]*val{}, handlers: map[string]string{}, sockets: map[string]string{},
 		flows: map[flowKey]Flow{}, sinks: map[flowKey]sinkInfo{},
 	}
 }
@@ -300,6 +301,11 @@ func (g *flowEngine) source(api, kind string, idx int) taint {
 
 // sink records a flow for every origin that reaches a sink.
 func (g *flowEngine) sink(api string, idx int, t taint, endpoint, scheme string) {
+	// Values only grow from pass to pass, so the last pass sees every flow
+	// the earlier ones saw, with the endpoints they could not yet resolve.
+	if g.pass < flowPasses-1 {
+		return
+	}
 	for _, o := range t {
 		k := flowKey{src: o.src, api: api, file: g.cur.name, line: g.line(idx)}
 		if _, seen := g.flows[k]; seen || len(g.flows) >= maxFlows {

@@ -36,7 +36,11 @@ func readFixture(t testing.TB, dir string) map[string][]byte {
 
 func scanWith(t testing.TB, files map[string][]byte, opts Options) Report {
 	t.Helper()
-	b := zipBytes(t, files)
+	return scanWithBytes(t, zipBytes(t, files), opts)
+}
+
+func scanWithBytes(t testing.TB, b []byte, opts Options) Report {
+	t.Helper()
 	rep, err := Scan(context.Background(), bytes.NewReader(b), int64(len(b)), opts)
 	require.NoError(t, err)
 	return rep
@@ -145,3 +149,4 @@ func TestFlowsNeverNil(t *testing.T) {
 	require.NotNil(t, rep.Flows)
 	require.Empty(t, rep.Flows)
 }
+

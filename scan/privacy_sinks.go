@@ -76,14 +76,23 @@ func (g *flowEngine) platformCall(sc *flowScope, obj, name string, c *ast.CallEx
 			v.merge(&val{t: data.via(g.step(idx))})
 		}
 	}
-	if len(data) == 0 {
-		return out
-	}
 	var endpoint, scheme string
 	if def.URL != "" && len(args) > 0 && args[0].props != nil {
 		if u := args[0].props[def.URL]; u != nil && u.strOK {
 			endpoint, scheme = urlHost(u.str, u.whole)
 		}
+	}
+	if name == "connectSocket" && endpoint != "" {
+		g.sockets[endpoint] = scheme
+	}
+	if name == "sendSocketMessage" && len(g.sockets) == 1 {
+		// The socket the app opened; with several, which one is unknown.
+		for h, sch := range g.sockets {
+			endpoint, scheme = h, sch
+		}
+	}
+	if len(data) == 0 {
+		return out
 	}
 	g.sink(api, idx, data, endpoint, scheme)
 	return out
