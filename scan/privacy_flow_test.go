@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -149,4 +149,3 @@ func TestFlowsNeverNil(t *testing.T) {
 	require.NotNil(t, rep.Flows)
 	require.Empty(t, rep.Flows)
 }
-
