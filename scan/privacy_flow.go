@@ -83,26 +83,34 @@ type val struct {
 	this  bool
 }
 
-func (v *val) merge(o *val) { v.mergeDepth(o, 0) }
+func (v *val) merge(o *val) bool { return v.mergeDepth(o, 0) }
 
-// mergeDepth merges properties a few levels deep only: objects can hold
-// themselves (a.self = a), and hostile code can nest them without end.
-func (v *val) mergeDepth(o *val, depth int) {
+// mergeDepth merges o into v and reports whether v learnt anything.
+// Properties merge a few levels deep only: objects can hold themselves
+// (a.self = a), and hostile code can nest them without end.
+func (v *val) mergeDepth(o *val, depth int) bool {
 	if o == nil || o == v {
-		return
+		return false
 	}
-	v.t = v.t.union(o.t)
+	wasEmpty := v.empty() && !v.strOK
+	changed := false
+	if n := len(v.t); len(o.t) > 0 {
+		v.t = v.t.union(o.t)
+		changed = len(v.t) != n
+	}
 	for _, f := range o.fns {
 		if len(v.fns) < maxFlowFnVals && !containsFn(v.fns, f) {
 			v.fns = append(v.fns, f)
+			changed = true
 		}
 	}
-	if v.mod == "" {
-		v.mod = o.mod
+	if v.mod == "" && o.mod != "" {
+		v.mod, changed = o.mod, true
 	}
 	if o.props != nil && depth < maxPropDepth {
 		if v.props == nil {
 			v.props = map[string]*val{}
+			changed = true
 		}
 		for k, p := range o.props {
 			if v.props[k] == nil {
@@ -110,20 +118,39 @@ func (v *val) mergeDepth(o *val, depth int) {
 					continue
 				}
 				v.props[k] = &val{}
+				changed = true
 			}
-			v.props[k].mergeDepth(p, depth+1)
+			if v.props[k].mergeDepth(p, depth+1) {
+				changed = true
+			}
 		}
 	}
 	switch {
-	case o.strOK && !v.strOK && v.empty():
+	case o.strOK && !v.strOK && wasEmpty:
 		v.str, v.strOK, v.whole = o.str, true, o.whole
-	case o.strOK && v.strOK && o.str != v.str:
-		v.str, v.whole = commonPrefix(v.str, o.str), false
+		changed = true
+	case o.strOK && v.strOK && (o.str != v.str || o.whole != v.whole):
+		if p := commonPrefix(v.str, o.str); p != v.str || v.whole {
+			v.str, v.whole = p, false
+			changed = true
+		}
 	}
-	if v.event == "" {
-		v.event = o.event
+	if v.event == "" && o.event != "" {
+		v.event, changed = o.event, true
 	}
-	v.this = v.this || o.this
+	if o.this && !v.this {
+		v.this, changed = true, true
+	}
+	return changed
+}
+
+// into merges v into a place that lasts from pass to pass (a variable, a
+// parameter, page or global data, storage, exports) and notes whether the
+// analysis learnt something, which decides whether another pass is needed.
+func (g *flowEngine) into(dst, v *val) {
+	if dst.merge(v) {
+		g.changed = true
+	}
 }
 
 func (v *val) empty() bool {
@@ -213,6 +240,7 @@ type flowEngine struct {
 	sinks    map[flowKey]sinkInfo
 	evals    int
 	pass     int
+	changed  bool // some lasting value grew in this pass
 	// per evaluation
 	cur   *flowFile
 	fn    *fnInfo
@@ -244,11 +272,17 @@ func (g *flowEngine) addFile(name, rel string, prog *ast.Program, t *text) {
 // sorted.
 func (g *flowEngine) run() []Flow {
 	sort.Slice(g.files, func(i, j int) bool { return g.files[i].rel < g.files[j].rel })
+	// Values only grow, so a pass that teaches nothing new is the last
+	// one needed: it saw every flow, with every endpoint resolvable.
 	for g.pass = 0; g.pass < flowPasses; g.pass++ {
+		g.changed = false
 		for _, f := range g.files {
 			g.cur, g.fn, g.depth = f, nil, 0
 			declareStmts(f.scope, f.prog.Body)
 			g.stmts(f.scope, f.prog.Body)
+		}
+		if !g.changed {
+			break
 		}
 	}
 	out := make([]Flow, 0, len(g.flows))
@@ -293,6 +327,7 @@ func (g *flowEngine) source(api, kind string, idx int) taint {
 	i, ok := g.srcIndex[k]
 	if !ok {
 		i = len(g.sources)
+		g.changed = true
 		g.sources = append(g.sources, FlowSource{API: api, Kind: kind, File: k.file, Line: k.line})
 		g.srcIndex[k] = i
 	}
@@ -301,15 +336,14 @@ func (g *flowEngine) source(api, kind string, idx int) taint {
 
 // sink records a flow for every origin that reaches a sink.
 func (g *flowEngine) sink(api string, idx int, t taint, endpoint, scheme string) {
-	// Values only grow from pass to pass, so the last pass sees every flow
-	// the earlier ones saw, with the endpoints they could not yet resolve.
-	if g.pass < flowPasses-1 {
-		return
-	}
 	for _, o := range t {
 		k := flowKey{src: o.src, api: api, file: g.cur.name, line: g.line(idx)}
-		if _, seen := g.flows[k]; seen || len(g.flows) >= maxFlows {
+		_, seen := g.flows[k]
+		if !seen && len(g.flows) >= maxFlows {
 			continue
+		}
+		if !seen {
+			g.changed = true
 		}
 		src := g.sources[o.src]
 		// The source's and the sink's own places are not steps between.
@@ -426,7 +460,13 @@ func declareName(sc *flowScope, name string) {
 	}
 }
 
-func declareTarget(sc *flowScope, t ast.BindingTarget) {
+func declareTarget(sc *flowScope, t ast.BindingTarget) { declareTargetDepth(sc, t, 0) }
+
+func declareTargetDepth(sc *flowScope, t ast.BindingTarget, d int) {
+	if d > maxPropDepth*4 {
+		return
+	}
+	d++
 	switch t := t.(type) {
 	case *ast.Identifier:
 		declareName(sc, t.Name.String())
@@ -437,7 +477,7 @@ func declareTarget(sc *flowScope, t ast.BindingTarget) {
 				declareName(sc, p.Name.Name.String())
 			case *ast.PropertyKeyed:
 				if tgt, ok := p.Value.(ast.BindingTarget); ok {
-					declareTarget(sc, tgt)
+					declareTargetDepth(sc, tgt, d)
 				}
 			}
 		}
@@ -447,7 +487,7 @@ func declareTarget(sc *flowScope, t ast.BindingTarget) {
 	case *ast.ArrayPattern:
 		for _, e := range t.Elements {
 			if tgt, ok := e.(ast.BindingTarget); ok {
-				declareTarget(sc, tgt)
+				declareTargetDepth(sc, tgt, d)
 			}
 		}
 	}
@@ -472,10 +512,19 @@ func (g *flowEngine) variable(sc *flowScope, name string) *val {
 
 // bind assigns v to a binding target.
 func (g *flowEngine) bind(sc *flowScope, t ast.BindingTarget, v *val) {
+	if !g.budget() {
+		return
+	}
+	g.depth++
+	g.bind1(sc, t, v)
+	g.depth--
+}
+
+func (g *flowEngine) bind1(sc *flowScope, t ast.BindingTarget, v *val) {
 	switch t := t.(type) {
 	case *ast.Identifier:
 		if dst := g.variable(sc, t.Name.String()); dst != nil {
-			dst.merge(v)
+			g.into(dst, v)
 		}
 	case *ast.ObjectPattern:
 		for _, p := range t.Properties {

@@ -23,13 +23,17 @@ func (g *flowEngine) stmts(sc *flowScope, list []ast.Statement) {
 	}
 }
 
-//nolint:gocyclo // one case per statement type
 func (g *flowEngine) stmt(sc *flowScope, s ast.Statement) {
 	if s == nil || !g.budget() {
 		return
 	}
 	g.depth++
-	defer func() { g.depth-- }()
+	g.stmt1(sc, s)
+	g.depth--
+}
+
+//nolint:gocyclo // one case per statement type
+func (g *flowEngine) stmt1(sc *flowScope, s ast.Statement) {
 	switch s := s.(type) {
 	case *ast.ExpressionStatement:
 		g.expr(sc, s.Expression)
@@ -84,7 +88,7 @@ func (g *flowEngine) stmt(sc *flowScope, s ast.Statement) {
 	case *ast.ReturnStatement:
 		v := g.expr(sc, s.Argument)
 		if g.fn != nil {
-			g.fn.ret.merge(v)
+			g.into(&g.fn.ret, v)
 		}
 	case *ast.TryStatement:
 		g.stmt(sc, s.Body)
@@ -165,6 +169,7 @@ func (g *flowEngine) function(sc *flowScope, lit ast.Node, handler string) *val 
 	}
 	if handler != "" && fi.handler == "" {
 		fi.handler = handler
+		g.changed = true
 		if len(fi.params) > 0 && fi.params[0] != "" {
 			fi.scope.decls[fi.params[0]].event = handler
 		}
@@ -189,7 +194,7 @@ func (g *flowEngine) function(sc *flowScope, lit ast.Node, handler string) *val 
 				g.stmts(fi.scope, b.List)
 			}
 		case *ast.ExpressionBody:
-			fi.ret.merge(g.expr(fi.scope, b.Expression))
+			g.into(&fi.ret, g.expr(fi.scope, b.Expression))
 		}
 		g.depth--
 		g.fn = outer
@@ -223,7 +228,7 @@ func (g *flowEngine) callFns(fns []*fnInfo, args []*val, idx int) *val {
 				continue
 			}
 			if dst := fi.scope.decls[fi.params[i]]; dst != nil {
-				dst.merge(&in)
+				g.into(dst, &in)
 			}
 		}
 		ret := fi.ret
@@ -237,7 +242,7 @@ func (g *flowEngine) assign(sc *flowScope, left ast.Expression, v *val) {
 	switch l := left.(type) {
 	case *ast.Identifier:
 		if dst := g.variable(sc, l.Name.String()); dst != nil {
-			dst.merge(v)
+			g.into(dst, v)
 		}
 	case *ast.DotExpression:
 		g.assignMember(sc, l.Left, l.Identifier.Name.String(), v, int(l.Idx0()))
@@ -255,7 +260,7 @@ func (g *flowEngine) assign(sc *flowScope, left ast.Expression, v *val) {
 func (g *flowEngine) assignMember(sc *flowScope, obj ast.Expression, key string, v *val, idx int) {
 	// module.exports = ..., module.exports.x = ..., exports.x = ...
 	if isName(obj, "module") && key == "exports" {
-		g.cur.exports.merge(v)
+		g.into(g.cur.exports, v)
 		return
 	}
 	if isName(obj, "exports") || isModuleExports(obj) {
@@ -264,24 +269,24 @@ func (g *flowEngine) assignMember(sc *flowScope, obj ast.Expression, key string,
 	}
 	// x.globalData.k = v
 	if d, ok := obj.(*ast.DotExpression); ok && d.Identifier.Name == "globalData" {
-		g.globalVal(key).merge(&val{t: v.t.via(g.step(idx)), str: v.str, strOK: v.strOK, whole: v.whole})
+		g.into(g.globalVal(key), &val{t: v.t.via(g.step(idx)), str: v.str, strOK: v.strOK, whole: v.whole})
 		return
 	}
 	base := g.expr(sc, obj)
 	if base.this {
-		g.dataVal("this." + key).merge(v)
+		g.into(g.dataVal("this."+key), v)
 		return
 	}
 	if base.props != nil && key != "" {
 		if base.props[key] == nil {
 			base.props[key] = &val{}
 		}
-		base.props[key].merge(v)
+		g.into(base.props[key], v)
 	}
 	// The object now holds the data: a later read of any property sees it.
 	if id, ok := obj.(*ast.Identifier); ok {
 		if dst := g.variable(sc, id.Name.String()); dst != nil {
-			dst.merge(&val{t: v.t})
+			g.into(dst, &val{t: v.t})
 		}
 	}
 }
@@ -295,7 +300,7 @@ func (g *flowEngine) exportProp(key string, v *val) {
 		p = &val{}
 		g.cur.exports.props[key] = p
 	}
-	p.merge(v)
+	g.into(p, v)
 }
 
 func (g *flowEngine) globalVal(key string) *val {
@@ -326,13 +331,26 @@ func isModuleExports(e ast.Expression) bool {
 	return ok && d.Identifier.Name == "exports" && isName(d.Left, "module")
 }
 
-//nolint:gocyclo // one case per expression type
+// expr evaluates an expression. What it returns is read, never changed:
+// the values without anything to know are one shared value.
 func (g *flowEngine) expr(sc *flowScope, e ast.Expression) *val {
 	if e == nil || isNilNode(e) || !g.budget() {
-		return &val{}
+		return noVal
 	}
 	g.depth++
-	defer func() { g.depth-- }()
+	v := g.expr1(sc, e)
+	g.depth--
+	return v
+}
+
+// noVal and thisVal are shared: nothing known, and the page itself.
+var (
+	noVal   = &val{}
+	thisVal = &val{this: true}
+)
+
+//nolint:gocyclo // one case per expression type
+func (g *flowEngine) expr1(sc *flowScope, e ast.Expression) *val {
 	switch e := e.(type) {
 	case *ast.StringLiteral:
 		return &val{str: e.Value.String(), strOK: true, whole: true}
@@ -346,9 +364,9 @@ func (g *flowEngine) expr(sc *flowScope, e ast.Expression) *val {
 		if v := g.cur.scope.decls[name]; v != nil {
 			return v
 		}
-		return &val{}
+		return noVal
 	case *ast.ThisExpression:
-		return &val{this: true}
+		return thisVal
 	case *ast.FunctionLiteral:
 		return g.function(sc, e, "")
 	case *ast.ArrowFunctionLiteral:
@@ -386,12 +404,12 @@ func (g *flowEngine) expr(sc *flowScope, e ast.Expression) *val {
 			return &val{t: l.t.union(r.t)}
 		}
 		// Comparisons, instanceof, in, bit tests: a yes or no, not the data.
-		return &val{}
+		return noVal
 	case *ast.UnaryExpression:
 		v := g.expr(sc, e.Operand)
 		switch e.Operator {
 		case token.NOT, token.TYPEOF, token.DELETE, token.VOID:
-			return &val{}
+			return noVal
 		}
 		return &val{t: v.t}
 	case *ast.ConditionalExpression:
@@ -445,7 +463,7 @@ func (g *flowEngine) expr(sc *flowScope, e ast.Expression) *val {
 		}
 		return out
 	}
-	return &val{}
+	return noVal
 }
 
 func (g *flowEngine) template(sc *flowScope, e *ast.TemplateLiteral) *val {
@@ -530,7 +548,7 @@ func (g *flowEngine) dot(sc *flowScope, e *ast.DotExpression) *val {
 	}
 	if name == "length" {
 		g.expr(sc, e.Left)
-		return &val{}
+		return noVal
 	}
 	// this.data.x
 	if inner, ok := e.Left.(*ast.DotExpression); ok && inner.Identifier.Name == "data" {
@@ -549,7 +567,7 @@ func (g *flowEngine) dot(sc *flowScope, e *ast.DotExpression) *val {
 		if name == "detail" {
 			return &val{t: g.source(base.event, g.inputKind(base.event, ""), int(e.Idx0()))}
 		}
-		return &val{}
+		return noVal
 	}
 	if base.this && name != "data" {
 		if v := g.cur.data["this."+name]; v != nil {
@@ -594,7 +612,7 @@ func (g *flowEngine) call(sc *flowScope, c *ast.CallExpression) *val {
 					v := g.object(sc, o, false)
 					st := g.step(idx)
 					for k, p := range v.props {
-						g.dataVal(k).merge(&val{t: p.t.via(st), str: p.str, strOK: p.strOK, whole: p.whole})
+						g.into(g.dataVal(k), &val{t: p.t.via(st), str: p.str, strOK: p.strOK, whole: p.whole})
 					}
 				} else {
 					g.expr(sc, c.ArgumentList[0])

@@ -73,7 +73,7 @@ func (g *flowEngine) platformCall(sc *flowScope, obj, name string, c *ast.CallEx
 				v = &val{}
 				g.storage[key] = v
 			}
-			v.merge(&val{t: data.via(g.step(idx))})
+			g.into(v, &val{t: data.via(g.step(idx))})
 		}
 	}
 	var endpoint, scheme string
@@ -82,8 +82,9 @@ func (g *flowEngine) platformCall(sc *flowScope, obj, name string, c *ast.CallEx
 			endpoint, scheme = urlHost(u.str, u.whole)
 		}
 	}
-	if name == "connectSocket" && endpoint != "" {
+	if _, known := g.sockets[endpoint]; name == "connectSocket" && endpoint != "" && !known {
 		g.sockets[endpoint] = scheme
+		g.changed = true
 	}
 	if name == "sendSocketMessage" && len(g.sockets) == 1 {
 		// The socket the app opened; with several, which one is unknown.
