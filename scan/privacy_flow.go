@@ -35,7 +35,14 @@ type origin struct {
 
 type taint []origin
 
+// union returns t with o's origins added. It never writes into t's
+// array: values share taints, and an append in place would change a taint
+// some other value holds.
 func (t taint) union(o taint) taint {
+	if len(t) == 0 {
+		return o
+	}
+	t = t[:len(t):len(t)]
 	for _, x := range o {
 		found := false
 		for _, y := range t {
@@ -567,7 +574,7 @@ func propKey(k ast.Expression) string {
 // data, since properties of personal data are personal data.
 func (g *flowEngine) member(v *val, name string) *val {
 	if v == nil {
-		return &val{}
+		return noVal
 	}
 	if v.mod != "" {
 		if f := g.byRel[v.mod]; f != nil {
@@ -594,6 +601,9 @@ func (g *flowEngine) member(v *val, name string) *val {
 		if p := v.props[name]; p != nil {
 			return p
 		}
+	}
+	if len(v.t) == 0 {
+		return noVal
 	}
 	return &val{t: v.t}
 }

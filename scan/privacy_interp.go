@@ -655,19 +655,25 @@ func (g *flowEngine) call(sc *flowScope, c *ast.CallExpression) *val {
 	}
 	// A function nobody wrote here (a builtin, a library's): what goes in
 	// comes out, and callbacks get what the receiver holds (forEach, map).
-	out := &val{t: callee.t}
+	t := callee.t
 	for _, a := range args {
-		out.t = out.t.union(a.t)
+		t = t.union(a.t)
 	}
 	if d, ok := c.Callee.(*ast.DotExpression); ok {
-		base := g.expr(sc, d.Left)
+		var base *val
 		for _, a := range args {
 			if len(a.fns) > 0 {
+				if base == nil {
+					base = g.expr(sc, d.Left)
+				}
 				g.callFns(a.fns, []*val{{t: base.t}}, idx)
 			}
 		}
 	}
-	return out
+	if len(t) == 0 {
+		return noVal
+	}
+	return &val{t: t}
 }
 
 // pageObject evaluates the object given to Page, Component or App: its

@@ -44,11 +44,18 @@ var (
 var flowGate = [][]byte{[]byte("wx"), []byte("my"), []byte("require"), []byte("exports"), []byte("getApp"), []byte("setData"), []byte("detail"), []byte("globalData")}
 
 // flowNeeds reports whether the analysis reads a script. The view-layer
-// scripts (.wxs, .sjs) cannot reach the network or the platform.
+// scripts (.wxs, .sjs) cannot reach the network or the platform. A
+// vendored library is read only when it names a platform object, so that
+// it costs no parse the CODE rules do not already pay: a library helper
+// the analysis does not read still passes what it is given to what it
+// returns, as every unknown function does.
 func flowNeeds(e *entry, src []byte) bool {
 	switch strings.ToLower(path.Ext(e.clean)) {
 	case ".wxs", ".sjs":
 		return false
+	}
+	if vendored(e.clean) {
+		return bytes.Contains(src, []byte("wx")) || bytes.Contains(src, []byte("my"))
 	}
 	for _, w := range flowGate {
 		if bytes.Contains(src, w) {
@@ -124,4 +131,9 @@ func FlowPath(f Flow) string {
 		}
 	}
 	return b.String()
+}
+
+func vendored(clean string) bool {
+	return strings.HasPrefix(clean, "miniprogram_npm/") || strings.Contains(clean, "/miniprogram_npm/") ||
+		strings.HasPrefix(clean, "node_modules/") || strings.Contains(clean, "/node_modules/")
 }
