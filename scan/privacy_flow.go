@@ -88,6 +88,9 @@ type val struct {
 	whole bool
 	event string // the handler's name when this is its event argument
 	this  bool
+	// socket is the URL host and scheme of the SocketTask connectSocket
+	// returned ("host|scheme"), so that task.send is a sink to it.
+	socket string
 }
 
 func (v *val) merge(o *val) bool { return v.mergeDepth(o, 0) }
@@ -148,6 +151,9 @@ func (v *val) mergeDepth(o *val, depth int) bool {
 	if o.this && !v.this {
 		v.this, changed = true, true
 	}
+	if v.socket == "" && o.socket != "" {
+		v.socket, changed = o.socket, true
+	}
 	return changed
 }
 
@@ -161,7 +167,7 @@ func (g *flowEngine) into(dst, v *val) {
 }
 
 func (v *val) empty() bool {
-	return len(v.t) == 0 && len(v.fns) == 0 && v.mod == "" && v.props == nil && v.event == "" && !v.this
+	return len(v.t) == 0 && len(v.fns) == 0 && v.mod == "" && v.props == nil && v.event == "" && !v.this && v.socket == ""
 }
 
 func containsFn(list []*fnInfo, f *fnInfo) bool {
@@ -244,7 +250,6 @@ type flowEngine struct {
 	handlers map[string]string // handler name -> kind, from templates
 	sockets  map[string]string // host -> scheme of every connectSocket
 	flows    map[flowKey]Flow
-	sinks    map[flowKey]sinkInfo
 	evals    int
 	pass     int
 	changed  bool // some lasting value grew in this pass
@@ -254,15 +259,11 @@ type flowEngine struct {
 	depth int
 }
 
-type sinkInfo struct {
-	endpoint, scheme string
-}
-
 func newFlowEngine() *flowEngine {
 	return &flowEngine{
 		byRel: map[string]*flowFile{}, fns: map[ast.Node]*fnInfo{}, srcIndex: map[sourceKey]int{},
 		global: map[string]*val{}, storage: map[string]*val{}, handlers: map[string]string{}, sockets: map[string]string{},
-		flows: map[flowKey]Flow{}, sinks: map[flowKey]sinkInfo{},
+		flows: map[flowKey]Flow{},
 	}
 }
 

@@ -70,6 +70,8 @@ func TestFlowsFollowEveryPropagationForm(t *testing.T) {
 		// await and .then into the app's request wrapper, base URL from config.js
 		"wx.getFuzzyLocation location pages/promise/index.js:5 -> wx.request utils/http.js:5 https://api.shop.example.com",
 		"wx.chooseAddress address pages/promise/index.js:9 -> wx.request utils/http.js:5 https://api.shop.example.com",
+		// the SocketTask kept on the page, sent a JSON string of the data
+		"wx.getWeRunData run_data pages/socket/index.js:6 -> SocketTask.send pages/socket/index.js:8 https://chat.example.com",
 		// storage written, then read and sent
 		"wx.getSystemInfo device pages/storage/index.js:3 -> wx.setStorageSync pages/storage/index.js:3",
 		"wx.getSystemInfo device pages/storage/index.js:3 -> wx.request pages/storage/index.js:9 https://stats.example-analytics.com",
@@ -124,6 +126,7 @@ func TestFlowsToUnregisteredHosts(t *testing.T) {
 	require.Equal(t, []string{
 		"pages/callback/index.js:6 tracker.example.net",
 		"pages/form/index.js:14 cdn.example-upload.com",
+		"pages/socket/index.js:8 chat.example.com",
 		"pages/storage/index.js:9 stats.example-analytics.com",
 	}, got)
 	again := scanWith(t, readFixture(t, "wechat-flows"), opts)

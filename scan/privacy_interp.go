@@ -650,6 +650,12 @@ func (g *flowEngine) call(sc *flowScope, c *ast.CallExpression) *val {
 	for i, a := range c.ArgumentList {
 		args[i] = g.expr(sc, a)
 	}
+	if d, ok := c.Callee.(*ast.DotExpression); ok && d.Identifier.Name == "send" {
+		if task := g.expr(sc, d.Left); task.socket != "" {
+			g.socketSend(task, args, idx)
+			return noVal
+		}
+	}
 	if len(callee.fns) > 0 {
 		return g.callFns(callee.fns, args, idx)
 	}

@@ -86,6 +86,9 @@ func (g *flowEngine) platformCall(sc *flowScope, obj, name string, c *ast.CallEx
 		g.sockets[endpoint] = scheme
 		g.changed = true
 	}
+	if name == "connectSocket" {
+		out.socket = endpoint + "|" + scheme
+	}
 	if name == "sendSocketMessage" && len(g.sockets) == 1 {
 		// The socket the app opened; with several, which one is unknown.
 		for h, sch := range g.sockets {
@@ -149,4 +152,20 @@ func urlHost(u string, whole bool) (host, scheme string) {
 		return ip.String(), scheme
 	}
 	return h, scheme
+}
+
+// socketSend is task.send({data}) on the SocketTask connectSocket returned.
+func (g *flowEngine) socketSend(task *val, args []*val, idx int) {
+	if len(args) == 0 {
+		return
+	}
+	data := args[0].t
+	if args[0].props != nil {
+		data = nil
+		if p := args[0].props["data"]; p != nil {
+			data = p.t
+		}
+	}
+	host, scheme, _ := strings.Cut(task.socket, "|")
+	g.sink("SocketTask.send", idx, data, host, scheme)
 }
