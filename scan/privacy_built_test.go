@@ -67,3 +67,18 @@ func TestFlowsSameInBuiltAndSourceApps(t *testing.T) {
 		})
 	}
 }
+
+// The propagation fixture, ES modules and template handlers included,
+// gives the same flows built as from source.
+func TestFlowFixtureSameBuilt(t *testing.T) {
+	t.Parallel()
+	src := readFixture(t, "wechat-flows")
+	opts := Options{Platform: PlatformWeChat}
+	source := scanWith(t, src, opts)
+	require.Len(t, source.Flows, 15)
+	built, err := wxbuild.Build(src)
+	require.NoError(t, err)
+	b := scanWithBytes(t, wxbuild.Pack(built.Main), opts)
+	require.Equal(t, flowKeys(source), flowKeys(b))
+	require.Equal(t, source.Flows, b.Flows)
+}

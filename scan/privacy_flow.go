@@ -225,6 +225,7 @@ type flowFile struct {
 	exports *val
 	methods map[string]*val // this.x of a page or component
 	data    map[string]*val // this.data, as setData writes it
+	es      *esModule       // its import and export declarations, if any
 }
 
 type sourceKey struct {
@@ -268,8 +269,8 @@ func newFlowEngine() *flowEngine {
 }
 
 // addFile takes one parsed module. rel is its path from the project root.
-func (g *flowEngine) addFile(name, rel string, prog *ast.Program, t *text) {
-	f := &flowFile{name: name, rel: rel, prog: prog, t: t, exports: &val{props: map[string]*val{}},
+func (g *flowEngine) addFile(name, rel string, prog *ast.Program, t *text, es *esModule) {
+	f := &flowFile{name: name, rel: rel, prog: prog, t: t, es: es, exports: &val{props: map[string]*val{}},
 		methods: map[string]*val{}, data: map[string]*val{}}
 	f.scope = &flowScope{decls: map[string]*val{}}
 	g.files = append(g.files, f)
@@ -287,7 +288,9 @@ func (g *flowEngine) run() []Flow {
 		for _, f := range g.files {
 			g.cur, g.fn, g.depth = f, nil, 0
 			declareStmts(f.scope, f.prog.Body)
+			g.bindImports(f)
 			g.stmts(f.scope, f.prog.Body)
+			g.bindExports(f)
 		}
 		if !g.changed {
 			break

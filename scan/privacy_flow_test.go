@@ -63,6 +63,9 @@ func TestFlowsFollowEveryPropagationForm(t *testing.T) {
 		"wx.chooseContact contacts pages/data/index.js:7 -> wx.request utils/http.js:5 https://api.shop.example.com",
 		// .then into getApp().globalData, read on another page
 		"wx.getUserProfile user_info pages/data/index.js:17 -> wx.navigateToMiniProgram pages/profile/index.js:6",
+		// import and export: a named export of an ES module, the default of a CommonJS one
+		"wx.chooseInvoiceTitle invoice pages/esm/index.js:6 -> wx.request utils/esm.js:4 https://api.shop.example.com",
+		"wx.getBluetoothDevices bluetooth pages/esm/index.js:9 -> wx.request utils/http.js:5 https://api.shop.example.com",
 		// template-bound handlers: a form, the phone button, the avatar
 		"formSubmit input pages/form/index.js:6 -> wx.request utils/http.js:5 https://api.shop.example.com",
 		"onGetPhone phone pages/form/index.js:10 -> wx.request utils/http.js:5 https://api.shop.example.com",

@@ -69,7 +69,7 @@ func (s *state) flowAdd(e *entry, t *text, prog *ast.Program) {
 	if s.flow == nil {
 		s.flow = newFlowEngine()
 	}
-	s.flow.addFile(e.name, strings.TrimPrefix(e.clean, s.root), prog, t)
+	s.flow.addFile(e.name, strings.TrimPrefix(e.clean, s.root), prog, t, readESModule(e.data))
 }
 
 // checkFlows runs the flow analysis over every script the CODE rules
