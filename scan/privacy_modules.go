@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 )
@@ -11,11 +12,11 @@ import (
 // and export, so it reads them from the original text: the rewrite keeps
 // every offset, and these forms are the ones mini-program code uses.
 var (
-	importDefaultRE = regexp.MustCompile(`(?m)(?:^|[;}])[ \t]*import\s+([A-Za-z_$][\w$]*)\s*(?:,\s*\{([^}]*)\})?\s*from\s*['"]([^'"\n]+)['"]`)
-	importNamedRE   = regexp.MustCompile(`(?m)(?:^|[;}])[ \t]*import\s*\{([^}]*)\}\s*from\s*['"]([^'"\n]+)['"]`)
-	importStarRE    = regexp.MustCompile(`(?m)(?:^|[;}])[ \t]*import\s*\*\s*as\s+([A-Za-z_$][\w$]*)\s*from\s*['"]([^'"\n]+)['"]`)
-	exportDeclRE    = regexp.MustCompile(`(?m)(?:^|[;}])[ \t]*export\s+(?:async\s+)?(?:function\*?|const|let|var|class)\s+([A-Za-z_$][\w$]*)`)
-	exportListRE    = regexp.MustCompile(`(?m)(?:^|[;}])[ \t]*export\s*\{([^}]*)\}\s*;?\s*$`)
+	importDefaultRE = regexp.MustCompile(`^import\s+([A-Za-z_$][\w$]*)\s*(?:,\s*\{([^}]*)\})?\s*from\s*['"]([^'"\n]+)['"]`)
+	importNamedRE   = regexp.MustCompile(`^import\s*\{([^}]*)\}\s*from\s*['"]([^'"\n]+)['"]`)
+	importStarRE    = regexp.MustCompile(`^import\s*\*\s*as\s+([A-Za-z_$][\w$]*)\s*from\s*['"]([^'"\n]+)['"]`)
+	exportDeclRE    = regexp.MustCompile(`^export\s+(?:async\s+)?(?:function\*?|const|let|var|class)\s+([A-Za-z_$][\w$]*)`)
+	exportListRE    = regexp.MustCompile(`^export\s*\{([^}]*)\}\s*(?:;|\n|$)`)
 )
 
 // esImport is one name an import binds: local is bound to the module's
@@ -34,11 +35,43 @@ type esModule struct {
 const maxModuleDecls = 256
 
 func readESModule(src []byte) *esModule {
-	s := string(src)
-	if !strings.Contains(s, "import") && !strings.Contains(s, "export") {
+	var m *esModule
+	for _, word := range []string{"import", "export"} {
+		for from, n := 0, 0; n < maxModuleDecls; n++ {
+			i := bytes.Index(src[from:], []byte(word))
+			if i < 0 {
+				break
+			}
+			i += from
+			from = i + len(word)
+			if !declarationStart(src, i) {
+				continue
+			}
+			if m == nil {
+				m = &esModule{exports: map[string]string{}}
+			}
+			m.read(string(src[i:min(len(src), i+512)]))
+		}
+	}
+	if m == nil || len(m.imports) == 0 && len(m.exports) == 0 {
 		return nil
 	}
-	m := &esModule{exports: map[string]string{}}
+	return m
+}
+
+// declarationStart reports whether the keyword at i starts a statement:
+// at the start of the text or of a line, or after ; or } (a build puts
+// "use strict"; before the first line).
+func declarationStart(src []byte, i int) bool {
+	j := i - 1
+	for j >= 0 && (src[j] == ' ' || src[j] == '\t') {
+		j--
+	}
+	return j < 0 || src[j] == '\n' || src[j] == '\r' || src[j] == ';' || src[j] == '}'
+}
+
+// read takes one declaration from the text starting at its keyword.
+func (m *esModule) read(s string) {
 	named := func(list, spec string) {
 		for _, part := range strings.Split(list, ",") {
 			name, local, ok := strings.Cut(strings.TrimSpace(part), " as ")
@@ -51,22 +84,22 @@ func readESModule(src []byte) *esModule {
 			}
 		}
 	}
-	for _, g := range importDefaultRE.FindAllStringSubmatch(s, maxModuleDecls) {
+	if g := importDefaultRE.FindStringSubmatch(s); g != nil {
 		m.imports = append(m.imports, esImport{local: g[1], name: "default", spec: g[3]})
 		if g[2] != "" {
 			named(g[2], g[3])
 		}
 	}
-	for _, g := range importNamedRE.FindAllStringSubmatch(s, maxModuleDecls) {
+	if g := importNamedRE.FindStringSubmatch(s); g != nil {
 		named(g[1], g[2])
 	}
-	for _, g := range importStarRE.FindAllStringSubmatch(s, maxModuleDecls) {
+	if g := importStarRE.FindStringSubmatch(s); g != nil {
 		m.imports = append(m.imports, esImport{local: g[1], name: "*", spec: g[2]})
 	}
-	for _, g := range exportDeclRE.FindAllStringSubmatch(s, maxModuleDecls) {
+	if g := exportDeclRE.FindStringSubmatch(s); g != nil {
 		m.exports[g[1]] = g[1]
 	}
-	for _, g := range exportListRE.FindAllStringSubmatch(s, maxModuleDecls) {
+	if g := exportListRE.FindStringSubmatch(s); g != nil {
 		for _, part := range strings.Split(g[1], ",") {
 			local, name, ok := strings.Cut(strings.TrimSpace(part), " as ")
 			local = strings.TrimSpace(local)
@@ -78,10 +111,6 @@ func readESModule(src []byte) *esModule {
 			}
 		}
 	}
-	if len(m.imports) == 0 && len(m.exports) == 0 {
-		return nil
-	}
-	return m
 }
 
 // bindImports binds a module's imported names before its code runs.
