@@ -81,7 +81,7 @@ fuzz:
 # which writes .artifacts/bench/results.md. BENCH_FLAGS passes flags to it
 # (--duration, --concurrency, --rate).
 bench: build-bench tools
-	go test ./scan -run '^$$' -bench 'ScanLibraries|ScanPackage2MB|Secrets' -cpu 1 -count 3
+	go test ./scan -run '^$$' -bench 'ScanLibraries|ScanPackage2MB|ScanBuiltFlows2MB|Secrets' -cpu 1 -count 3
 	go test ./policies -run '^$$' -bench 'DecideLatency' -count 3
 	go run ./internal/testenv/teststack -- go test ./e2e -run '^$$' -bench UploadToFindings -benchtime 20x
 	go run ./internal/testenv/teststack -- go test ./activities -run '^$$' -bench Simulate10kDecisions -benchtime 3x

@@ -132,7 +132,9 @@ func defineCalls(prog *ast.Program) []moduleDef {
 // bundle the parser rejects stays whole, and the CODE rules report it as
 // unparsed.
 func (rd *reader) splitBundle(e *entry, root string) {
-	prog, err := parseJS(e.data)
+	// Modules the build did not transpile keep their import and export
+	// declarations, which the parser rejects; the rewrite keeps offsets.
+	prog, err := parseJS(stripModuleSyntax(e.data))
 	if err != nil {
 		return
 	}

@@ -97,6 +97,14 @@ func (s *state) analyzeScript(e *entry) {
 	f := s.jsFile(e, t)
 	if !needsSyntax(src) {
 		if lits, ok := scanLiterals(src, s.js.lits[:0]); ok {
+			// The CODE rules need no tree here, the flow analysis may:
+			// such a script can pass personal data along (a page calling
+			// the app's request wrapper names no platform object).
+			if flowNeeds(e, src) {
+				if prog, err := parseJS(src); err == nil {
+					s.flowAdd(e, t, prog)
+				}
+			}
 			s.js.lits = lits
 			for _, l := range lits {
 				if l.raw == "" {
@@ -114,6 +122,9 @@ func (s *state) analyzeScript(e *entry) {
 		s.dynamicAPI = true
 		s.add(ruleCodeUnparsed, parseErrorHit(e, t, err))
 		return
+	}
+	if flowNeeds(e, src) {
+		s.flowAdd(e, t, prog)
 	}
 	// One walk records the bindings and checks what needs none; the nodes
 	// that need them wait in later, since a name can be used above its

@@ -194,6 +194,17 @@ func MostSimilarFiles(a, b CodeFingerprint, n int) []FilePair {
 // vendoredDirs are the folders the platforms' tools put npm packages in.
 var vendoredDirs = []string{"miniprogram_npm", "node_modules"}
 
+// vendoredPath reports whether a file lies under a folder npm packages are
+// vendored into.
+func vendoredPath(clean string) bool {
+	for _, d := range vendoredDirs {
+		if strings.HasPrefix(clean, d+"/") || strings.Contains(clean, "/"+d+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 // vendored reports whether a file is third-party code shipped with the
 // app: under a folder npm packages are vendored into, or a script that
 // says it is a library (a license banner, or the UMD wrapper bundlers put
@@ -201,10 +212,8 @@ var vendoredDirs = []string{"miniprogram_npm", "node_modules"}
 // documented evasions as well: own code moved under miniprogram_npm/
 // leaves the fingerprint; docs/linking.md says what covers that.
 func vendored(clean string, data []byte) bool {
-	for _, d := range vendoredDirs {
-		if strings.HasPrefix(clean, d+"/") || strings.Contains(clean, "/"+d+"/") {
-			return true
-		}
+	if vendoredPath(clean) {
+		return true
 	}
 	head := data[:min(len(data), 600)]
 	if bytes.HasPrefix(bytes.TrimLeft(head, " \t\r\n\ufeff"), []byte("/*!")) ||

@@ -15,7 +15,7 @@ import (
 // bytes, Scan neither panics nor returns an error for an in-memory archive,
 // and its report is well formed.
 func FuzzScan(f *testing.F) {
-	for _, name := range []string{"wechat-valid", "alipay-valid", "wechat-missing-page"} {
+	for _, name := range []string{"wechat-valid", "alipay-valid", "wechat-missing-page", "wechat-flows", "alipay-flows"} {
 		f.Add(fixture(f, name), uint8(0))
 	}
 	f.Add(craft(f, append(validWeChat(), file("../evil", "x"), file("app.json", "{"))...), uint8(1))
@@ -68,6 +68,14 @@ func FuzzJS(f *testing.F) {
 		}
 		f.Add(string(b))
 	}
+	for _, name := range []string{"pages/data/index.js", "pages/closure/index.js", "utils/http.js", "pages/form/index.js"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "wechat-flows", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	f.Add("var a = {}; a.self = a; function f(x) { return g(x) } function g(y) { return f(y) } wx.request({ data: f(a.self.self) })")
 	f.Add("export default{a:`${`${1}`}`}/ 2 /i; import(x)")
 	f.Add("wx[[['a'].join('')].join('') + 'b'.split('').reverse().join('')]()")
 	f.Add("var a = b, b = a; wx[a]()")
@@ -80,9 +88,15 @@ func FuzzJS(f *testing.F) {
 		e := &entry{name: "a.js", clean: "a.js", data: []byte(src), read: true}
 		s.arch = &archive{files: []*entry{e}, byPath: map[string]*entry{"a.js": e}}
 		checkCode(s)
+		checkFlows(s)
 		for _, fd := range s.findings {
 			if fd.Line < 0 || fd.Column < 0 || fd.Fingerprint == "" {
 				t.Fatalf("malformed finding %+v", fd)
+			}
+		}
+		for _, fl := range s.flows {
+			if fl.Source.Line < 1 || fl.Sink.Line < 1 || fl.Source.Kind == "" {
+				t.Fatalf("malformed flow %+v", fl)
 			}
 		}
 	})

@@ -161,3 +161,15 @@ func BenchmarkPolicyKinds(b *testing.B) {
 		}
 	}
 }
+
+// The flow analysis and the declaration checks speak of the same data
+// kinds: a kind one of them knows and the other does not would make a flow
+// that no declaration can cover, or a declaration no flow can match.
+func TestFlowAndLexiconKindsAreTheSame(t *testing.T) {
+	t.Parallel()
+	var lexicon []string
+	for _, k := range PrivacyKinds() {
+		lexicon = append(lexicon, k.Kind)
+	}
+	require.ElementsMatch(t, lexicon, flowKinds())
+}

@@ -1,201 +1,135 @@
 package scan
 
 import (
+	"bytes"
 	"fmt"
-	"sort"
+	"path"
 	"strings"
+
+	"github.com/dop251/goja/ast"
 )
 
-// PRIV rules that hold the personal-data flows against what the developer
-// says about them: the structured declaration (Options.Privacy) and the
-// privacy policy's text (Options.PrivacyPolicy). They run after the flow
-// analysis and read only its flows, so they conclude nothing about code
-// the analysis could not follow.
-//
-// Severities: an undeclared kind leaving the device (PRIV-010) is high,
-// because the declaration is the developer's own structured statement and
-// the platforms refuse a release whose code contradicts it; the flow is
-// the evidence. A policy that never names a kind that is sent (PRIV-012)
-// is medium: the policy is free text and the lexicon may miss a wording,
-// so it is a reviewer's question, not a reason to block. Declared but
-// never collected (PRIV-011) and "the policy names it" (PRIV-013) are
-// info: evidence a reviewer reads, not a fault.
+// The PRIV rules hold the personal-data flows against where the data
+// goes. The declaration checks (PRIV-010 and up) hold them against what
+// the developer declared.
 var (
-	rulePrivUndeclared = register(Rule{
-		ID: "PRIV-010", Severity: SeverityHigh,
-		Message:       "personal data is sent off the device but the privacy declaration does not list its kind",
-		MessageZH:     "个人信息被发送出设备，但隐私声明未列出该类信息",
-		Remediation:   "Add the kind to the privacy declaration with its purpose and whether it is shared with third parties, or stop sending the data.",
-		RemediationZH: "在隐私声明中补充该类信息及其用途、是否提供给第三方；或不再发送该信息。",
-		Why:           "Users agree to what the declaration lists; data sent beyond it is collected without their consent, which the platforms and PIPL forbid.",
+	rulePrivUnregistered = register(Rule{
+		ID: "PRIV-001", Severity: SeverityHigh,
+		Message:       "personal data is sent to a host not registered for the app",
+		Remediation:   "Send personal data only to the app's own registered servers; if this host is a processor of yours, register it and name it in the privacy declaration as a third party.",
+		MessageZH:     "个人信息被发送到未在本小程序登记的域名",
+		RemediationZH: "只向本小程序已登记的服务器发送个人信息；如该域名属于受托处理方，请登记该域名，并在隐私声明中列为第三方。",
+		Why:           "Data sent to a server nobody registered or reviewed is data shared with an unknown third party, which the user never agreed to.",
 	})
-	rulePrivUnused = register(Rule{
-		ID: "PRIV-011", Severity: SeverityInfo,
-		Message:       "the privacy declaration lists a kind that no code is seen collecting",
-		MessageZH:     "隐私声明列出了代码中未见收集的信息类型",
-		Remediation:   "Remove the kind from the declaration if the app does not need it; declare only what the code collects.",
-		RemediationZH: "如小程序并不需要该类信息，请从隐私声明中删除；只声明代码实际收集的信息。",
-		Why:           "Declaring data the app never collects asks users for more than it needs; it can also mean the flow analysis missed a path, so a reviewer looks.",
+	rulePrivHTTP = register(Rule{
+		ID: "PRIV-002", Severity: SeverityHigh,
+		Message:       "personal data is sent over plain http",
+		Remediation:   "Use https:// (or wss://) for every endpoint that receives personal data.",
+		MessageZH:     "个人信息通过未加密的 http 发送",
+		RemediationZH: "接收个人信息的接口一律使用 https://（或 wss://）。",
+		Why:           "Anyone on the network path can read and change personal data sent unencrypted.",
 	})
-	rulePrivPolicySilent = register(Rule{
-		ID: "PRIV-012", Severity: SeverityMedium,
-		Message:       "personal data is collected and sent off the device, but the privacy policy never mentions it",
-		MessageZH:     "个人信息被收集并发送出设备，但隐私政策未提及该类信息",
-		Remediation:   "Say in the privacy policy that the app collects this data, why, and who receives it.",
-		RemediationZH: "在隐私政策中说明小程序收集该类信息、用途及接收方。",
-		Why:           "A privacy policy must tell users every kind of personal data collected; the platforms and PIPL require it before collection.",
-	})
-	rulePrivPolicyNames = register(Rule{
-		ID: "PRIV-013", Severity: SeverityInfo,
-		Message:       "personal data is collected and sent off the device; the privacy policy mentions it",
-		MessageZH:     "个人信息被收集并发送出设备；隐私政策提及了该类信息",
-		Remediation:   "Nothing to fix if the sentence describes the collection; a reviewer checks that it does not deny it.",
-		RemediationZH: "如该句确实说明了收集行为则无需修改；审核人员会核对其并非否认收集。",
-		Why:           "The sentence is the evidence a reviewer compares with the flow: a mention may also be a denial (\"we do not collect your location\").",
+	rulePrivMiniProgram = register(Rule{
+		ID: "PRIV-003", Severity: SeverityMedium,
+		Message:       "personal data is passed to another mini-program",
+		Remediation:   "Pass only what the other mini-program needs, and name it in the privacy declaration as shared with a third party.",
+		MessageZH:     "个人信息被传递给其他小程序",
+		RemediationZH: "只传递对方小程序必需的数据，并在隐私声明中列为与第三方共享。",
+		Why:           "Another mini-program is another operator: handing it personal data is sharing with a third party, which needs the user's consent.",
 	})
 )
 
-// PrivacyEvidence is what a PRIV finding rests on, for the policy and the
-// reviewer: the data kind, the flow that sends it (its source and sink),
-// the declared purpose when the declaration lists the kind, and the
-// policy's sentences naming the kind.
-type PrivacyEvidence struct {
-	Kind      string      `json:"kind"`
-	Source    *FlowSource `json:"source,omitempty"`
-	Sink      *FlowSink   `json:"sink,omitempty"`
-	Purpose   string      `json:"purpose,omitempty"`
-	Sentences []Sentence  `json:"sentences,omitempty"`
-	Lexicon   string      `json:"lexicon,omitempty"`
-}
+// flowGate is what a script must name to take part in the flow analysis:
+// a platform object, a module link, or a page's data or events.
+var flowGate = [][]byte{[]byte("wx"), []byte("my"), []byte("require"), []byte("exports"), []byte("getApp"), []byte("setData"), []byte("detail"), []byte("globalData")}
 
-// offDeviceSinks are the interfaces, by method name, that hand data to
-// something outside the phone: the network, another mini-program, a web
-// page. Storage and the clipboard keep it on the device.
-var offDeviceSinks = map[string]bool{
-	"request": true, "httpRequest": true, "uploadFile": true, "downloadFile": true,
-	"connectSocket": true, "sendSocketMessage": true, "send": true,
-	"navigateToMiniProgram": true, "navigateBackMiniProgram": true, "web-view": true,
-}
-
-// LeavesDevice reports whether the flow's sink hands the data to
-// something outside the phone: a network interface (or any sink with a
-// known endpoint), another mini-program or a web-view.
-func (f Flow) LeavesDevice() bool {
-	if f.Sink.Endpoint != "" {
-		return true
+// flowNeeds reports whether the analysis reads a script. The view-layer
+// scripts (.wxs, .sjs) cannot reach the network or the platform. A
+// vendored library is read only when it names a platform object, so that
+// it costs no parse the CODE rules do not already pay: a library helper
+// the analysis does not read still passes what it is given to what it
+// returns, as every unknown function does.
+func flowNeeds(e *entry, src []byte) bool {
+	switch strings.ToLower(path.Ext(e.clean)) {
+	case ".wxs", ".sjs":
+		return false
 	}
-	api := f.Sink.API
-	if i := strings.LastIndexByte(api, '.'); i >= 0 {
-		api = api[i+1:]
+	if vendoredPath(e.clean) {
+		return bytes.Contains(src, []byte("wx")) || bytes.Contains(src, []byte("my"))
 	}
-	return offDeviceSinks[api] || strings.Contains(strings.ToLower(f.Sink.API), "web-view")
-}
-
-// checkPrivacyDeclaration holds the flows against the declaration and the
-// policy text, when the caller gave them.
-func checkPrivacyDeclaration(s *state) {
-	for _, h := range privacyHits(s.flows, s.opts.Privacy, s.opts.PrivacyPolicy, s.dynamicAPI) {
-		s.add(h.rule, h.hit)
-	}
-}
-
-type ruleHit struct {
-	rule Rule
-	hit  hit
-}
-
-// privacyHits is the PRIV-010..013 logic over flows. dynamic is set when
-// some calls could not be resolved, so no kind may be concluded unused.
-func privacyHits(flows []Flow, decl *PrivacyDeclaration, policy string, dynamic bool) []ruleHit {
-	flows = append([]Flow(nil), flows...)
-	sort.SliceStable(flows, func(i, j int) bool { return flowLess(flows[i], flows[j]) })
-	var out []ruleHit
-	collected := map[string]bool{}
-	sent := map[string]Flow{} // kind -> first flow sending it, in file and line order
-	for _, f := range flows {
-		collected[f.Source.Kind] = true
-		if !f.LeavesDevice() {
-			continue
-		}
-		if _, seen := sent[f.Source.Kind]; !seen {
-			sent[f.Source.Kind] = f
-		}
-		if decl != nil && !decl.Declares(f.Source.Kind) {
-			out = append(out, ruleHit{rulePrivUndeclared, flowHit(f,
-				fmt.Sprintf("%s from %s is sent by %s%s", f.Source.Kind, f.Source.API, sinkPlace(f.Sink), sinkTo(f.Sink)),
-				&PrivacyEvidence{Kind: f.Source.Kind, Source: &f.Source, Sink: &f.Sink})})
-		}
-	}
-	if decl != nil && !dynamic {
-		for i, it := range decl.Items {
-			if collected[it.Kind] {
-				continue
-			}
-			out = append(out, ruleHit{rulePrivUnused, hit{
-				snippet: fmt.Sprintf("items[%d]: %s", i, it.Kind),
-				detail:  it.Kind,
-				match:   it.Kind,
-				privacy: &PrivacyEvidence{Kind: it.Kind, Purpose: it.Purpose},
-			}})
-		}
-	}
-	if strings.TrimSpace(policy) == "" {
-		return out
-	}
-	named := PolicyKinds(policy)
-	for _, kind := range sortedKinds(sent) {
-		f := sent[kind]
-		ev := &PrivacyEvidence{Kind: kind, Source: &f.Source, Sink: &f.Sink, Sentences: named[kind], Lexicon: PrivacyLexiconVersion()}
-		if decl != nil {
-			if it, ok := decl.Item(kind); ok {
-				ev.Purpose = it.Purpose
-			}
-		}
-		if len(ev.Sentences) == 0 {
-			out = append(out, ruleHit{rulePrivPolicySilent, flowHit(f,
-				fmt.Sprintf("%s from %s is sent by %s%s; no sentence of the policy names it", kind, f.Source.API, sinkPlace(f.Sink), sinkTo(f.Sink)), ev)})
-			continue
-		}
-		first := ev.Sentences[0]
-		h := flowHit(f, fmt.Sprintf("%s is named on line %d of the policy: %q", kind, first.Line, printable(first.Text, 80)), ev)
-		h.snippet = first.Text
-		out = append(out, ruleHit{rulePrivPolicyNames, h})
-	}
-	return out
-}
-
-// flowHit is a finding at the flow's source. The match names the kind and
-// the whole flow, so two flows from one source to different sinks stay
-// two findings and the same flow keeps its fingerprint across re-scans.
-func flowHit(f Flow, detail string, ev *PrivacyEvidence) hit {
-	return hit{
-		file:    f.Source.File,
-		line:    f.Source.Line,
-		snippet: fmt.Sprintf("%s (%s) → %s at %s%s", f.Source.API, f.Source.Kind, f.Sink.API, place(f.Sink.File, f.Sink.Line), sinkTo(f.Sink)),
-		detail:  detail,
-		match:   strings.Join([]string{f.Source.Kind, f.Source.API, f.Sink.API, place(f.Sink.File, f.Sink.Line), f.Sink.Endpoint}, "\x00"),
-		privacy: ev,
-	}
-}
-
-func place(file string, line int) string { return fmt.Sprintf("%s:%d", file, line) }
-
-func sinkPlace(k FlowSink) string { return fmt.Sprintf("%s at %s", k.API, place(k.File, k.Line)) }
-
-func sinkTo(k FlowSink) string {
-	if k.Endpoint == "" {
-		return ""
-	}
-	return " to " + k.Endpoint
-}
-
-func flowLess(a, b Flow) bool {
-	ka := []string{a.Source.File, fmt.Sprintf("%09d", a.Source.Line), a.Source.Kind, a.Sink.File, fmt.Sprintf("%09d", a.Sink.Line), a.Sink.API, a.Sink.Endpoint}
-	kb := []string{b.Source.File, fmt.Sprintf("%09d", b.Source.Line), b.Source.Kind, b.Sink.File, fmt.Sprintf("%09d", b.Sink.Line), b.Sink.API, b.Sink.Endpoint}
-	for i := range ka {
-		if ka[i] != kb[i] {
-			return ka[i] < kb[i]
+	for _, w := range flowGate {
+		if bytes.Contains(src, w) {
+			return true
 		}
 	}
 	return false
 }
+
+func (s *state) flowAdd(e *entry, t *text, prog *ast.Program) {
+	if s.flow == nil {
+		s.flow = newFlowEngine()
+	}
+	s.flow.addFile(e.name, strings.TrimPrefix(e.clean, s.root), prog, t, readESModule(e.data))
+}
+
+// checkFlows runs the flow analysis over every script the CODE rules
+// handed it and reports the flows that break a PRIV rule.
+func checkFlows(s *state) {
+	if s.flow == nil {
+		return
+	}
+	for _, e := range s.arch.files {
+		if !e.read || !strings.HasPrefix(e.clean, s.root) {
+			continue
+		}
+		switch base := path.Base(e.clean); {
+		case strings.HasSuffix(base, ".wxml"), strings.HasSuffix(base, ".axml"), strings.HasPrefix(base, "page-frame."):
+			templateHandlerKinds(e.data, s.flow.handlers)
+		}
+	}
+	s.flows = s.flow.run()
+	s.flow = nil // let the trees go
+	for i := range s.flows {
+		s.checkFlow(&s.flows[i])
+	}
+}
+
+func (s *state) checkFlow(f *Flow) {
+	h := hit{file: f.Sink.File, line: f.Sink.Line, flow: f}
+	src := fmt.Sprintf("%s (%s) from %s:%d", f.Source.API, f.Source.Kind, f.Source.File, f.Source.Line)
+	match := fmt.Sprintf("%s|%s|%s:%d|%s|%s", f.Source.API, f.Source.Kind, f.Source.File, f.Source.Line, f.Sink.API, f.Sink.Endpoint)
+	_, name, _ := strings.Cut(f.Sink.API, ".")
+	switch {
+	case name == "navigateToMiniProgram":
+		s.add(rulePrivMiniProgram, withMatch(withDetail(h, src+" to "+f.Sink.API), match))
+	case !f.Sink.OffDevice():
+		return
+	}
+	if f.Sink.Scheme == "http" {
+		s.add(rulePrivHTTP, withMatch(withDetail(h, src+" to "+f.Sink.API+" http://"+f.Sink.Endpoint), match))
+	}
+	if f.Sink.Endpoint != "" && len(s.opts.Domains) > 0 && !domainRegistered(s.opts.Domains, f.Sink.Endpoint) {
+		s.add(rulePrivUnregistered, withMatch(withDetail(h, src+" to "+f.Sink.API+" "+f.Sink.Endpoint), match))
+	}
+}
+
+// FlowPath renders a flow as one short line: the source, the places on
+// the way, the sink's place, and where the sink sends it.
+func FlowPath(f Flow) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s:%d", f.Source.API, f.Source.File, f.Source.Line)
+	for _, st := range f.Steps {
+		fmt.Fprintf(&b, " → %s:%d", st.File, st.Line)
+	}
+	fmt.Fprintf(&b, " → %s:%d", f.Sink.File, f.Sink.Line)
+	fmt.Fprintf(&b, " → %s", f.Sink.API)
+	if f.Sink.Endpoint != "" {
+		if f.Sink.Scheme == "http" {
+			b.WriteString(" http://" + f.Sink.Endpoint)
+		} else {
+			b.WriteString(" " + f.Sink.Endpoint)
+		}
+	}
+	return b.String()
+}
+

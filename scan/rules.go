@@ -19,8 +19,8 @@ type Rule struct {
 	Severity    Severity
 	Message     string
 	Remediation string
-	// MessageZH and RemediationZH are the same in Chinese, for the rules
-	// that have them.
+	// MessageZH and RemediationZH say the same in Chinese, for the rules
+	// whose findings developers read in the console's Chinese pages.
 	MessageZH     string
 	RemediationZH string
 	// Why says in one sentence why the rule matters: what goes wrong for
@@ -75,6 +75,7 @@ type hit struct {
 	// secret is what a SECRET rule found; only its SHA-256 is kept, as an
 	// indicator (noteSecret), and it never reaches a Finding.
 	secret string
+	flow    *Flow
 }
 
 const maxSnippet = 200
@@ -101,6 +102,7 @@ func (r Rule) finding(h hit) Finding {
 		Fingerprint: fingerprint(r.ID, h.file, h.line, h.column, match),
 		Content:     h.content,
 		Privacy:     h.privacy,
+		Flow:        h.flow,
 	}
 }
 

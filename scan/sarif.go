@@ -54,6 +54,26 @@ type sarifResult struct {
 	Locations           []sarifLocation   `json:"locations,omitempty"`
 	PartialFingerprints map[string]string `json:"partialFingerprints,omitempty"`
 	Properties          map[string]any    `json:"properties,omitempty"`
+	CodeFlows           []sarifCodeFlow   `json:"codeFlows,omitempty"`
+}
+
+// A PRIV result carries its personal-data flow as one code flow: the
+// source, each step, then the sink.
+type sarifCodeFlow struct {
+	ThreadFlows []sarifThreadFlow `json:"threadFlows"`
+}
+
+type sarifThreadFlow struct {
+	Locations []sarifFlowLocation `json:"locations"`
+}
+
+type sarifFlowLocation struct {
+	Location sarifFlowPlace `json:"location"`
+}
+
+type sarifFlowPlace struct {
+	PhysicalLocation sarifPhysical `json:"physicalLocation"`
+	Message          *sarifText    `json:"message,omitempty"`
 }
 
 type sarifLocation struct {
@@ -122,6 +142,9 @@ func (r Report) SARIF() SARIFLog {
 			}
 			res.Locations = []sarifLocation{loc}
 		}
+		if f.Flow != nil {
+			res.CodeFlows = []sarifCodeFlow{sarifFlow(*f.Flow)}
+		}
 		results = append(results, res)
 	}
 	return SARIFLog{
@@ -135,4 +158,27 @@ func (r Report) SARIF() SARIFLog {
 // and spaces and percent signs escaped.
 func sarifURI(p string) string {
 	return strings.NewReplacer(`\`, "/", "%", "%25", " ", "%20").Replace(p)
+}
+
+func sarifFlow(f Flow) sarifCodeFlow {
+	place := func(file string, line int, msg string) sarifFlowLocation {
+		p := sarifFlowPlace{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(file)}}}
+		if line > 0 {
+			p.PhysicalLocation.Region = &sarifRegion{StartLine: line}
+		}
+		if msg != "" {
+			p.Message = &sarifText{Text: msg}
+		}
+		return sarifFlowLocation{Location: p}
+	}
+	locs := []sarifFlowLocation{place(f.Source.File, f.Source.Line, f.Source.API+" ("+f.Source.Kind+")")}
+	for _, st := range f.Steps {
+		locs = append(locs, place(st.File, st.Line, ""))
+	}
+	sink := f.Sink.API
+	if f.Sink.Endpoint != "" {
+		sink += " " + f.Sink.Endpoint
+	}
+	locs = append(locs, place(f.Sink.File, f.Sink.Line, sink))
+	return sarifCodeFlow{ThreadFlows: []sarifThreadFlow{{Locations: locs}}}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -72,7 +73,7 @@ func TestSARIFValidatesAgainstTheSchema(t *testing.T) {
 	for _, fixture := range []struct {
 		dir string
 		p   Platform
-	}{{"wechat-rules", PlatformWeChat}, {"alipay-rules", PlatformAlipay}, {"wechat-valid", PlatformWeChat}} {
+	}{{"wechat-rules", PlatformWeChat}, {"alipay-rules", PlatformAlipay}, {"wechat-valid", PlatformWeChat}, {"wechat-flows", PlatformWeChat}} {
 		t.Run(fixture.dir, func(t *testing.T) {
 			rep := rulesFixture(t, fixture.dir, fixture.p)
 			raw, err := json.Marshal(rep.SARIF())
@@ -80,6 +81,13 @@ func TestSARIFValidatesAgainstTheSchema(t *testing.T) {
 			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 			require.NoError(t, err)
 			require.NoError(t, schema.Validate(doc), "SARIF of %s", fixture.dir)
+			for _, res := range rep.SARIF().Runs[0].Results {
+				if strings.HasPrefix(res.RuleID, "PRIV-") {
+					require.Len(t, res.CodeFlows, 1, "a PRIV result carries its flow")
+					locs := res.CodeFlows[0].ThreadFlows[0].Locations
+					require.GreaterOrEqual(t, len(locs), 2, "source and sink at least")
+				}
+			}
 		})
 	}
 }

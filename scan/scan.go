@@ -44,6 +44,7 @@ var checks = []func(*state){
 	checkManifest,
 	checkPrivateInfos,
 	checkCode,
+	checkFlows,
 	checkSecrets,
 	checkLinking,
 	checkPrivacyDeclaration, // after every check that finds flows
@@ -73,7 +74,9 @@ type state struct {
 	// templates are then the ones its compiled template code names.
 	built     bool
 	templates map[string]bool
-	// flows are the personal-data flows found, in the order found.
+	// flow is the personal-data flow analysis, fed each script's syntax
+	// tree by the CODE rules; flows is what it found.
+	flow  *flowEngine
 	flows []Flow
 	link  linkState // fingerprint and indicators (fingerprint.go, indicators.go)
 }
@@ -181,8 +184,12 @@ func (s *state) report() Report {
 	if s.arch != nil {
 		unpacked = s.arch.unpacked
 	}
+	flows := s.flows
+	if flows == nil {
+		flows = []Flow{}
+	}
 	return Report{
-		Platform: s.platform, Files: files, UnpackedBytes: unpacked, Findings: out, Flows: s.flows,
+		Platform: s.platform, Files: files, UnpackedBytes: unpacked, Findings: out, Flows: flows,
 		Fingerprint: s.link.fingerprint, Indicators: s.indicatorList(),
 	}
 }

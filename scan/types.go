@@ -54,6 +54,9 @@ type Finding struct {
 	// Privacy is what a PRIV finding about the declaration or the privacy
 	// policy rests on; nil for other rules.
 	Privacy *PrivacyEvidence `json:"privacy,omitempty"`
+	// Flow is the personal-data flow a PRIV finding is about; nil for
+	// other rules.
+	Flow *Flow `json:"flow,omitempty"`
 }
 
 // ContentEvidence shows a reviewer why a text block was reported: the
@@ -82,7 +85,8 @@ type Report struct {
 	UnpackedBytes int64 `json:"unpacked_bytes"`
 	// Findings are sorted by file, line, column and rule ID; never nil.
 	Findings []Finding `json:"findings"`
-	// Flows are the paths by which personal data leaves the device.
+	// Flows are the paths by which personal data leaves the device (and
+	// reaches the app's storage), sorted by source then sink; never nil.
 	Flows []Flow `json:"flows"`
 	// Fingerprint summarises the package's own code for finding copies of
 	// it under other accounts (fingerprint.go).

@@ -209,12 +209,13 @@ type jsonReport struct {
 	Files    int            `json:"files"`
 	Bytes    int64          `json:"bytes"`
 	Findings []scan.Finding `json:"findings"`
+	Flows    []scan.Flow    `json:"flows"`
 }
 
 func writeReport(w io.Writer, format, path string, r scan.Report) error {
 	switch format {
 	case "json":
-		return writeJSON(w, jsonReport{Platform: r.Platform, Files: r.Files, Bytes: r.UnpackedBytes, Findings: r.Findings})
+		return writeJSON(w, jsonReport{Platform: r.Platform, Files: r.Files, Bytes: r.UnpackedBytes, Findings: r.Findings, Flows: r.Flows})
 	case "sarif":
 		return writeJSON(w, r.SARIF())
 	}
@@ -229,6 +230,12 @@ func writeReport(w io.Writer, format, path string, r scan.Report) error {
 			fmt.Fprintf(w, "           %s\n", f.Snippet)
 		}
 		fmt.Fprintf(w, "           fix: %s\n", f.Remediation)
+	}
+	if len(r.Flows) > 0 {
+		fmt.Fprintf(w, "%d personal-data flows:\n", len(r.Flows))
+		for _, f := range r.Flows {
+			fmt.Fprintf(w, "  %-10s %s\n", f.Source.Kind, scan.FlowPath(f))
+		}
 	}
 	return nil
 }
