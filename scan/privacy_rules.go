@@ -132,4 +132,3 @@ func FlowPath(f Flow) string {
 	}
 	return b.String()
 }
-

@@ -75,7 +75,7 @@ type hit struct {
 	// secret is what a SECRET rule found; only its SHA-256 is kept, as an
 	// indicator (noteSecret), and it never reaches a Finding.
 	secret string
-	flow    *Flow
+	flow   *Flow
 }
 
 const maxSnippet = 200
