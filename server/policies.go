@@ -14,7 +14,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
-	"trustgate/activities"
 	"trustgate/internal/store"
 	"trustgate/policies"
 	"trustgate/workflows"
@@ -385,7 +384,7 @@ func (s *Server) simulatePolicy(c *gin.Context) {
 	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: job.ID, TaskQueue: s.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, workflows.SimulatePolicyWorkflow, activities.SimulateInput{SimulationID: job.ID})
+	}, workflows.SimulatePolicyWorkflow, workflows.SimulateInput{SimulationID: job.ID})
 	if err != nil {
 		_ = s.Store.FailSimulation(ctx, job.ID, "the simulation could not start: "+err.Error())
 		fail(c, problemErr("unavailable", "the simulation could not start; try again"))
