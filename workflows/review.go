@@ -114,7 +114,11 @@ func (s *process) watchDeadline(ctx workflow.Context, t *Task) {
 		s.claimGen[t.ID]++
 	}
 	workflow.GetMetricsHandler(ctx).Counter("trustgate_review_sla_escalations").Inc(1)
-	_ = s.save(ctx, t).Get(ctx, nil)
+	if err := s.save(ctx, t).Get(ctx, nil); err != nil {
+		// The workflow holds the task; the read model catches up with the
+		// next snapshot, whose version is higher.
+		workflow.GetLogger(ctx).Error("escalated task not saved", "submission_id", s.id, "task_id", t.ID, "error", err)
+	}
 	if err := s.note(ctx, map[string]any{"event": "escalated", "task_id": t.ID, "queue": "senior"}); err != nil {
 		workflow.GetLogger(ctx).Warn("escalation note not recorded", "task_id", t.ID, "error", err)
 	}
@@ -131,8 +135,12 @@ func (s *process) watchClaim(ctx workflow.Context, t *Task, gen int) {
 	}
 	holder := t.Assignee
 	t.State, t.Assignee, t.ClaimExpiresAt = taskOpen, "", nil
-	_ = s.save(ctx, t).Get(ctx, nil)
-	_ = s.note(ctx, map[string]any{"event": "claim_expired", "task_id": t.ID, "reviewer": holder})
+	if err := s.save(ctx, t).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("task back in its queue not saved", "submission_id", s.id, "task_id", t.ID, "error", err)
+	}
+	if err := s.note(ctx, map[string]any{"event": "claim_expired", "task_id": t.ID, "reviewer": holder}); err != nil {
+		workflow.GetLogger(ctx).Warn("claim expiry note not recorded", "submission_id", s.id, "task_id", t.ID, "error", err)
+	}
 }
 
 // claim gives the task to a reviewer. The state changes before the first
