@@ -1,0 +1,131 @@
+package server
+
+import (
+	"encoding/json"
+	"time"
+
+	"trustgate/internal/store"
+)
+
+// The API's answers are its own types, shaped as server/openapi.yaml
+// describes them: a column added to a store row reaches clients only when
+// it is added here too.
+
+// appAnswer is an app (openapi: App).
+type appAnswer struct {
+	ID               string    `json:"id"`
+	DeveloperID      string    `json:"developer_id"`
+	Name             string    `json:"name"`
+	Category         string    `json:"category"`
+	Platform         string    `json:"platform"`
+	Domains          []string  `json:"domains"`
+	Status           string    `json:"status"`
+	LiveSubmissionID *string   `json:"live_submission_id"`
+	LiveVersion      *string   `json:"live_version"`
+	CreatedAt        time.Time `json:"created_at"`
+}
+
+func answerApp(a store.App) appAnswer {
+	return appAnswer{ID: a.ID, DeveloperID: a.DeveloperID, Name: a.Name, Category: a.Category, Platform: a.Platform,
+		Domains: a.Domains, Status: a.Status, LiveSubmissionID: a.LiveSubmissionID, LiveVersion: a.LiveVersion,
+		CreatedAt: a.CreatedAt}
+}
+
+// developerAnswer is a developer's standing as its own developer sees it.
+type developerAnswer struct {
+	ID                 string     `json:"id"`
+	Name               string     `json:"name"`
+	OrgID              string     `json:"org_id"`
+	Kind               string     `json:"kind"`
+	RealNameStatus     string     `json:"real_name_status"`
+	RealNameVerifiedAt *time.Time `json:"real_name_verified_at,omitempty"`
+	RealNameExpiresAt  *time.Time `json:"real_name_expires_at,omitempty"`
+	CreditScore        int        `json:"credit_score"`
+	Qualifications     []string   `json:"qualifications"`
+	RiskFlags          []string   `json:"risk_flags"`
+	Blacklisted        bool       `json:"blacklisted"`
+}
+
+func answerDeveloper(d store.Developer) developerAnswer {
+	return developerAnswer{ID: d.ID, Name: d.Name, OrgID: d.OrgID, Kind: d.Kind, RealNameStatus: d.RealNameStatus,
+		RealNameVerifiedAt: d.RealNameVerifiedAt, RealNameExpiresAt: d.RealNameExpiresAt, CreditScore: d.CreditScore,
+		Qualifications: d.Qualifications, RiskFlags: d.RiskFlags, Blacklisted: d.Blacklisted}
+}
+
+// appEventAnswer is an entry of an app's history.
+type appEventAnswer struct {
+	ID           int64           `json:"id"`
+	Kind         string          `json:"kind"`
+	SubmissionID *string         `json:"submission_id,omitempty"`
+	Detail       json.RawMessage `json:"detail"`
+	At           time.Time       `json:"at"`
+}
+
+func answerAppEvent(e store.AppEvent) appEventAnswer {
+	return appEventAnswer{ID: e.ID, Kind: e.Kind, SubmissionID: e.SubmissionID, Detail: e.Detail, At: e.At}
+}
+
+// auditAnswer is an audit log entry (openapi: AuditEntry).
+type auditAnswer struct {
+	ID        int64           `json:"id"`
+	Actor     string          `json:"actor"`
+	Role      string          `json:"role"`
+	Action    string          `json:"action"`
+	ObjectID  string          `json:"object_id"`
+	RequestID string          `json:"request_id"`
+	Before    json.RawMessage `json:"before,omitempty"`
+	After     json.RawMessage `json:"after,omitempty"`
+	At        time.Time       `json:"at"`
+}
+
+func answerAudit(e store.AuditEntry) auditAnswer {
+	return auditAnswer{ID: e.ID, Actor: e.Actor, Role: e.Role, Action: e.Action, ObjectID: e.ObjectID,
+		RequestID: e.RequestID, Before: e.Before, After: e.After, At: e.At}
+}
+
+// webhookAnswer is a webhook endpoint; Secret is set only in the answer
+// that creates it.
+type webhookAnswer struct {
+	ID          string     `json:"id"`
+	URL         string     `json:"url"`
+	EventTypes  []string   `json:"events"`
+	Secret      string     `json:"secret,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	PausedUntil *time.Time `json:"paused_until,omitempty"`
+}
+
+func answerWebhook(w store.Webhook) webhookAnswer {
+	return webhookAnswer{ID: w.ID, URL: w.URL, EventTypes: w.EventTypes, Secret: w.Secret, CreatedAt: w.CreatedAt,
+		PausedUntil: w.PausedUntil}
+}
+
+// deliveryAnswer is one delivery of an event to an endpoint; its payload,
+// address and secret stay on the server.
+type deliveryAnswer struct {
+	ID          string     `json:"id"`
+	WebhookID   string     `json:"webhook_id"`
+	EventID     string     `json:"event_id"`
+	Type        string     `json:"type"`
+	State       string     `json:"state"`
+	Attempts    int        `json:"attempts"`
+	LastStatus  *int       `json:"last_status,omitempty"`
+	LastError   *string    `json:"last_error,omitempty"`
+	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
+	NextAt      time.Time  `json:"next_attempt_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+}
+
+func answerDelivery(d store.Delivery) deliveryAnswer {
+	return deliveryAnswer{ID: d.ID, WebhookID: d.WebhookID, EventID: d.EventID, Type: d.Type, State: d.State,
+		Attempts: d.Attempts, LastStatus: d.LastStatus, LastError: d.LastError, DeliveredAt: d.DeliveredAt,
+		NextAt: d.NextAt, CreatedAt: d.CreatedAt}
+}
+
+// answerAll converts rows to answers.
+func answerAll[Row, Answer any](rows []Row, answer func(Row) Answer) []Answer {
+	out := make([]Answer, len(rows))
+	for i, r := range rows {
+		out[i] = answer(r)
+	}
+	return out
+}
