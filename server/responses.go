@@ -129,3 +129,55 @@ func answerAll[Row, Answer any](rows []Row, answer func(Row) Answer) []Answer {
 	}
 	return out
 }
+
+// taskAnswer is a review task as staff see it (openapi: Task); which
+// workflow owns it, whom it excludes and its snapshot version stay inside.
+type taskAnswer struct {
+	ID                string          `json:"id"`
+	SubmissionID      string          `json:"submission_id"`
+	Kind              string          `json:"kind"`
+	Queue             string          `json:"queue"`
+	State             string          `json:"state"`
+	Assignee          *string         `json:"assignee"`
+	Priority          string          `json:"priority"`
+	DueAt             time.Time       `json:"due_at"`
+	ClaimExpiresAt    *time.Time      `json:"claim_expires_at,omitempty"`
+	Reasons           json.RawMessage `json:"reasons"`
+	Approvals         []string        `json:"approvals"`
+	ApprovalsRequired int             `json:"approvals_required"`
+	Escalated         bool            `json:"escalated"`
+	Outcome           *string         `json:"outcome,omitempty"`
+	DecidedBy         *string         `json:"decided_by,omitempty"`
+	DecidedAt         *time.Time      `json:"decided_at,omitempty"`
+	Comment           string          `json:"comment,omitempty"`
+	ReasonCodes       []string        `json:"reason_codes,omitempty"`
+	CreatedAt         time.Time       `json:"created_at"`
+}
+
+func answerTask(t store.Task) taskAnswer {
+	return taskAnswer{ID: t.ID, SubmissionID: t.SubmissionID, Kind: t.Kind, Queue: t.Queue, State: t.State,
+		Assignee: t.Assignee, Priority: t.Priority, DueAt: t.DueAt, ClaimExpiresAt: t.ClaimExpiresAt,
+		Reasons: t.Reasons, Approvals: t.Approvals, ApprovalsRequired: t.ApprovalsRequired, Escalated: t.Escalated,
+		Outcome: t.Outcome, DecidedBy: t.DecidedBy, DecidedAt: t.DecidedAt, Comment: t.Comment,
+		ReasonCodes: t.ReasonCodes, CreatedAt: t.CreatedAt}
+}
+
+// waiverAnswer is a waiver with its state now (openapi: Waiver).
+type waiverAnswer struct {
+	ID          string     `json:"id"`
+	AppID       string     `json:"app_id"`
+	RuleID      string     `json:"rule_id"`
+	Reason      string     `json:"reason"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	RequestedBy string     `json:"requested_by"`
+	ApprovedBy  *string    `json:"approved_by,omitempty"`
+	ApprovedAt  *time.Time `json:"approved_at,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	State       string     `json:"state"`
+}
+
+func answerWaiver(w store.Waiver) waiverAnswer {
+	return waiverAnswer{ID: w.ID, AppID: w.AppID, RuleID: w.RuleID, Reason: w.Reason, ExpiresAt: w.ExpiresAt,
+		RequestedBy: w.RequestedBy, ApprovedBy: w.ApprovedBy, ApprovedAt: w.ApprovedAt, CreatedAt: w.CreatedAt,
+		State: w.State(time.Now())}
+}
