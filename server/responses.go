@@ -181,3 +181,72 @@ func answerWaiver(w store.Waiver) waiverAnswer {
 		RequestedBy: w.RequestedBy, ApprovedBy: w.ApprovedBy, ApprovedAt: w.ApprovedAt, CreatedAt: w.CreatedAt,
 		State: w.State(time.Now())}
 }
+
+// policyVersionAnswer is a policy version (openapi: PolicyVersion); Files
+// only where one version is read.
+type policyVersionAnswer struct {
+	ID          string                 `json:"id"`
+	State       string                 `json:"state"`
+	Hash        string                 `json:"hash"`
+	ParentID    *string                `json:"parent_id,omitempty"`
+	Author      string                 `json:"author"`
+	Editors     []string               `json:"editors"`
+	Validation  json.RawMessage        `json:"validation,omitempty"`
+	TestReport  json.RawMessage        `json:"test_report,omitempty"`
+	Approvals   []policyApprovalAnswer `json:"approvals"`
+	CreatedAt   time.Time              `json:"created_at"`
+	UpdatedAt   time.Time              `json:"updated_at"`
+	ActivatedAt *time.Time             `json:"activated_at,omitempty"`
+	RetiredAt   *time.Time             `json:"retired_at,omitempty"`
+	Files       map[string]string      `json:"files,omitempty"`
+}
+
+type policyApprovalAnswer struct {
+	By   string    `json:"by"`
+	Hash string    `json:"hash"`
+	At   time.Time `json:"at"`
+}
+
+func answerPolicyVersion(v store.PolicyVersion) policyVersionAnswer {
+	var approvals []policyApprovalAnswer
+	if v.Approvals != nil {
+		approvals = make([]policyApprovalAnswer, len(v.Approvals))
+		for i, a := range v.Approvals {
+			approvals[i] = policyApprovalAnswer{By: a.By, Hash: a.Hash, At: a.At}
+		}
+	}
+	return policyVersionAnswer{ID: v.ID, State: v.State, Hash: v.Hash, ParentID: v.ParentID, Author: v.Author,
+		Editors: v.Editors, Validation: v.Validation, TestReport: v.TestReport, Approvals: approvals,
+		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, ActivatedAt: v.ActivatedAt, RetiredAt: v.RetiredAt,
+		Files: v.Files}
+}
+
+// simulationAnswer is a simulation job (openapi: PolicySimulation):
+// progress while running, the report or the error once finished.
+type simulationAnswer struct {
+	ID          string                 `json:"id"`
+	PolicyID    string                 `json:"policy_id"`
+	PolicyHash  string                 `json:"policy_hash"`
+	RequestedBy string                 `json:"requested_by"`
+	Params      simulationParamsAnswer `json:"params"`
+	State       string                 `json:"state"`
+	Total       int                    `json:"total"`
+	Done        int                    `json:"done"`
+	Report      json.RawMessage        `json:"report,omitempty"`
+	Error       *string                `json:"error,omitempty"`
+	CreatedAt   time.Time              `json:"created_at"`
+	FinishedAt  *time.Time             `json:"finished_at,omitempty"`
+}
+
+type simulationParamsAnswer struct {
+	Last  int        `json:"last,omitempty"`
+	Since *time.Time `json:"since,omitempty"`
+	Until *time.Time `json:"until,omitempty"`
+}
+
+func answerSimulation(j store.PolicySimulation) simulationAnswer {
+	return simulationAnswer{ID: j.ID, PolicyID: j.PolicyID, PolicyHash: j.PolicyHash, RequestedBy: j.RequestedBy,
+		Params: simulationParamsAnswer{Last: j.Params.Last, Since: j.Params.Since, Until: j.Params.Until},
+		State:  j.State, Total: j.Total, Done: j.Done, Report: j.Report, Error: j.Error, CreatedAt: j.CreatedAt,
+		FinishedAt: j.FinishedAt}
+}
