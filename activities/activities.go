@@ -23,13 +23,11 @@ import (
 	"trustgate/internal/submission"
 	"trustgate/policies"
 	"trustgate/scan"
+	"trustgate/workflows"
 )
 
-// Error types no retry can fix; the workflow records them as failed.
-const (
-	ErrTypeMissingPackage = "MissingPackage"
-	ErrTypeMissingRecord  = "MissingRecord"
-)
+// Activities implements the workflows' contract.
+var _ workflows.Activities = (*Activities)(nil)
 
 // MaxPackageBytes bounds what a scan reads from blob storage.
 const MaxPackageBytes = 64 << 20
@@ -50,40 +48,23 @@ type Activities struct {
 	Shadow *policies.Shadow
 }
 
-// ScanInput names the submission whose package to scan.
-type ScanInput struct {
-	SubmissionID string
-	// ScanningSeq, when set, is the timeline step at which the scan records
-	// the move to "scanning" before it starts.
-	ScanningSeq int `json:",omitempty"`
-}
-
-// ScanSummary is what the workflow needs to know about a scan; the findings
-// themselves stay in the database.
-type ScanSummary struct {
-	Files         int            `json:"files"`
-	UnpackedBytes int64          `json:"unpacked_bytes"`
-	Findings      int            `json:"findings"`
-	BySeverity    map[string]int `json:"by_severity"`
-}
-
 // ScanPackage unpacks the submission's package safely, runs every rule and
 // stores the findings, replacing those of an earlier run.
-func (a *Activities) ScanPackage(ctx context.Context, in ScanInput) (ScanSummary, error) {
+func (a *Activities) ScanPackage(ctx context.Context, in workflows.ScanInput) (workflows.ScanSummary, error) {
 	defer keepHeartbeating(ctx)()
 	if in.ScanningSeq > 0 {
-		if err := a.Advance(ctx, AdvanceInput{SubmissionID: in.SubmissionID, Seq: in.ScanningSeq, To: submission.Scanning}); err != nil {
-			return ScanSummary{}, err
+		if err := a.Advance(ctx, workflows.AdvanceInput{SubmissionID: in.SubmissionID, Seq: in.ScanningSeq, To: submission.Scanning}); err != nil {
+			return workflows.ScanSummary{}, err
 		}
 	}
 	sub, app, err := a.load(ctx, in.SubmissionID)
 	if err != nil {
-		return ScanSummary{}, err
+		return workflows.ScanSummary{}, err
 	}
 	data, err := blobstore.ReadPackage(ctx, a.Blobs, sub.PackageSHA256, MaxPackageBytes)
 	if err != nil {
-		return ScanSummary{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("package of %s cannot be read", sub.ID), ErrTypeMissingPackage, err)
+		return workflows.ScanSummary{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("package of %s cannot be read", sub.ID), workflows.ErrTypeMissingPackage, err)
 	}
 	started := time.Now()
 	report, err := scan.Scan(ctx, bytes.NewReader(data), int64(len(data)), scan.Options{
@@ -91,12 +72,12 @@ func (a *Activities) ScanPackage(ctx context.Context, in ScanInput) (ScanSummary
 		Domains:  app.Domains,
 	})
 	if err != nil {
-		return ScanSummary{}, fmt.Errorf("scan %s: %w", sub.ID, err)
+		return workflows.ScanSummary{}, fmt.Errorf("scan %s: %w", sub.ID, err)
 	}
 	metrics.ScanDuration.Observe(time.Since(started).Seconds())
 	metrics.ScanBytes.Add(float64(report.UnpackedBytes))
 	rows := make([]store.Finding, 0, len(report.Findings))
-	sum := ScanSummary{Files: report.Files, UnpackedBytes: report.UnpackedBytes, BySeverity: map[string]int{}}
+	sum := workflows.ScanSummary{Files: report.Files, UnpackedBytes: report.UnpackedBytes, BySeverity: map[string]int{}}
 	for _, f := range report.Findings {
 		row := store.Finding{
 			Fingerprint: f.Fingerprint, RuleID: f.RuleID, Severity: string(f.Severity),
@@ -105,8 +86,13 @@ func (a *Activities) ScanPackage(ctx context.Context, in ScanInput) (ScanSummary
 		}
 		if f.Content != nil {
 			row.Score = f.Content.Score
-			if row.Evidence, err = json.Marshal(f.Content); err != nil {
-				return ScanSummary{}, fmt.Errorf("encode evidence of %s in %s: %w", f.RuleID, sub.ID, err)
+		}
+		if f.Content != nil || f.Privacy != nil || f.Flow != nil {
+			// One object keyed by family, so that a reader never guesses
+			// which kind of evidence a row holds.
+			ev := findingEvidence{Content: f.Content, Privacy: f.Privacy, Flow: f.Flow}
+			if row.Evidence, err = json.Marshal(ev); err != nil {
+				return workflows.ScanSummary{}, fmt.Errorf("encode evidence of %s in %s: %w", f.RuleID, sub.ID, err)
 			}
 		}
 		rows = append(rows, row)
@@ -114,10 +100,19 @@ func (a *Activities) ScanPackage(ctx context.Context, in ScanInput) (ScanSummary
 	}
 	sum.Findings = len(rows)
 	if err := a.Store.SaveFindings(ctx, sub.ID, rows); err != nil {
-		return ScanSummary{}, err
+		return workflows.ScanSummary{}, err
 	}
 	activity.GetLogger(ctx).Info("scanned package", "submission_id", sub.ID, "findings", sum.Findings)
 	return sum, nil
+}
+
+// findingEvidence is what a finding rests on, as stored with it: the
+// CONTENT block's category, terms and normalised text; a PRIV finding's
+// data kind, declaration and policy sentences, and the flow it is about.
+type findingEvidence struct {
+	Content *scan.ContentEvidence `json:"content,omitempty"`
+	Privacy *scan.PrivacyEvidence `json:"privacy,omitempty"`
+	Flow    *scan.Flow            `json:"flow,omitempty"`
 }
 
 // keepHeartbeating tells Temporal the activity is alive until the returned
@@ -147,35 +142,21 @@ func keepHeartbeating(ctx context.Context) (stop func()) {
 	return func() { close(done) }
 }
 
-// ProfileInput names the submission whose developer to load.
-type ProfileInput struct {
-	SubmissionID string
-}
-
-// Profile is the snapshot of submission, app and developer that goes into
-// the decision: taken once, so a retry of Decide sees the same facts.
-type Profile struct {
-	Submission policies.SubmissionInput `json:"submission"`
-	App        policies.AppInput        `json:"app"`
-	Developer  policies.DeveloperInput  `json:"developer"`
-	History    policies.HistoryInput    `json:"history"`
-}
-
 // LoadDeveloper takes the snapshot of the developer's standing and history.
-func (a *Activities) LoadDeveloper(ctx context.Context, in ProfileInput) (Profile, error) {
+func (a *Activities) LoadDeveloper(ctx context.Context, in workflows.ProfileInput) (workflows.Profile, error) {
 	sub, app, err := a.load(ctx, in.SubmissionID)
 	if err != nil {
-		return Profile{}, err
+		return workflows.Profile{}, err
 	}
 	dev, err := a.Store.GetDeveloper(ctx, sub.DeveloperID)
 	if err != nil {
-		return Profile{}, a.permanent(err)
+		return workflows.Profile{}, a.permanent(err)
 	}
 	hist, err := a.Store.DeveloperHistory(ctx, dev.ID, sub.ID, time.Now())
 	if err != nil {
-		return Profile{}, err
+		return workflows.Profile{}, err
 	}
-	p := Profile{
+	p := workflows.Profile{
 		Submission: policies.SubmissionInput{
 			ID: sub.ID, AppID: sub.AppID, Version: sub.Version, Platform: app.Platform,
 			PackageSHA256: sub.PackageSHA256, PackageBytes: sub.PackageBytes,
@@ -200,44 +181,23 @@ func (a *Activities) LoadDeveloper(ctx context.Context, in ProfileInput) (Profil
 	return p, nil
 }
 
-// DecideInput is what the policy decides on. Now comes from the workflow,
-// so the decision is reproducible from the decision log.
-type DecideInput struct {
-	SubmissionID string    `json:"submission_id"`
-	Attempt      int       `json:"attempt"`
-	Profile      Profile   `json:"profile"`
-	Now          time.Time `json:"now"`
-}
-
-// Verdict is the policy's decision and the bundle that made it.
-type Verdict struct {
-	policies.Decision
-	PolicyVersion string `json:"policy_version"`
-	PolicyHash    string `json:"policy_hash"`
-	// QASampleRate is the policy's share of automatic approvals that get a
-	// QA look (policy data, so compliance owns it).
-	QASampleRate float64 `json:"qa_sample_rate,omitempty"`
-	// WaivedBy names the waivers without which the decision would differ.
-	WaivedBy []string `json:"waived_by,omitempty"`
-}
-
 // Decide evaluates the active policy on the profile and the stored findings
 // and appends input and output to the decision log. The engine fails closed:
 // an evaluation error becomes a review, never an approval.
-func (a *Activities) Decide(ctx context.Context, in DecideInput) (Verdict, error) {
+func (a *Activities) Decide(ctx context.Context, in workflows.DecideInput) (workflows.Verdict, error) {
 	findings, err := a.Store.Findings(ctx, in.SubmissionID)
 	if err != nil {
-		return Verdict{}, err
+		return workflows.Verdict{}, err
 	}
 	// At the decision's own clock, so that a retry sees the same waivers and
 	// an expired waiver stops applying without anyone withdrawing it.
 	waivers, err := a.Store.ActiveWaivers(ctx, in.Profile.App.ID, in.Now)
 	if err != nil {
-		return Verdict{}, err
+		return workflows.Verdict{}, err
 	}
 	engine, err := a.Policies.Current(ctx)
 	if err != nil {
-		return Verdict{}, fmt.Errorf("load active policy: %w", err)
+		return workflows.Verdict{}, fmt.Errorf("load active policy: %w", err)
 	}
 	input := policies.Input{
 		Submission: in.Profile.Submission, App: in.Profile.App, Developer: in.Profile.Developer,
@@ -256,32 +216,21 @@ func (a *Activities) Decide(ctx context.Context, in DecideInput) (Verdict, error
 	started := time.Now()
 	decision := a.shadowedDecide(ctx, engine, in.SubmissionID, input)
 	metrics.PolicyEvaluation.Observe(time.Since(started).Seconds())
-	v := Verdict{Decision: decision, PolicyVersion: engine.Version(), PolicyHash: engine.Hash(), QASampleRate: engine.QASampleRate(),
+	v := workflows.Verdict{Decision: decision, PolicyVersion: engine.Version(), PolicyHash: engine.Hash(), QASampleRate: engine.QASampleRate(),
 		WaivedBy: waivedBy(ctx, engine, input, decision, waivers)}
 	if err := a.Store.RecordDecision(ctx, in.SubmissionID, in.Attempt, v.PolicyVersion, v.PolicyHash, input, decision, v.WaivedBy); err != nil {
-		return Verdict{}, err
+		return workflows.Verdict{}, err
 	}
 	return v, nil
 }
 
-// AdvanceInput moves a submission to a state; Seq is the workflow's step
-// number, which makes the write idempotent.
-type AdvanceInput struct {
-	SubmissionID string           `json:"submission_id"`
-	Seq          int              `json:"seq"`
-	To           submission.State `json:"to"`
-	Detail       map[string]any   `json:"detail,omitempty"`
-	Verdict      *Verdict         `json:"verdict,omitempty"`
-	Failure      string           `json:"failure,omitempty"`
-}
-
 // Advance records a state change in the read model and the timeline.
-func (a *Activities) Advance(ctx context.Context, in AdvanceInput) error {
+func (a *Activities) Advance(ctx context.Context, in workflows.AdvanceInput) error {
 	step := store.Step{SubmissionID: in.SubmissionID, Seq: in.Seq, To: in.To, Detail: in.Detail, Failure: in.Failure}
 	if v := in.Verdict; v != nil {
 		reasons, err := marshalReasons(v.Reasons)
 		if err != nil {
-			return temporal.NewNonRetryableApplicationError("encode reasons", "BadVerdict", err)
+			return temporal.NewNonRetryableApplicationError("encode reasons", workflows.ErrTypeBadVerdict, err)
 		}
 		step.Outcome, step.Reasons = v.Outcome, reasons
 		step.PolicyVersion, step.PolicyHash = v.PolicyVersion, v.PolicyHash
@@ -290,7 +239,7 @@ func (a *Activities) Advance(ctx context.Context, in AdvanceInput) error {
 	if errors.Is(err, store.ErrConflict) {
 		// Another actor (a withdrawal) moved the submission first; retrying
 		// cannot change that, and the workflow must hear it.
-		return temporal.NewNonRetryableApplicationError(err.Error(), "StateConflict", err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeStateConflict, err)
 	}
 	return a.permanent(err)
 }
@@ -311,7 +260,7 @@ func (a *Activities) load(ctx context.Context, id string) (store.Submission, sto
 // anything else (a database hiccup) stays retryable.
 func (a *Activities) permanent(err error) error {
 	if errors.Is(err, store.ErrNotFound) {
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeMissingRecord, err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeMissingRecord, err)
 	}
 	return err
 }
@@ -349,16 +298,9 @@ func waivedBy(ctx context.Context, engine *policies.Engine, in policies.Input, d
 	return ids
 }
 
-// NoteInput adds a timeline entry that changes no state.
-type NoteInput struct {
-	SubmissionID string         `json:"submission_id"`
-	Seq          int            `json:"seq"`
-	Detail       map[string]any `json:"detail"`
-}
-
 // Note records an event of the review (an escalation, a claim expiring) on
 // the submission's timeline.
-func (a *Activities) Note(ctx context.Context, in NoteInput) error {
+func (a *Activities) Note(ctx context.Context, in workflows.NoteInput) error {
 	added, err := a.Store.Note(ctx, in.SubmissionID, in.Seq, in.Detail)
 	if added && in.Detail["event"] == "escalated" {
 		metrics.SLAEscalations.Inc() // once per escalation, however often retried

@@ -20,6 +20,7 @@ import (
 	"trustgate/internal/store"
 	"trustgate/internal/testenv"
 	"trustgate/policies"
+	"trustgate/workflows"
 )
 
 // A lending advert written to slip past filters is a CONTENT finding whose
@@ -72,7 +73,7 @@ func TestContentScoreAndEvidenceReachTheDecision(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(a)
-	_, err = env.ExecuteActivity(a.ScanPackage, ScanInput{SubmissionID: "sub_lending"})
+	_, err = env.ExecuteActivity(a.ScanPackage, workflows.ScanInput{SubmissionID: "sub_lending"})
 	require.NoError(t, err)
 
 	findings, err := db.Store.Findings(ctx, "sub_lending")
@@ -86,13 +87,16 @@ func TestContentScoreAndEvidenceReachTheDecision(t *testing.T) {
 	require.NotNil(t, content, "the lending advert is a CONTENT finding: %+v", findings)
 	assert.Equal(t, "pages/index/index.wxml", content.File)
 	assert.Positive(t, content.Score)
-	var ev struct {
-		Category   string   `json:"category"`
-		Score      int      `json:"score"`
-		Terms      []string `json:"terms"`
-		Normalised string   `json:"normalised"`
+	var evidence struct {
+		Content struct {
+			Category   string   `json:"category"`
+			Score      int      `json:"score"`
+			Terms      []string `json:"terms"`
+			Normalised string   `json:"normalised"`
+		} `json:"content"`
 	}
-	require.NoError(t, json.Unmarshal(content.Evidence, &ev))
+	require.NoError(t, json.Unmarshal(content.Evidence, &evidence))
+	ev := evidence.Content
 	assert.Equal(t, "lending", ev.Category)
 	assert.Equal(t, content.Score, ev.Score)
 	assert.NotEmpty(t, ev.Terms)
@@ -102,9 +106,9 @@ func TestContentScoreAndEvidenceReachTheDecision(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(mustJSON(t, detail.Findings)), `"category":"lending"`, "the submission's detail carries the evidence")
 
-	profile, err := a.LoadDeveloper(ctx, ProfileInput{SubmissionID: "sub_lending"})
+	profile, err := a.LoadDeveloper(ctx, workflows.ProfileInput{SubmissionID: "sub_lending"})
 	require.NoError(t, err)
-	_, err = a.Decide(ctx, DecideInput{SubmissionID: "sub_lending", Attempt: 1, Profile: profile, Now: time.Now().UTC()})
+	_, err = a.Decide(ctx, workflows.DecideInput{SubmissionID: "sub_lending", Attempt: 1, Profile: profile, Now: time.Now().UTC()})
 	require.NoError(t, err)
 	var score int
 	require.NoError(t, conn.QueryRow(ctx, `SELECT (f->>'score')::int FROM decisions, jsonb_array_elements(input->'findings') f

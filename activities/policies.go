@@ -12,6 +12,8 @@ import (
 
 	"trustgate/internal/store"
 	"trustgate/policies"
+
+	"trustgate/workflows"
 )
 
 // maxCachedEngines bounds the compiled bundles a process keeps; a handful
@@ -129,35 +131,17 @@ func short(hash string) string {
 	return hash
 }
 
-// ErrTypeSimulation marks a simulation that cannot succeed however often it
-// is retried: its draft does not compile or loops, or changed meanwhile.
-const ErrTypeSimulation = "SimulationFailed"
-
-// SimulateInput names the simulation job to run.
-type SimulateInput struct {
-	SimulationID string `json:"simulation_id"`
-}
-
-// SimulationSummary is what the workflow learns of a simulation; the report
-// itself stays in the database.
-type SimulationSummary struct {
-	State     string `json:"state"`
-	Evaluated int    `json:"evaluated"`
-	Changed   int    `json:"changed"`
-	Error     string `json:"error,omitempty"`
-}
-
 // SimulatePolicy re-evaluates the recorded decisions the job selects under
 // its policy version and stores the impact. A draft that does not compile,
 // loops or changed since the job was asked for ends the job failed with that
 // error; a database hiccup is returned for Temporal to retry.
-func (a *Activities) SimulatePolicy(ctx context.Context, in SimulateInput) (SimulationSummary, error) {
+func (a *Activities) SimulatePolicy(ctx context.Context, in workflows.SimulateInput) (workflows.SimulationSummary, error) {
 	job, err := a.Store.GetSimulation(ctx, in.SimulationID)
 	if err != nil {
-		return SimulationSummary{}, a.permanent(err)
+		return workflows.SimulationSummary{}, a.permanent(err)
 	}
 	if job.State != "running" {
-		return SimulationSummary{State: job.State}, nil // a retry after it finished
+		return workflows.SimulationSummary{State: job.State}, nil // a retry after it finished
 	}
 	impact, err := a.simulate(ctx, job, func(total, done int) {
 		activity.RecordHeartbeat(ctx, done)
@@ -168,16 +152,16 @@ func (a *Activities) SimulatePolicy(ctx context.Context, in SimulateInput) (Simu
 	switch {
 	case errors.As(err, &failed):
 		if err := a.Store.FinishSimulation(ctx, job.ID, nil, failed.Error()); err != nil {
-			return SimulationSummary{}, err
+			return workflows.SimulationSummary{}, err
 		}
-		return SimulationSummary{State: "failed", Error: failed.Error()}, nil
+		return workflows.SimulationSummary{State: "failed", Error: failed.Error()}, nil
 	case err != nil:
-		return SimulationSummary{}, err
+		return workflows.SimulationSummary{}, err
 	}
 	if err := a.Store.FinishSimulation(ctx, job.ID, impact, ""); err != nil {
-		return SimulationSummary{}, err
+		return workflows.SimulationSummary{}, err
 	}
-	return SimulationSummary{State: "succeeded", Evaluated: impact.Evaluated, Changed: impact.Changed}, nil
+	return workflows.SimulationSummary{State: "succeeded", Evaluated: impact.Evaluated, Changed: impact.Changed}, nil
 }
 
 // simulationError is a simulation's own failure, as opposed to one of the
@@ -220,14 +204,8 @@ func (a *Activities) simulate(ctx context.Context, job store.PolicySimulation, p
 	return impact, err
 }
 
-// AbandonSimulationInput ends a simulation whose activity gave up.
-type AbandonSimulationInput struct {
-	SimulationID string `json:"simulation_id"`
-	Error        string `json:"error"`
-}
-
 // AbandonSimulation marks a simulation failed after its activity ran out of
 // retries, so that nobody polls it forever.
-func (a *Activities) AbandonSimulation(ctx context.Context, in AbandonSimulationInput) error {
+func (a *Activities) AbandonSimulation(ctx context.Context, in workflows.AbandonSimulationInput) error {
 	return a.Store.FinishSimulation(ctx, in.SimulationID, nil, in.Error)
 }

@@ -16,6 +16,7 @@ import (
 	"trustgate/internal/store"
 	"trustgate/internal/testenv"
 	"trustgate/policies"
+	"trustgate/workflows"
 )
 
 type fixedEngine struct{ e *policies.Engine }
@@ -46,12 +47,12 @@ func TestDecideSendsAShadowDivergenceToSeniorReview(t *testing.T) {
 	require.NoError(t, err)
 	engine = engine.WithTimeout(time.Minute)
 	a := &Activities{Store: db.Store, Policies: fixedEngine{engine}}
-	profile, err := a.LoadDeveloper(ctx, ProfileInput{SubmissionID: "sub_agreed"})
+	profile, err := a.LoadDeveloper(ctx, workflows.ProfileInput{SubmissionID: "sub_agreed"})
 	require.NoError(t, err)
-	decide := func(id string) Verdict {
+	decide := func(id string) workflows.Verdict {
 		p := profile
 		p.Submission.ID = id
-		v, err := a.Decide(ctx, DecideInput{SubmissionID: id, Attempt: 1, Profile: p, Now: time.Now().UTC()})
+		v, err := a.Decide(ctx, workflows.DecideInput{SubmissionID: id, Attempt: 1, Profile: p, Now: time.Now().UTC()})
 		require.NoError(t, err)
 		return v
 	}

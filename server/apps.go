@@ -70,7 +70,7 @@ func (s *Server) createApp(c *gin.Context) {
 	}
 	s.audit(c, "app.create", app.ID, nil, app)
 	c.Header("Location", "/v1/apps/"+app.ID)
-	c.JSON(http.StatusCreated, app)
+	c.JSON(http.StatusCreated, answerApp(app))
 }
 
 func (s *Server) listApps(c *gin.Context) {
@@ -84,7 +84,7 @@ func (s *Server) listApps(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, listOf(apps, limit, func(a store.App) string { return a.ID }))
+	c.JSON(http.StatusOK, listOf(answerAll(apps, answerApp), limit, func(a appAnswer) string { return a.ID }))
 }
 
 // bindJSON decodes a bounded JSON body, refusing unknown fields so that a
@@ -146,7 +146,7 @@ func holdsNUL(raw []byte) bool {
 type meResponse struct {
 	Role      string           `json:"role"`
 	Subject   string           `json:"subject"`
-	Developer *store.Developer `json:"developer,omitempty"`
+	Developer *developerAnswer `json:"developer,omitempty"`
 }
 
 func (s *Server) me(c *gin.Context) {
@@ -158,7 +158,8 @@ func (s *Server) me(c *gin.Context) {
 			fail(c, err)
 			return
 		}
-		resp.Developer = &d
+		ans := answerDeveloper(d)
+		resp.Developer = &ans
 	}
 	c.JSON(http.StatusOK, resp)
 }

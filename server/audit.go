@@ -50,5 +50,5 @@ func (s *Server) searchAudit(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, listByNumber(entries, f.Limit, func(e store.AuditEntry) int64 { return e.ID }))
+	c.JSON(http.StatusOK, listByNumber(answerAll(entries, answerAudit), f.Limit, func(e auditAnswer) int64 { return e.ID }))
 }

@@ -61,7 +61,7 @@ func (r standingRequest) standing() (store.Standing, error) {
 }
 
 type standingAnswer struct {
-	Developer store.Developer `json:"developer"`
+	Developer developerAnswer `json:"developer"`
 	Applied   bool            `json:"applied"`
 	// Reevaluation is the workflow that re-checks the developer's live apps.
 	Reevaluation string `json:"reevaluation,omitempty"`
@@ -93,7 +93,7 @@ func (s *Server) updateStanding(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	ans := standingAnswer{Developer: after, Applied: applied}
+	ans := standingAnswer{Developer: answerDeveloper(after), Applied: applied}
 	c.Header("ETag", etagOf(after))
 	if !current {
 		c.JSON(http.StatusOK, ans) // older than what was applied: nothing to re-check
@@ -137,14 +137,14 @@ func (s *Server) appEvents(c *gin.Context) {
 			events[i].Detail = submission.ForDeveloper(events[i].Detail)
 		}
 	}
-	c.JSON(http.StatusOK, appEventsAnswer{App: app,
-		List: listByNumber(events, limit, func(e store.AppEvent) int64 { return e.ID })})
+	c.JSON(http.StatusOK, appEventsAnswer{App: answerApp(app),
+		List: listByNumber(answerAll(events, answerAppEvent), limit, func(e appEventAnswer) int64 { return e.ID })})
 }
 
 // appEventsAnswer is a page of an app's history, with the app as it is now.
 type appEventsAnswer struct {
-	App store.App `json:"app"`
-	List[store.AppEvent]
+	App appAnswer `json:"app"`
+	List[appEventAnswer]
 }
 
 // loadVisibleApp loads the app of the route's :id if the caller may see it;

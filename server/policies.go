@@ -14,7 +14,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
-	"trustgate/activities"
 	"trustgate/internal/store"
 	"trustgate/policies"
 	"trustgate/workflows"
@@ -33,20 +32,21 @@ func by(c *gin.Context) store.AuditEntry {
 // policyAnswer is a version as the API shows it: the version, and the last
 // simulation of it when there is one.
 type policyAnswer struct {
-	store.PolicyVersion
-	LastSimulation *store.PolicySimulation `json:"last_simulation,omitempty"`
+	policyVersionAnswer
+	LastSimulation *simulationAnswer `json:"last_simulation,omitempty"`
 }
 
 func (s *Server) renderPolicy(c *gin.Context, status int, v store.PolicyVersion) {
-	ans := policyAnswer{PolicyVersion: v}
+	ans := policyAnswer{policyVersionAnswer: answerPolicyVersion(v)}
 	sim, err := s.Store.LatestSimulation(c.Request.Context(), v.ID)
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	if sim != nil {
-		sim.Report = nil // large; the simulation's own URL has it
-		ans.LastSimulation = sim
+		last := answerSimulation(*sim)
+		last.Report = nil // large; the simulation's own URL has it
+		ans.LastSimulation = &last
 	}
 	c.Header("ETag", `"`+v.Hash+`"`)
 	c.JSON(status, ans)
@@ -64,7 +64,7 @@ func (s *Server) listPolicies(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, listOf(vs, limit, func(v store.PolicyVersion) string { return v.ID }))
+	c.JSON(http.StatusOK, listOf(answerAll(vs, answerPolicyVersion), limit, func(v policyVersionAnswer) string { return v.ID }))
 }
 
 func (s *Server) activePolicy(c *gin.Context) {
@@ -385,14 +385,14 @@ func (s *Server) simulatePolicy(c *gin.Context) {
 	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: job.ID, TaskQueue: s.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, workflows.SimulatePolicyWorkflow, activities.SimulateInput{SimulationID: job.ID})
+	}, workflows.SimulatePolicyWorkflow, workflows.SimulateInput{SimulationID: job.ID})
 	if err != nil {
 		_ = s.Store.FailSimulation(ctx, job.ID, "the simulation could not start: "+err.Error())
 		fail(c, problemErr("unavailable", "the simulation could not start; try again"))
 		return
 	}
 	c.Header("Location", "/v1/policies/"+v.ID+"/simulations/"+job.ID)
-	c.JSON(http.StatusAccepted, job)
+	c.JSON(http.StatusAccepted, answerSimulation(job))
 }
 
 // getSimulation is the job a client polls: progress while running, the
@@ -406,7 +406,7 @@ func (s *Server) getSimulation(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, job)
+	c.JSON(http.StatusOK, answerSimulation(job))
 }
 
 // approvePolicy is the four-eyes approval of a draft.
@@ -461,5 +461,5 @@ func (s *Server) activatePolicy(c *gin.Context) {
 		return
 	}
 	c.Header("ETag", `"`+v.Hash+`"`)
-	c.JSON(http.StatusOK, activateAnswer{policyAnswer: policyAnswer{PolicyVersion: v}, Previous: previous})
+	c.JSON(http.StatusOK, activateAnswer{policyAnswer: policyAnswer{policyVersionAnswer: answerPolicyVersion(v)}, Previous: previous})
 }

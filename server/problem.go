@@ -4,15 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jackc/pgx/v5/pgconn"
 	"go.temporal.io/sdk/temporal"
 
 	"trustgate/internal/store"
@@ -99,6 +95,7 @@ func fail(c *gin.Context, err error) {
 	var inFlight *store.InFlightError
 	var quota *store.QuotaError
 	var refusal *store.Refusal
+	textRefusal, _ := store.RefusedText(err)
 	switch {
 	case errors.As(err, &ae):
 	case errors.As(err, &refusal):
@@ -123,9 +120,9 @@ func fail(c *gin.Context, err error) {
 		ae = problemErr("validation", appErr.Message())
 	case errors.As(err, &appErr) && appErr.Type() == "Decided":
 		ae = problemErr("conflict", appErr.Message())
-	case textRefused(err):
-		ae = problemErr("validation", "text the database cannot store (a NUL character or invalid UTF-8)")
-	case unreachable(err):
+	case textRefusal != nil:
+		ae = problemErr("validation", textRefusal.Msg)
+	case store.IsUnavailable(err):
 		ae = problemErr("unavailable", "a service we depend on is unreachable; retry shortly")
 	case errors.Is(err, context.DeadlineExceeded):
 		ae = problemErr("unavailable", "a dependency did not answer in time; retry later")
@@ -157,29 +154,4 @@ func refusalProblem(r *store.Refusal) *apiError {
 		kind = "conflict"
 	}
 	return &apiError{status: kinds[kind].status, kind: kind, detail: r.Error()}
-}
-
-// unreachable reports errors that mean the database (or another service)
-// is down or restarting, not that the request is wrong: the answer is 503
-// with Retry-After, and a client retry will succeed once it is back.
-func unreachable(err error) bool {
-	var connErr *pgconn.ConnectError
-	var netErr *net.OpError
-	var pgErr *pgconn.PgError
-	switch {
-	case errors.As(err, &connErr), errors.As(err, &netErr), pgconn.Timeout(err):
-		return true
-	case errors.As(err, &pgErr):
-		// admin_shutdown, crash_shutdown, cannot_connect_now
-		return pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
-	}
-	return errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "conn closed")
-}
-
-// textRefused is PostgreSQL refusing a string it cannot store (invalid
-// UTF-8, a NUL character): the client's input, never our fault. The
-// handlers refuse such text first; this is the backstop.
-func textRefused(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && (pgErr.Code == "22021" || pgErr.Code == "22P05")
 }

@@ -76,10 +76,7 @@ func (s *Server) listTasks(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	l := List[store.Task]{Items: tasks}
-	if l.Items == nil {
-		l.Items = []store.Task{}
-	}
+	l := List[taskAnswer]{Items: answerAll(tasks, answerTask)}
 	if len(tasks) == f.Limit {
 		l.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(f.Offset + f.Limit)))
 	}
@@ -122,7 +119,7 @@ func (s *Server) taskUpdate(c *gin.Context, name string, req func(store.Task) an
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, t)
+	c.JSON(http.StatusOK, answerTask(t))
 }
 
 type taskDecisionRequest struct {

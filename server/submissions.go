@@ -37,7 +37,7 @@ type submissionView struct {
 	// can be expected at that queue's pace.
 	QueuePosition       *int         `json:"queue_position,omitempty"`
 	EstimatedDecisionAt *time.Time   `json:"estimated_decision_at,omitempty"`
-	Tasks               []store.Task `json:"tasks,omitempty"`
+	Tasks               []taskAnswer `json:"tasks,omitempty"`
 	WorkflowURL         string       `json:"workflow_url,omitempty"`
 }
 
@@ -176,10 +176,11 @@ func (s *Server) detailView(c *gin.Context, d store.SubmissionDetail) (submissio
 		}
 	}
 	if caller(c).Role != RoleDeveloper {
-		var err error
-		if v.Tasks, err = s.Store.TasksOf(ctx, sub.ID); err != nil {
+		tasks, err := s.Store.TasksOf(ctx, sub.ID)
+		if err != nil {
 			return v, err
 		}
+		v.Tasks = answerAll(tasks, answerTask)
 		if s.TemporalUIURL != "" {
 			v.WorkflowURL = fmt.Sprintf("%s/namespaces/%s/workflows/%s", s.TemporalUIURL,
 				url.PathEscape(s.Namespace), url.PathEscape(sub.ID))

@@ -91,7 +91,7 @@ func (s *Server) suspendApp(c *gin.Context) {
 		}
 	}
 	s.audit(c, "app.takedown", app.ID, nil, req)
-	c.JSON(http.StatusOK, gin.H{"app": app, "takedown": id})
+	c.JSON(http.StatusOK, gin.H{"app": answerApp(app), "takedown": id})
 }
 
 // appealSuspension is a developer's appeal of a takedown.

@@ -21,16 +21,6 @@ type createWaiverRequest struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// waiverAnswer is a waiver with its state now.
-type waiverAnswer struct {
-	store.Waiver
-	State string `json:"state"`
-}
-
-func answerWaiver(w store.Waiver) waiverAnswer {
-	return waiverAnswer{Waiver: w, State: w.State(time.Now())}
-}
-
 // createWaiver asks for a waiver; it applies once another compliance user
 // approves it.
 func (s *Server) createWaiver(c *gin.Context) {
@@ -99,9 +89,5 @@ func (s *Server) listWaivers(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := make([]waiverAnswer, len(ws))
-	for i, w := range ws {
-		out[i] = answerWaiver(w)
-	}
-	c.JSON(http.StatusOK, listOf(out, limit, func(w waiverAnswer) string { return w.ID }))
+	c.JSON(http.StatusOK, listOf(answerAll(ws, answerWaiver), limit, func(w waiverAnswer) string { return w.ID }))
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"trustgate/internal/store"
 	"trustgate/internal/webhooks"
 )
 
@@ -58,7 +57,7 @@ func (s *Server) createWebhook(c *gin.Context) {
 	}
 	s.audit(c, "webhook.create", hook.ID, nil, gin.H{"url": hook.URL, "events": hook.EventTypes})
 	c.Header("Location", "/v1/webhooks/"+hook.ID)
-	c.JSON(http.StatusCreated, hook) // the only answer that carries the secret
+	c.JSON(http.StatusCreated, answerWebhook(hook)) // the only answer that carries the secret
 }
 
 func (s *Server) listWebhooks(c *gin.Context) {
@@ -67,10 +66,7 @@ func (s *Server) listWebhooks(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if hooks == nil {
-		hooks = []store.Webhook{}
-	}
-	c.JSON(http.StatusOK, List[store.Webhook]{Items: hooks})
+	c.JSON(http.StatusOK, List[webhookAnswer]{Items: answerAll(hooks, answerWebhook)})
 }
 
 func (s *Server) deleteWebhook(c *gin.Context) {
@@ -93,7 +89,7 @@ func (s *Server) webhookDeliveries(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, listOf(ds, limit, func(d store.Delivery) string { return d.ID }))
+	c.JSON(http.StatusOK, listOf(answerAll(ds, answerDelivery), limit, func(d deliveryAnswer) string { return d.ID }))
 }
 
 func (s *Server) redeliver(c *gin.Context) {

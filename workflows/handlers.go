@@ -9,7 +9,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"trustgate/activities"
 	"trustgate/internal/submission"
 	"trustgate/policies"
 )
@@ -55,7 +54,7 @@ type DecisionRequest struct {
 
 // DecisionResult is the task after the decision and the submission's state.
 type DecisionResult struct {
-	Task  activities.Task  `json:"task"`
+	Task  Task             `json:"task"`
 	State submission.State `json:"state"`
 }
 
@@ -127,7 +126,7 @@ func (r Actor) MayActOn(devOrg string) error {
 // mayTake checks that a reviewer may work a task at all: the right role for
 // its queue, no conflict of interest, not excluded (an appeal), and not the
 // first approver of a four-eyes task.
-func (s *process) mayTake(t *activities.Task, r Actor) error {
+func (s *process) mayTake(t *Task, r Actor) error {
 	switch {
 	case r.Name == "":
 		return refuse(RefusedInvalid, "reviewer missing")
@@ -148,7 +147,7 @@ func (s *process) mayTake(t *activities.Task, r Actor) error {
 	return nil
 }
 
-func (s *process) task(id string) (*activities.Task, error) {
+func (s *process) task(id string) (*Task, error) {
 	t, ok := s.tasks[id]
 	if !ok {
 		return nil, refuse(RefusedNotFound, "no task %s on this submission", id)

@@ -7,7 +7,6 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"trustgate/activities"
 	"trustgate/internal/submission"
 	"trustgate/policies"
 )
@@ -31,7 +30,7 @@ type process struct {
 	decides  int
 	finishes int // grows with every final decision; handlers await it
 
-	tasks    map[string]*activities.Task
+	tasks    map[string]*Task
 	version  int64 // of task snapshots
 	taskSeq  int
 	claimGen map[string]int
@@ -59,7 +58,7 @@ func newProcess(in SubmissionInput) *process {
 	return &process{
 		seq: in.Run * 1000, decides: in.Run * 1000, taskSeq: in.Run * 1000,
 		id: in.SubmissionID, taskPrefix: strings.TrimPrefix(in.SubmissionID, "sub_"), cfg: cfg, state: submission.Received,
-		tasks: map[string]*activities.Task{}, claimGen: map[string]int{},
+		tasks: map[string]*Task{}, claimGen: map[string]int{},
 	}
 }
 
@@ -84,8 +83,8 @@ func runProcess[T any](ctx workflow.Context, s *process, body func(workflow.Cont
 
 func (s *process) advance(ctx workflow.Context, to submission.State, detail map[string]any) error {
 	s.seq++
-	in := activities.AdvanceInput{SubmissionID: s.id, Seq: s.seq, To: to, Detail: detail}
-	if err := s.step(ctx, a.Advance, in).Get(ctx, nil); err != nil {
+	in := AdvanceInput{SubmissionID: s.id, Seq: s.seq, To: to, Detail: detail}
+	if err := s.step(ctx, ActivityAdvance, in).Get(ctx, nil); err != nil {
 		return fmt.Errorf("move %s to %s: %w", s.id, to, err)
 	}
 	s.state = to
@@ -110,30 +109,30 @@ func (s *process) step(ctx workflow.Context, activity, in any) workflow.Future {
 // note adds a timeline entry without a state change.
 func (s *process) note(ctx workflow.Context, detail map[string]any) error {
 	s.seq++
-	in := activities.NoteInput{SubmissionID: s.id, Seq: s.seq, Detail: detail}
-	return workflow.ExecuteActivity(ctx, a.Note, in).Get(ctx, nil)
+	in := NoteInput{SubmissionID: s.id, Seq: s.seq, Detail: detail}
+	return workflow.ExecuteActivity(ctx, ActivityNote, in).Get(ctx, nil)
 }
 
-func (s *process) decide(ctx workflow.Context, profile activities.Profile) (activities.Verdict, error) {
+func (s *process) decide(ctx workflow.Context, profile Profile) (Verdict, error) {
 	s.decides++
-	in := activities.DecideInput{SubmissionID: s.id, Attempt: s.decides, Profile: profile, Now: workflow.Now(ctx).UTC()}
-	var v activities.Verdict
-	err := s.step(ctx, a.Decide, in).Get(ctx, &v)
+	in := DecideInput{SubmissionID: s.id, Attempt: s.decides, Profile: profile, Now: workflow.Now(ctx).UTC()}
+	var v Verdict
+	err := s.step(ctx, ActivityDecide, in).Get(ctx, &v)
 	return v, err
 }
 
 // finish records the final decision with its reasons; an approval makes the
 // version live in the same write.
-func (s *process) finish(ctx workflow.Context, v activities.Verdict) (SubmissionResult, error) {
+func (s *process) finish(ctx workflow.Context, v Verdict) (SubmissionResult, error) {
 	to := submission.Rejected
 	if v.Outcome == policies.OutcomeApprove {
 		to = submission.Approved
 	}
 	s.finalizing = true
 	s.seq++
-	in := activities.AdvanceInput{SubmissionID: s.id, Seq: s.seq, To: to, Verdict: &v,
+	in := AdvanceInput{SubmissionID: s.id, Seq: s.seq, To: to, Verdict: &v,
 		Detail: map[string]any{"outcome": v.Outcome, "policy_version": v.PolicyVersion}}
-	if err := s.step(ctx, a.Advance, in).Get(ctx, nil); err != nil {
+	if err := s.step(ctx, ActivityAdvance, in).Get(ctx, nil); err != nil {
 		return s.fail(ctx, err)
 	}
 	s.state, s.finalizing = to, false
@@ -176,8 +175,8 @@ func (s *process) recordWithdrawal(ctx workflow.Context) (SubmissionResult, erro
 func (s *process) fail(ctx workflow.Context, cause error) (SubmissionResult, error) {
 	workflow.GetLogger(ctx).Error("submission failed", "submission_id", s.id, "error", cause)
 	s.seq++
-	in := activities.AdvanceInput{SubmissionID: s.id, Seq: s.seq, To: submission.Failed, Failure: cause.Error()}
-	if err := s.step(ctx, a.Advance, in).Get(ctx, nil); err != nil {
+	in := AdvanceInput{SubmissionID: s.id, Seq: s.seq, To: submission.Failed, Failure: cause.Error()}
+	if err := s.step(ctx, ActivityAdvance, in).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("could not record failure", "submission_id", s.id, "error", err)
 	}
 	s.state = submission.Failed

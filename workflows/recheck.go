@@ -6,7 +6,6 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"trustgate/activities"
 	"trustgate/internal/submission"
 	"trustgate/policies"
 )
@@ -22,8 +21,8 @@ type ReevaluateInput struct {
 // standing changed under the active policy, one child workflow per app.
 func ReevaluateDeveloperWorkflow(ctx workflow.Context, in ReevaluateInput) error {
 	ctx = workflow.WithActivityOptions(ctx, in.Review.stepOptions())
-	var apps []activities.LiveApp
-	if err := workflow.ExecuteActivity(ctx, a.LiveApps, in.DeveloperID).Get(ctx, &apps); err != nil {
+	var apps []LiveApp
+	if err := workflow.ExecuteActivity(ctx, ActivityLiveApps, in.DeveloperID).Get(ctx, &apps); err != nil {
 		return fmt.Errorf("live apps of %s: %w", in.DeveloperID, err)
 	}
 	futures := make([]workflow.ChildWorkflowFuture, 0, len(apps))
@@ -68,8 +67,8 @@ func RecheckWorkflow(ctx workflow.Context, in RecheckInput) (string, error) {
 }
 
 func (s *process) recheck(ctx workflow.Context, in RecheckInput) (string, error) {
-	var profile activities.Profile
-	if err := workflow.ExecuteActivity(ctx, a.LoadDeveloper, activities.ProfileInput{SubmissionID: s.id}).Get(ctx, &profile); err != nil {
+	var profile Profile
+	if err := workflow.ExecuteActivity(ctx, ActivityLoadDeveloper, ProfileInput{SubmissionID: s.id}).Get(ctx, &profile); err != nil {
 		return "", err
 	}
 	s.devOrg = profile.Developer.OrgID
@@ -81,13 +80,13 @@ func (s *process) recheck(ctx workflow.Context, in RecheckInput) (string, error)
 		return "", err
 	}
 	event := func(kind string, detail map[string]any) error {
-		ev := activities.AppEventInput{AppID: in.AppID, SubmissionID: s.id, Kind: kind, Detail: detail,
+		ev := AppEventInput{AppID: in.AppID, SubmissionID: s.id, Kind: kind, Detail: detail,
 			DedupeKey: kind + ":" + s.workflowID}
-		return workflow.ExecuteActivity(ctx, a.AppEvent, ev).Get(ctx, nil)
+		return workflow.ExecuteActivity(ctx, ActivityAppEvent, ev).Get(ctx, nil)
 	}
 	suspend := func(reasons []policies.Reason, by string) error {
-		in := activities.SuspendInput{SubmissionID: s.id, Reasons: reasons, By: by, DedupeKey: "suspended:" + s.workflowID}
-		return workflow.ExecuteActivity(ctx, a.SuspendApp, in).Get(ctx, nil)
+		in := SuspendInput{SubmissionID: s.id, Reasons: reasons, By: by, DedupeKey: "suspended:" + s.workflowID}
+		return workflow.ExecuteActivity(ctx, ActivitySuspendApp, in).Get(ctx, nil)
 	}
 	switch verdict.Outcome {
 	case policies.OutcomeReject:

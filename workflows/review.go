@@ -8,7 +8,6 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"trustgate/activities"
 	"trustgate/internal/submission"
 	"trustgate/policies"
 )
@@ -23,7 +22,7 @@ const (
 )
 
 // newTask opens a task for the policy's review request.
-func (s *process) newTask(ctx workflow.Context, kind string, v activities.Verdict) *activities.Task {
+func (s *process) newTask(ctx workflow.Context, kind string, v Verdict) *Task {
 	s.taskSeq++
 	queue := v.Queue
 	if queue != "senior" {
@@ -34,7 +33,7 @@ func (s *process) newTask(ctx workflow.Context, kind string, v activities.Verdic
 	if priority != "high" && priority != "low" {
 		priority = "normal"
 	}
-	return &activities.Task{
+	return &Task{
 		ID: fmt.Sprintf("task_%s_%d", s.taskPrefix, s.taskSeq), SubmissionID: s.id,
 		WorkflowID: s.workflowID, Kind: kind,
 		Queue: queue, State: taskOpen, Priority: priority, DueAt: workflow.Now(ctx).Add(sla).UTC(),
@@ -45,10 +44,10 @@ func (s *process) newTask(ctx workflow.Context, kind string, v activities.Verdic
 // save writes a task snapshot to the read model. Its version comes from a
 // counter that only grows, so the newest snapshot wins whatever order the
 // activities run in.
-func (s *process) save(ctx workflow.Context, t *activities.Task) workflow.Future {
+func (s *process) save(ctx workflow.Context, t *Task) workflow.Future {
 	s.version++
 	t.Version = s.version
-	return workflow.ExecuteActivity(ctx, a.SaveTask, *t)
+	return workflow.ExecuteActivity(ctx, ActivitySaveTask, *t)
 }
 
 func (s *process) taskIDs() []string {
@@ -63,25 +62,25 @@ func (s *process) taskIDs() []string {
 // runReview puts a task in its queue and waits until reviewers have decided
 // it (enough distinct approvals, or one rejection) or the developer has
 // withdrawn. A task not decided by its deadline goes to the senior queue.
-func (s *process) runReview(ctx workflow.Context, t *activities.Task) (activities.Verdict, error) {
+func (s *process) runReview(ctx workflow.Context, t *Task) (Verdict, error) {
 	s.tasks[t.ID] = t
 	if err := s.save(ctx, t).Get(ctx, nil); err != nil {
-		return activities.Verdict{}, fmt.Errorf("open task %s: %w", t.ID, err)
+		return Verdict{}, fmt.Errorf("open task %s: %w", t.ID, err)
 	}
 	if t.Kind == "review" {
 		detail := map[string]any{"task_id": t.ID, "queue": t.Queue, "approvals_required": t.ApprovalsRequired, "due_at": t.DueAt}
 		if err := s.advance(ctx, submission.InReview, detail); err != nil {
-			return activities.Verdict{}, err
+			return Verdict{}, err
 		}
 	}
 	workflow.Go(ctx, func(ctx workflow.Context) { s.watchDeadline(ctx, t) })
 	if err := workflow.Await(ctx, func() bool { return t.State == taskDecided || t.State == taskExpired || s.withdrawn }); err != nil {
-		return activities.Verdict{}, fmt.Errorf("await review of %s: %w", t.ID, err)
+		return Verdict{}, fmt.Errorf("await review of %s: %w", t.ID, err)
 	}
 	if t.State == taskExpired {
-		return activities.Verdict{}, s.save(ctx, t).Get(ctx, nil)
+		return Verdict{}, s.save(ctx, t).Get(ctx, nil)
 	}
-	v := activities.Verdict{Decision: policies.Decision{Outcome: t.Outcome, Reasons: []policies.Reason{}}}
+	v := Verdict{Decision: policies.Decision{Outcome: t.Outcome, Reasons: []policies.Reason{}}}
 	if t.Outcome == policies.OutcomeReject {
 		for _, c := range t.ReasonCodes {
 			v.Reasons = append(v.Reasons, policies.Reason{Code: c, Message: t.Comment,
@@ -93,7 +92,7 @@ func (s *process) runReview(ctx workflow.Context, t *activities.Task) (activitie
 
 // watchDeadline escalates a task that is still undecided at its deadline to
 // the senior queue, once, with a timeline entry and a metric.
-func (s *process) watchDeadline(ctx workflow.Context, t *activities.Task) {
+func (s *process) watchDeadline(ctx workflow.Context, t *Task) {
 	if err := workflow.Sleep(ctx, t.DueAt.Sub(workflow.Now(ctx))); err != nil {
 		return
 	}
@@ -115,7 +114,11 @@ func (s *process) watchDeadline(ctx workflow.Context, t *activities.Task) {
 		s.claimGen[t.ID]++
 	}
 	workflow.GetMetricsHandler(ctx).Counter("trustgate_review_sla_escalations").Inc(1)
-	_ = s.save(ctx, t).Get(ctx, nil)
+	if err := s.save(ctx, t).Get(ctx, nil); err != nil {
+		// The workflow holds the task; the read model catches up with the
+		// next snapshot, whose version is higher.
+		workflow.GetLogger(ctx).Error("escalated task not saved", "submission_id", s.id, "task_id", t.ID, "error", err)
+	}
 	if err := s.note(ctx, map[string]any{"event": "escalated", "task_id": t.ID, "queue": "senior"}); err != nil {
 		workflow.GetLogger(ctx).Warn("escalation note not recorded", "task_id", t.ID, "error", err)
 	}
@@ -123,7 +126,7 @@ func (s *process) watchDeadline(ctx workflow.Context, t *activities.Task) {
 
 // watchClaim returns a claimed task to its queue when the claim times out
 // without a decision; a newer claim (generation) supersedes this watch.
-func (s *process) watchClaim(ctx workflow.Context, t *activities.Task, gen int) {
+func (s *process) watchClaim(ctx workflow.Context, t *Task, gen int) {
 	if err := workflow.Sleep(ctx, s.cfg.ClaimTimeout); err != nil {
 		return
 	}
@@ -132,13 +135,17 @@ func (s *process) watchClaim(ctx workflow.Context, t *activities.Task, gen int) 
 	}
 	holder := t.Assignee
 	t.State, t.Assignee, t.ClaimExpiresAt = taskOpen, "", nil
-	_ = s.save(ctx, t).Get(ctx, nil)
-	_ = s.note(ctx, map[string]any{"event": "claim_expired", "task_id": t.ID, "reviewer": holder})
+	if err := s.save(ctx, t).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("task back in its queue not saved", "submission_id", s.id, "task_id", t.ID, "error", err)
+	}
+	if err := s.note(ctx, map[string]any{"event": "claim_expired", "task_id": t.ID, "reviewer": holder}); err != nil {
+		workflow.GetLogger(ctx).Warn("claim expiry note not recorded", "submission_id", s.id, "task_id", t.ID, "error", err)
+	}
 }
 
 // claim gives the task to a reviewer. The state changes before the first
 // blocking call, so concurrent claims validate against it: one wins.
-func (s *process) claim(ctx workflow.Context, r ClaimRequest) (activities.Task, error) {
+func (s *process) claim(ctx workflow.Context, r ClaimRequest) (Task, error) {
 	ctx = workflow.WithActivityOptions(ctx, s.cfg.stepOptions())
 	t := s.tasks[r.TaskID]
 	if t.State == taskClaimed && t.Assignee == r.Name {
@@ -155,7 +162,7 @@ func (s *process) claim(ctx workflow.Context, r ClaimRequest) (activities.Task, 
 	return *t, err
 }
 
-func (s *process) release(ctx workflow.Context, r ReleaseRequest) (activities.Task, error) {
+func (s *process) release(ctx workflow.Context, r ReleaseRequest) (Task, error) {
 	ctx = workflow.WithActivityOptions(ctx, s.cfg.stepOptions())
 	t := s.tasks[r.TaskID]
 	s.claimGen[t.ID]++

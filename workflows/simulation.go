@@ -5,8 +5,6 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
-
-	"trustgate/activities"
 )
 
 // simulationOptions give a simulation time to read and evaluate a hundred
@@ -18,7 +16,7 @@ var simulationOptions = workflow.ActivityOptions{
 	RetryPolicy: &temporal.RetryPolicy{
 		InitialInterval:        time.Second,
 		MaximumAttempts:        3,
-		NonRetryableErrorTypes: []string{activities.ErrTypeMissingRecord},
+		NonRetryableErrorTypes: []string{ErrTypeMissingRecord},
 	},
 }
 
@@ -26,15 +24,15 @@ var simulationOptions = workflow.ActivityOptions{
 // recorded decisions. Its workflow ID is the simulation ID, so that any API
 // replica finds it; its progress and report are in the database. When the
 // simulation cannot finish, the job says why instead of staying "running".
-func SimulatePolicyWorkflow(ctx workflow.Context, in activities.SimulateInput) (activities.SimulationSummary, error) {
-	var summary activities.SimulationSummary
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, simulationOptions), a.SimulatePolicy, in).Get(ctx, &summary)
+func SimulatePolicyWorkflow(ctx workflow.Context, in SimulateInput) (SimulationSummary, error) {
+	var summary SimulationSummary
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, simulationOptions), ActivitySimulatePolicy, in).Get(ctx, &summary)
 	if err == nil {
 		return summary, nil
 	}
-	abandon := activities.AbandonSimulationInput{SimulationID: in.SimulationID, Error: "the simulation could not run: " + err.Error()}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ReviewConfig{}.stepOptions()), a.AbandonSimulation, abandon).Get(ctx, nil); err != nil {
-		return activities.SimulationSummary{}, err
+	abandon := AbandonSimulationInput{SimulationID: in.SimulationID, Error: "the simulation could not run: " + err.Error()}
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ReviewConfig{}.stepOptions()), ActivityAbandonSimulation, abandon).Get(ctx, nil); err != nil {
+		return SimulationSummary{}, err
 	}
-	return activities.SimulationSummary{State: "failed", Error: abandon.Error}, nil
+	return SimulationSummary{State: "failed", Error: abandon.Error}, nil
 }

@@ -13,17 +13,12 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"trustgate/activities"
 	"trustgate/internal/submission"
 	"trustgate/policies"
 )
 
 // TaskQueue is where submission workflows and their activities run.
 const TaskQueue = "trustgate-submissions"
-
-// a is only used for its method values: the workflow names activities by
-// their Go functions, and the worker registers the real struct.
-var a *activities.Activities
 
 // ReviewConfig holds the review process's clocks and rates. It travels in
 // the workflow input, so a running submission keeps the rules it began with.
@@ -85,8 +80,8 @@ func (s *process) run(ctx workflow.Context) (SubmissionResult, error) {
 	if err := s.advance(ctx, submission.Evaluating, map[string]any{"findings": scanned.BySeverity}); err != nil {
 		return s.fail(ctx, err)
 	}
-	var profile activities.Profile
-	if err := s.step(ctx, a.LoadDeveloper, activities.ProfileInput{SubmissionID: s.id}).Get(ctx, &profile); err != nil {
+	var profile Profile
+	if err := s.step(ctx, ActivityLoadDeveloper, ProfileInput{SubmissionID: s.id}).Get(ctx, &profile); err != nil {
 		return s.fail(ctx, err)
 	}
 	s.devOrg = profile.Developer.OrgID
@@ -179,9 +174,9 @@ func orDefault(d, def time.Duration) time.Duration {
 // records the move to "scanning" itself, which saves the submission a round
 // trip through Temporal before its scan starts; histories recorded before
 // (running submissions) keep the separate step.
-func (s *process) scan(ctx workflow.Context) (activities.ScanSummary, error) {
-	var scanned activities.ScanSummary
-	in := activities.ScanInput{SubmissionID: s.id}
+func (s *process) scan(ctx workflow.Context) (ScanSummary, error) {
+	var scanned ScanSummary
+	in := ScanInput{SubmissionID: s.id}
 	if workflow.GetVersion(ctx, "scan-records-scanning", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		if err := s.advance(ctx, submission.Scanning, nil); err != nil {
 			return scanned, err
@@ -191,7 +186,7 @@ func (s *process) scan(ctx workflow.Context) (activities.ScanSummary, error) {
 		in.ScanningSeq = s.seq
 	}
 	scanCtx := workflow.WithActivityOptions(ctx, s.cfg.scanOptions())
-	if err := workflow.ExecuteActivity(scanCtx, a.ScanPackage, in).Get(ctx, &scanned); err != nil {
+	if err := workflow.ExecuteActivity(scanCtx, ActivityScanPackage, in).Get(ctx, &scanned); err != nil {
 		return scanned, err
 	}
 	s.state = submission.Scanning
@@ -201,7 +196,7 @@ func (s *process) scan(ctx workflow.Context) (activities.ScanSummary, error) {
 // hearAppeal keeps a rejection open for the appeal window. An appeal goes
 // to a senior task that nobody who decided before may take; its decision
 // is final and replaces the first.
-func (s *process) hearAppeal(ctx workflow.Context, first activities.Verdict, result SubmissionResult) (SubmissionResult, error) {
+func (s *process) hearAppeal(ctx workflow.Context, first Verdict, result SubmissionResult) (SubmissionResult, error) {
 	s.rejectedAt = workflow.Now(ctx)
 	appealed, err := workflow.AwaitWithTimeout(ctx, s.cfg.AppealWindow, func() bool { return s.appealText != "" })
 	if err != nil || !appealed {
@@ -274,7 +269,7 @@ func drawQA() uint32 {
 
 // runQA asks a reviewer to look at a live automatic approval; a rejection
 // suspends the app with the reviewer's reasons.
-func (s *process) runQA(ctx workflow.Context, v activities.Verdict) error {
+func (s *process) runQA(ctx workflow.Context, v Verdict) error {
 	t := s.newTask(ctx, "qa", v)
 	t.Queue, t.ApprovalsRequired = "qa", 1
 	t.DueAt = workflow.Now(ctx).Add(s.cfg.QADue)
@@ -282,8 +277,8 @@ func (s *process) runQA(ctx workflow.Context, v activities.Verdict) error {
 	if err != nil || qa.Outcome != policies.OutcomeReject {
 		return err
 	}
-	in := activities.SuspendInput{SubmissionID: s.id, Reasons: qa.Reasons, By: t.DecidedBy, DedupeKey: "qa:" + t.ID}
-	if err := workflow.ExecuteActivity(ctx, a.SuspendApp, in).Get(ctx, nil); err != nil {
+	in := SuspendInput{SubmissionID: s.id, Reasons: qa.Reasons, By: t.DecidedBy, DedupeKey: "qa:" + t.ID}
+	if err := workflow.ExecuteActivity(ctx, ActivitySuspendApp, in).Get(ctx, nil); err != nil {
 		return fmt.Errorf("suspend app of %s after QA: %w", s.id, err)
 	}
 	return s.note(ctx, map[string]any{"event": "qa_rejected", "task_id": t.ID})

@@ -13,7 +13,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"trustgate/activities"
 	"trustgate/internal/submission"
 	"trustgate/policies"
 )
@@ -24,11 +23,11 @@ type recorder struct {
 	states    []submission.State
 	seqs      []int
 	notes     []string
-	tasks     map[string]activities.Task
-	suspended []activities.SuspendInput
+	tasks     map[string]Task
+	suspended []SuspendInput
 }
 
-func (r *recorder) task(id string) activities.Task {
+func (r *recorder) task(id string) Task {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.tasks[id]
@@ -46,26 +45,26 @@ type scanStep struct {
 	err   error
 }
 
-func newHarness(t *testing.T, verdict activities.Verdict, scan ...scanStep) *harness {
+func newHarness(t *testing.T, verdict Verdict, scan ...scanStep) *harness {
 	t.Helper()
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
-	env.RegisterActivity(a)
-	rec := &recorder{tasks: map[string]activities.Task{}}
-	env.OnActivity(a.Advance, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.AdvanceInput) error {
+	env.RegisterActivity(&unmocked{})
+	rec := &recorder{tasks: map[string]Task{}}
+	env.OnActivity(ActivityAdvance, mock.Anything, mock.Anything).Return(func(_ context.Context, in AdvanceInput) error {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
 		rec.states = append(rec.states, in.To)
 		rec.seqs = append(rec.seqs, in.Seq)
 		return nil
 	}).Maybe()
-	env.OnActivity(a.Note, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.NoteInput) error {
+	env.OnActivity(ActivityNote, mock.Anything, mock.Anything).Return(func(_ context.Context, in NoteInput) error {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
 		rec.notes = append(rec.notes, in.Detail["event"].(string))
 		return nil
 	}).Maybe()
-	env.OnActivity(a.SaveTask, mock.Anything, mock.Anything).Return(func(_ context.Context, t activities.Task) error {
+	env.OnActivity(ActivitySaveTask, mock.Anything, mock.Anything).Return(func(_ context.Context, t Task) error {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
 		if old, ok := rec.tasks[t.ID]; !ok || old.Version < t.Version {
@@ -73,7 +72,7 @@ func newHarness(t *testing.T, verdict activities.Verdict, scan ...scanStep) *har
 		}
 		return nil
 	}).Maybe()
-	env.OnActivity(a.SuspendApp, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.SuspendInput) error {
+	env.OnActivity(ActivitySuspendApp, mock.Anything, mock.Anything).Return(func(_ context.Context, in SuspendInput) error {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
 		rec.suspended = append(rec.suspended, in)
@@ -83,20 +82,20 @@ func newHarness(t *testing.T, verdict activities.Verdict, scan ...scanStep) *har
 	if len(scan) > 0 {
 		step = scan[0]
 	}
-	env.OnActivity(a.ScanPackage, mock.Anything, mock.Anything).After(step.delay).Return(
-		func(_ context.Context, in activities.ScanInput) (activities.ScanSummary, error) {
+	env.OnActivity(ActivityScanPackage, mock.Anything, mock.Anything).After(step.delay).Return(
+		func(_ context.Context, in ScanInput) (ScanSummary, error) {
 			if in.ScanningSeq > 0 { // the scan records "scanning" itself
 				rec.mu.Lock()
 				rec.states = append(rec.states, submission.Scanning)
 				rec.seqs = append(rec.seqs, in.ScanningSeq)
 				rec.mu.Unlock()
 			}
-			return activities.ScanSummary{Files: 3}, step.err
+			return ScanSummary{Files: 3}, step.err
 		}).Maybe()
-	env.OnActivity(a.LoadDeveloper, mock.Anything, mock.Anything).Return(activities.Profile{
+	env.OnActivity(ActivityLoadDeveloper, mock.Anything, mock.Anything).Return(Profile{
 		Developer: policies.DeveloperInput{ID: "dev_1", OrgID: "org_dev"},
 	}, nil).Maybe()
-	env.OnActivity(a.Decide, mock.Anything, mock.Anything).Return(verdict, nil).Maybe()
+	env.OnActivity(ActivityDecide, mock.Anything, mock.Anything).Return(verdict, nil).Maybe()
 	return &harness{t: t, env: env, rec: rec}
 }
 
@@ -136,8 +135,8 @@ const task1 = "task_1_1"
 
 func reviewer(name string) Actor { return Actor{Name: name, Role: "reviewer"} }
 func senior(name string) Actor   { return Actor{Name: name, Role: "senior_reviewer"} }
-func reviewVerdict(n int) activities.Verdict {
-	return activities.Verdict{Decision: policies.Decision{Outcome: policies.OutcomeReview, Queue: "standard",
+func reviewVerdict(n int) Verdict {
+	return Verdict{Decision: policies.Decision{Outcome: policies.OutcomeReview, Queue: "standard",
 		ApprovalsRequired: n, SLAHours: 48, Reasons: []policies.Reason{{Code: "RISK_FLAGGED"}}}}
 }
 
@@ -162,7 +161,7 @@ func TestPolicyDecidesWithoutPeople(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, activities.Verdict{Decision: policies.Decision{Outcome: c.outcome}, PolicyVersion: "v1"})
+			h := newHarness(t, Verdict{Decision: policies.Decision{Outcome: c.outcome}, PolicyVersion: "v1"})
 			r := h.run(ReviewConfig{})
 			require.Equal(t, c.want, r.State)
 			require.Equal(t, []submission.State{submission.Scanning, submission.Evaluating, c.want}, h.rec.states)
@@ -286,7 +285,7 @@ func TestWithdrawBeforeTheDecision(t *testing.T) {
 	})
 	t.Run("while scanning, the decision never runs", func(t *testing.T) {
 		t.Parallel()
-		h := newHarness(t, activities.Verdict{Decision: policies.Decision{Outcome: policies.OutcomeApprove}}, scanStep{delay: time.Minute})
+		h := newHarness(t, Verdict{Decision: policies.Decision{Outcome: policies.OutcomeApprove}}, scanStep{delay: time.Minute})
 		var withdraw error
 		h.at(10*time.Second, UpdateWithdraw, nil, &withdraw)
 		r := h.run(ReviewConfig{})
@@ -296,7 +295,7 @@ func TestWithdrawBeforeTheDecision(t *testing.T) {
 	})
 	t.Run("after a rejection it is refused", func(t *testing.T) {
 		t.Parallel()
-		h := newHarness(t, activities.Verdict{Decision: policies.Decision{Outcome: policies.OutcomeReject}})
+		h := newHarness(t, Verdict{Decision: policies.Decision{Outcome: policies.OutcomeReject}})
 		var withdraw error
 		h.at(time.Hour, UpdateWithdraw, nil, &withdraw)
 		r := h.run(ReviewConfig{AppealWindow: 2 * time.Hour})
@@ -334,7 +333,7 @@ func TestAppealGoesToSomeoneElseAndReplacesTheDecision(t *testing.T) {
 
 func TestAppealWindowClosesTheProcess(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, activities.Verdict{Decision: policies.Decision{Outcome: policies.OutcomeReject}})
+	h := newHarness(t, Verdict{Decision: policies.Decision{Outcome: policies.OutcomeReject}})
 	start := h.env.Now()
 	r := h.run(ReviewConfig{AppealWindow: 24 * time.Hour})
 	require.Equal(t, submission.Rejected, r.State)
@@ -346,7 +345,7 @@ func TestAppealWindowClosesTheProcess(t *testing.T) {
 
 func TestQASampleRejectionSuspendsTheApp(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, activities.Verdict{Decision: policies.Decision{Outcome: policies.OutcomeApprove}, QASampleRate: 1})
+	h := newHarness(t, Verdict{Decision: policies.Decision{Outcome: policies.OutcomeApprove}, QASampleRate: 1})
 	var claim, decide error
 	h.at(time.Hour, UpdateClaim, ClaimRequest{TaskID: task1, Actor: reviewer("q1")}, &claim)
 	h.at(2*time.Hour, UpdateDecide, DecisionRequest{TaskID: task1, Actor: reviewer("q1"), Outcome: "reject",
@@ -363,7 +362,7 @@ func TestQASampleRejectionSuspendsTheApp(t *testing.T) {
 
 func TestUntakenQATaskLapses(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, activities.Verdict{Decision: policies.Decision{Outcome: policies.OutcomeApprove}, QASampleRate: 1})
+	h := newHarness(t, Verdict{Decision: policies.Decision{Outcome: policies.OutcomeApprove}, QASampleRate: 1})
 	r := h.run(ReviewConfig{QADue: 72 * time.Hour})
 	require.Equal(t, submission.Approved, r.State)
 	require.Equal(t, "expired", h.rec.task(task1).State)
@@ -392,7 +391,7 @@ func TestQASampleIsNotPredictableFromTheSubmissionID(t *testing.T) {
 	const runs = 40 // both outcomes at a rate of one half: all but 2 in 10^12
 	var sampledRuns, unsampledRuns int
 	for range runs {
-		h := newHarness(t, activities.Verdict{Decision: policies.Decision{Outcome: policies.OutcomeApprove}, QASampleRate: 0.5})
+		h := newHarness(t, Verdict{Decision: policies.Decision{Outcome: policies.OutcomeApprove}, QASampleRate: 0.5})
 		r := h.run(ReviewConfig{QADue: time.Hour})
 		require.Equal(t, submission.Approved, r.State)
 		if _, ok := h.rec.tasks[task1]; ok {
@@ -408,8 +407,8 @@ func TestQASampleIsNotPredictableFromTheSubmissionID(t *testing.T) {
 
 func TestOwnFaultEndsInFailedNotRejected(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, activities.Verdict{}, scanStep{err: temporal.NewNonRetryableApplicationError(
-		"package gone", activities.ErrTypeMissingPackage, errors.New("no such key"))})
+	h := newHarness(t, Verdict{}, scanStep{err: temporal.NewNonRetryableApplicationError(
+		"package gone", ErrTypeMissingPackage, errors.New("no such key"))})
 	h.env.ExecuteWorkflow(SubmissionWorkflow, SubmissionInput{SubmissionID: "sub_1"})
 	require.True(t, h.env.IsWorkflowCompleted())
 	require.Error(t, h.env.GetWorkflowError())
@@ -418,10 +417,10 @@ func TestOwnFaultEndsInFailedNotRejected(t *testing.T) {
 
 func TestTakedownAppealByAnotherSeniorReinstatesTheApp(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, activities.Verdict{})
-	var reinstated []activities.ReinstateInput
-	h.env.OnActivity(a.AppEvent, mock.Anything, mock.Anything).Return(nil)
-	h.env.OnActivity(a.ReinstateApp, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ReinstateInput) error {
+	h := newHarness(t, Verdict{})
+	var reinstated []ReinstateInput
+	h.env.OnActivity(ActivityAppEvent, mock.Anything, mock.Anything).Return(nil)
+	h.env.OnActivity(ActivityReinstateApp, mock.Anything, mock.Anything).Return(func(_ context.Context, in ReinstateInput) error {
 		reinstated = append(reinstated, in)
 		return nil
 	})

@@ -5,7 +5,6 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"trustgate/activities"
 	"trustgate/internal/submission"
 	"trustgate/policies"
 )
@@ -39,8 +38,8 @@ func TakedownWorkflow(ctx workflow.Context, in TakedownInput) (string, error) {
 }
 
 func (s *process) takeDown(ctx workflow.Context, in TakedownInput) (string, error) {
-	var profile activities.Profile
-	if err := workflow.ExecuteActivity(ctx, a.LoadDeveloper, activities.ProfileInput{SubmissionID: s.id}).Get(ctx, &profile); err != nil {
+	var profile Profile
+	if err := workflow.ExecuteActivity(ctx, ActivityLoadDeveloper, ProfileInput{SubmissionID: s.id}).Get(ctx, &profile); err != nil {
 		return "", err
 	}
 	s.devOrg = profile.Developer.OrgID
@@ -49,8 +48,8 @@ func (s *process) takeDown(ctx workflow.Context, in TakedownInput) (string, erro
 		reasons = append(reasons, policies.Reason{Code: c, Message: in.Comment, Evidence: map[string]any{
 			submission.EvidenceBy: in.By, submission.EvidenceByRole: "senior_reviewer"}}) // the only role that takes an app down
 	}
-	sus := activities.SuspendInput{SubmissionID: s.id, Reasons: reasons, By: in.By, DedupeKey: "takedown:" + s.workflowID}
-	if err := workflow.ExecuteActivity(ctx, a.SuspendApp, sus).Get(ctx, nil); err != nil {
+	sus := SuspendInput{SubmissionID: s.id, Reasons: reasons, By: in.By, DedupeKey: "takedown:" + s.workflowID}
+	if err := workflow.ExecuteActivity(ctx, ActivitySuspendApp, sus).Get(ctx, nil); err != nil {
 		return "", fmt.Errorf("suspend %s: %w", in.AppID, err)
 	}
 	s.rejectedAt = workflow.Now(ctx)
@@ -59,10 +58,10 @@ func (s *process) takeDown(ctx workflow.Context, in TakedownInput) (string, erro
 		return "suspended", err
 	}
 	event := func(kind string, detail map[string]any) error {
-		ev := activities.AppEventInput{AppID: in.AppID, SubmissionID: s.id, Kind: kind, Detail: detail, DedupeKey: kind + ":" + s.workflowID}
-		return workflow.ExecuteActivity(ctx, a.AppEvent, ev).Get(ctx, nil)
+		ev := AppEventInput{AppID: in.AppID, SubmissionID: s.id, Kind: kind, Detail: detail, DedupeKey: kind + ":" + s.workflowID}
+		return workflow.ExecuteActivity(ctx, ActivityAppEvent, ev).Get(ctx, nil)
 	}
-	t := s.newTask(ctx, "appeal", activities.Verdict{Decision: policies.Decision{Reasons: reasons, Queue: "senior", ApprovalsRequired: 1, SLAHours: 48}})
+	t := s.newTask(ctx, "appeal", Verdict{Decision: policies.Decision{Reasons: reasons, Queue: "senior", ApprovalsRequired: 1, SLAHours: 48}})
 	t.Excluded = append([]string(nil), s.deciders...)
 	s.tasks[t.ID] = t
 	if err := s.save(ctx, t).Get(ctx, nil); err != nil {
@@ -80,8 +79,8 @@ func (s *process) takeDown(ctx workflow.Context, in TakedownInput) (string, erro
 	if v.Outcome != policies.OutcomeApprove {
 		outcome, err = "suspended", event("appeal_rejected", map[string]any{"task_id": t.ID, "reasons": v.Reasons})
 	} else {
-		re := activities.ReinstateInput{AppID: in.AppID, Detail: map[string]any{"task_id": t.ID, "by": t.DecidedBy}, DedupeKey: "reinstated:" + s.workflowID}
-		err = workflow.ExecuteActivity(ctx, a.ReinstateApp, re).Get(ctx, nil)
+		re := ReinstateInput{AppID: in.AppID, Detail: map[string]any{"task_id": t.ID, "by": t.DecidedBy}, DedupeKey: "reinstated:" + s.workflowID}
+		err = workflow.ExecuteActivity(ctx, ActivityReinstateApp, re).Get(ctx, nil)
 	}
 	s.finishes++ // the decision's answer waits for this
 	return outcome, err

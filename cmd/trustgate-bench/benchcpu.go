@@ -15,8 +15,8 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/interceptor"
 
-	"trustgate/activities"
 	"trustgate/policies"
+	"trustgate/workflows"
 )
 
 // cpuMeter measures the CPU time each activity spends, by activity type.
@@ -148,18 +148,18 @@ func procCPU(match func(cmdline string) bool, children bool, pids ...int) (time.
 // workflow cost by themselves.
 type noopActivities struct{}
 
-func (noopActivities) ScanPackage(context.Context, activities.ScanInput) (activities.ScanSummary, error) {
-	return activities.ScanSummary{BySeverity: map[string]int{}}, nil
+func (noopActivities) ScanPackage(context.Context, workflows.ScanInput) (workflows.ScanSummary, error) {
+	return workflows.ScanSummary{BySeverity: map[string]int{}}, nil
 }
 
-func (noopActivities) LoadDeveloper(context.Context, activities.ProfileInput) (activities.Profile, error) {
-	return activities.Profile{}, nil
+func (noopActivities) LoadDeveloper(context.Context, workflows.ProfileInput) (workflows.Profile, error) {
+	return workflows.Profile{}, nil
 }
 
-func (noopActivities) Decide(context.Context, activities.DecideInput) (activities.Verdict, error) {
-	return activities.Verdict{Decision: policies.Decision{Outcome: policies.OutcomeApprove}, PolicyVersion: "noop"}, nil
+func (noopActivities) Decide(context.Context, workflows.DecideInput) (workflows.Verdict, error) {
+	return workflows.Verdict{Decision: policies.Decision{Outcome: policies.OutcomeApprove}, PolicyVersion: "noop"}, nil
 }
 
-func (noopActivities) Advance(context.Context, activities.AdvanceInput) error { return nil }
+func (noopActivities) Advance(context.Context, workflows.AdvanceInput) error { return nil }
 
-func (noopActivities) Note(context.Context, activities.NoteInput) error { return nil }
+func (noopActivities) Note(context.Context, workflows.NoteInput) error { return nil }
