@@ -31,8 +31,8 @@ type submissionView struct {
 	Failure       *string          `json:"failure,omitempty"`
 	CreatedAt     string           `json:"created_at"`
 	DecidedAt     *string          `json:"decided_at"`
-	Timeline      []store.Event    `json:"timeline,omitempty"`
-	Findings      []store.Finding  `json:"findings,omitempty"`
+	Timeline      []eventAnswer    `json:"timeline,omitempty"`
+	Findings      []findingAnswer  `json:"findings,omitempty"`
 	// While in review: open tasks ahead in its queue, and when a decision
 	// can be expected at that queue's pace.
 	QueuePosition       *int         `json:"queue_position,omitempty"`
@@ -164,7 +164,7 @@ func (s *Server) detailView(c *gin.Context, d store.SubmissionDetail) (submissio
 	if v.Decision != nil {
 		v.Decision.Reasons = shownReasons(c, v.Decision.Reasons)
 	}
-	v.Timeline, v.Findings = d.Timeline, d.Findings
+	v.Timeline, v.Findings = answerAll(d.Timeline, answerEvent), answerAll(d.Findings, answerFinding)
 	if inQueue(sub.State) {
 		q, ok, err := s.Store.EstimateQueue(ctx, sub.ID)
 		if err != nil {
