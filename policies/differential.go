@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"runtime"
 	"slices"
-	"sync"
 )
 
 // The plan machine is a second implementation of Rego inside a gate that
@@ -79,58 +77,24 @@ func (r DifferentialReport) OK() bool { return r.Diverged == 0 }
 // does not decode stops the comparison with ErrBadRecord, as in a
 // simulation: a log that cannot be read proves nothing.
 func CompareEvaluators(ctx context.Context, ev Evaluators, each func(yield func(Recorded) error) error) (DifferentialReport, error) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	type compared struct {
-		rec  Recorded
-		diff []Divergence
-	}
-	jobs := make(chan Recorded, 64)
-	results := make(chan compared, 64)
-	var workers sync.WaitGroup
-	for range max(1, runtime.GOMAXPROCS(0)) {
-		workers.Go(func() {
-			for rec := range jobs {
-				var in Input
-				if err := json.Unmarshal(rec.Input, &in); err != nil {
-					cancel(fmt.Errorf("decision %d of %s: input: %w: %w", rec.DecisionID, rec.SubmissionID, ErrBadRecord, err))
-					continue // drain, so that the producer never blocks
-				}
-				diff := CompareDecisions(ev.Plan(ctx, in))(ev.OPA(ctx, in))
-				for i := range diff {
-					diff[i].DecisionID, diff[i].SubmissionID = rec.DecisionID, rec.SubmissionID
-				}
-				results <- compared{rec: rec, diff: diff}
-			}
-		})
-	}
-	go func() { workers.Wait(); close(results) }()
-
 	r := DifferentialReport{Divergences: []Divergence{}}
-	collected := make(chan struct{})
-	go func() {
-		defer close(collected)
-		for c := range results {
-			r.Compared++
-			if len(c.diff) > 0 {
-				r.Diverged++
-				r.Divergences = append(r.Divergences, c.diff...)
-			}
+	err := forEachRecorded(ctx, each, func(ctx context.Context, rec Recorded) ([]Divergence, error) {
+		var in Input
+		if err := json.Unmarshal(rec.Input, &in); err != nil {
+			return nil, fmt.Errorf("decision %d of %s: input: %w: %w", rec.DecisionID, rec.SubmissionID, ErrBadRecord, err)
 		}
-	}()
-	err := each(func(rec Recorded) error {
-		select {
-		case jobs <- rec:
-			return nil
-		case <-ctx.Done():
-			return context.Cause(ctx)
+		diff := CompareDecisions(ev.Plan(ctx, in))(ev.OPA(ctx, in))
+		for i := range diff {
+			diff[i].DecisionID, diff[i].SubmissionID = rec.DecisionID, rec.SubmissionID
+		}
+		return diff, nil
+	}, func(diff []Divergence) {
+		r.Compared++
+		if len(diff) > 0 {
+			r.Diverged++
+			r.Divergences = append(r.Divergences, diff...)
 		}
 	})
-	close(jobs)
-	<-collected
-	if cause := context.Cause(ctx); cause != nil {
-		return DifferentialReport{}, cause
-	}
 	if err != nil {
 		return DifferentialReport{}, err
 	}

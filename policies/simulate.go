@@ -78,6 +78,53 @@ type Change struct {
 	NewReasons   []Reason `json:"new_reasons"`
 }
 
+// forEachRecorded runs do on every recorded decision each yields, on one
+// worker per processor, and hands each result to collect, one at a time in
+// the order they finish. The first error of do, or each's own, stops it and
+// is returned; the ctx do is given ends with it.
+func forEachRecorded[R any](ctx context.Context, each func(yield func(Recorded) error) error,
+	do func(context.Context, Recorded) (R, error), collect func(R)) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	jobs := make(chan Recorded, 256)
+	results := make(chan R, 256)
+	var workers sync.WaitGroup
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		workers.Go(func() {
+			for rec := range jobs {
+				r, err := do(ctx, rec)
+				if err != nil {
+					cancel(err)
+					continue // drain, so that the producer never blocks
+				}
+				results <- r
+			}
+		})
+	}
+	go func() { workers.Wait(); close(results) }()
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		for r := range results {
+			collect(r)
+		}
+	}()
+	err := each(func(rec Recorded) error {
+		select {
+		case jobs <- rec:
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	})
+	close(jobs)
+	<-collected
+	if cause := context.Cause(ctx); cause != nil {
+		return cause
+	}
+	return err
+}
+
 type simulated struct {
 	rec      Recorded
 	kind     string
@@ -93,56 +140,20 @@ type simulated struct {
 // times out (the bundle loops). Other evaluation errors count as policy errors.
 func Simulate(ctx context.Context, e *Engine, each func(yield func(Recorded) error) error, progress func(done int)) (*Impact, error) {
 	started := time.Now()
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-
-	jobs := make(chan Recorded, 256)
-	results := make(chan simulated, 256)
-	var workers sync.WaitGroup
-	for range max(1, runtime.GOMAXPROCS(0)) {
-		workers.Go(func() {
-			for rec := range jobs {
-				r, err := simulateOne(ctx, e, rec)
-				if err != nil {
-					cancel(err)
-					continue // drain, so that the producer never blocks
-				}
-				results <- r
-			}
-		})
-	}
-	go func() { workers.Wait(); close(results) }()
-
 	im := &Impact{PolicyVersion: e.Version(), PolicyHash: e.Hash(), Matrix: OutcomeMatrix{},
 		ByKind: map[string]OutcomeMatrix{}, ByCategory: map[string]OutcomeMatrix{}, Changes: []Change{}}
-	accumulated := make(chan struct{})
-	go func() {
-		defer close(accumulated)
-		reported := time.Now()
-		for r := range results {
-			im.add(r)
-			// By count for fast bundles, by time for slow ones: a caller
-			// that heartbeats through progress must hear from it often.
-			if progress != nil && (im.Evaluated%500 == 0 || time.Since(reported) > 2*time.Second) {
-				progress(im.Evaluated)
-				reported = time.Now()
-			}
-		}
-	}()
-
-	err := each(func(rec Recorded) error {
-		select {
-		case jobs <- rec:
-			return nil
-		case <-ctx.Done():
-			return context.Cause(ctx)
+	reported := time.Now()
+	err := forEachRecorded(ctx, each, func(ctx context.Context, rec Recorded) (simulated, error) {
+		return simulateOne(ctx, e, rec)
+	}, func(r simulated) {
+		im.add(r)
+		// By count for fast bundles, by time for slow ones: a caller that
+		// heartbeats through progress must hear from it often.
+		if progress != nil && (im.Evaluated%500 == 0 || time.Since(reported) > 2*time.Second) {
+			progress(im.Evaluated)
+			reported = time.Now()
 		}
 	})
-	close(jobs)
-	<-accumulated
-	if cause := context.Cause(ctx); cause != nil {
-		return nil, cause
-	}
 	if err != nil {
 		return nil, err
 	}

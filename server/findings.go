@@ -13,14 +13,14 @@ import (
 // findingView is a finding, marked against the app's live version when the
 // caller asks to compare.
 type findingView struct {
-	store.Finding
+	findingAnswer
 	Status string `json:"status,omitempty"` // new or known
 }
 
 type findingsAnswer struct {
 	Items []findingView `json:"items"`
 	// Fixed lists the live version's findings this submission no longer has.
-	Fixed      []store.Finding `json:"fixed,omitempty"`
+	Fixed      []findingAnswer `json:"fixed,omitempty"`
 	ComparedTo *string         `json:"compared_to,omitempty"`
 	NextCursor string          `json:"next_cursor"`
 }
@@ -91,7 +91,7 @@ func (s *Server) listFindings(c *gin.Context) {
 			for _, f := range prev {
 				live[f.Fingerprint] = true
 				if !current[f.Fingerprint] && keep(f) && after == "" {
-					ans.Fixed = append(ans.Fixed, f)
+					ans.Fixed = append(ans.Fixed, answerFinding(f))
 				}
 			}
 		}
@@ -112,7 +112,7 @@ func (s *Server) listFindings(c *gin.Context) {
 			ans.NextCursor = listOf(ans.Items, limit, func(v findingView) string { return v.Fingerprint }).NextCursor
 			break
 		}
-		v := findingView{Finding: f}
+		v := findingView{findingAnswer: answerFinding(f)}
 		if compare == "live" {
 			v.Status = "new"
 			if live[f.Fingerprint] {

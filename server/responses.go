@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"trustgate/internal/store"
+	"trustgate/internal/submission"
 )
 
 // The API's answers are its own types, shaped as server/openapi.yaml
@@ -249,4 +250,41 @@ func answerSimulation(j store.PolicySimulation) simulationAnswer {
 		Params: simulationParamsAnswer{Last: j.Params.Last, Since: j.Params.Since, Until: j.Params.Until},
 		State:  j.State, Total: j.Total, Done: j.Done, Report: j.Report, Error: j.Error, CreatedAt: j.CreatedAt,
 		FinishedAt: j.FinishedAt}
+}
+
+// eventAnswer is an entry of a submission's timeline (openapi: Event).
+type eventAnswer struct {
+	Seq    int              `json:"seq"`
+	State  submission.State `json:"state"`
+	Detail json.RawMessage  `json:"detail"`
+	At     time.Time        `json:"at"`
+}
+
+func answerEvent(e store.Event) eventAnswer {
+	return eventAnswer{Seq: e.Seq, State: e.State, Detail: e.Detail, At: e.At}
+}
+
+// findingAnswer is a scan finding (openapi: Finding).
+type findingAnswer struct {
+	Fingerprint string `json:"fingerprint"`
+	RuleID      string `json:"rule_id"`
+	Severity    string `json:"severity"`
+	File        string `json:"file"`
+	Line        int    `json:"line"`
+	Column      int    `json:"column"`
+	Snippet     string `json:"snippet"`
+	Message     string `json:"message"`
+	Remediation string `json:"remediation"`
+	// Score is a CONTENT finding's block score for its category, 0 for
+	// other rules.
+	Score int `json:"score"`
+	// Evidence is what the finding rests on, one object keyed by family;
+	// absent when the rule reports none.
+	Evidence json.RawMessage `json:"evidence,omitempty"`
+}
+
+func answerFinding(f store.Finding) findingAnswer {
+	return findingAnswer{Fingerprint: f.Fingerprint, RuleID: f.RuleID, Severity: f.Severity, File: f.File,
+		Line: f.Line, Column: f.Column, Snippet: f.Snippet, Message: f.Message, Remediation: f.Remediation,
+		Score: f.Score, Evidence: f.Evidence}
 }

@@ -46,6 +46,9 @@ type Server struct {
 	// Review is the review process's clocks and rates, given to every
 	// submission workflow this server starts.
 	Review workflows.ReviewConfig
+	// Rendered keeps the answers rendered from Details between changes;
+	// nil renders every answer.
+	Rendered *RenderCache
 	// Details answers GET /v1/submissions/{id} from memory between changes
 	// (a listening store.DetailCache); nil reads the database every time.
 	Details *store.DetailCache

@@ -31,8 +31,8 @@ type submissionView struct {
 	Failure       *string          `json:"failure,omitempty"`
 	CreatedAt     string           `json:"created_at"`
 	DecidedAt     *string          `json:"decided_at"`
-	Timeline      []store.Event    `json:"timeline,omitempty"`
-	Findings      []store.Finding  `json:"findings,omitempty"`
+	Timeline      []eventAnswer    `json:"timeline,omitempty"`
+	Findings      []findingAnswer  `json:"findings,omitempty"`
 	// While in review: open tasks ahead in its queue, and when a decision
 	// can be expected at that queue's pace.
 	QueuePosition       *int         `json:"queue_position,omitempty"`
@@ -78,12 +78,12 @@ func (s *Server) loadVisible(c *gin.Context) (store.Submission, error) {
 
 func (s *Server) getSubmission(c *gin.Context) {
 	var (
-		d    store.SubmissionDetail
-		memo *store.Memo
-		err  error
+		d          store.SubmissionDetail
+		generation uint64
+		err        error
 	)
 	if s.Details != nil {
-		d, memo, err = s.Details.GetWithMemo(c.Request.Context(), c.Param("id"))
+		d, generation, err = s.Details.GetWithGeneration(c.Request.Context(), c.Param("id"))
 	} else {
 		d, err = s.Store.GetSubmissionDetail(c.Request.Context(), c.Param("id"))
 	}
@@ -97,17 +97,18 @@ func (s *Server) getSubmission(c *gin.Context) {
 	}
 	// What a developer sees of a submission that is not queued for review
 	// is the same until it changes, in each language: it is rendered once
-	// per change. Staff see tasks, and a queued submission its moving
-	// place in the queue, so those are rendered every time.
+	// per change (per generation of the kept detail). Staff see tasks, and
+	// a queued submission its moving place in the queue, so those are
+	// rendered every time.
 	var lang string
 	if caller(c).Role == RoleDeveloper && !inQueue(d.State) {
 		lang = policies.PreferredLanguage(c.GetHeader("Accept-Language"))
-		if body, ok := memo.Load(lang); ok {
+		if body, ok := s.Rendered.load(d.ID, generation, lang); ok {
 			c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 			return
 		}
 	} else {
-		memo = nil
+		generation = 0
 	}
 	v, err := s.detailView(c, d)
 	if err != nil {
@@ -119,7 +120,7 @@ func (s *Server) getSubmission(c *gin.Context) {
 		fail(c, fmt.Errorf("render submission %s: %w", d.ID, err))
 		return
 	}
-	memo.Store(lang, body)
+	s.Rendered.store(d.ID, generation, lang, body)
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
@@ -163,7 +164,7 @@ func (s *Server) detailView(c *gin.Context, d store.SubmissionDetail) (submissio
 	if v.Decision != nil {
 		v.Decision.Reasons = shownReasons(c, v.Decision.Reasons)
 	}
-	v.Timeline, v.Findings = d.Timeline, d.Findings
+	v.Timeline, v.Findings = answerAll(d.Timeline, answerEvent), answerAll(d.Findings, answerFinding)
 	if inQueue(sub.State) {
 		q, ok, err := s.Store.EstimateQueue(ctx, sub.ID)
 		if err != nil {

@@ -29,21 +29,6 @@ type apiClient struct {
 	http          *http.Client
 }
 
-func clientFlags(fs interface {
-	String(name, value, usage string) *string
-}) (server, token *string) {
-	server = fs.String("server", envOr("TRUSTGATE_SERVER", "http://localhost:8080"), "trustgate API base URL (env TRUSTGATE_SERVER)")
-	token = fs.String("token", os.Getenv("TRUSTGATE_TOKEN"), "bearer token (env TRUSTGATE_TOKEN)")
-	return server, token
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
 func newAPIClient(server, token string) (*apiClient, error) {
 	if token == "" {
 		return nil, errors.New("no token: pass --token or set TRUSTGATE_TOKEN")

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"trustgate/internal/app"
 	"trustgate/internal/config"
@@ -198,19 +197,4 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
-}
-
-// waitFor is a poll loop for the CLI's --wait.
-func waitFor(ctx context.Context, every time.Duration, done func() (bool, error)) error {
-	for {
-		ok, err := done()
-		if err != nil || ok {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(every):
-		}
-	}
 }

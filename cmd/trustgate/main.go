@@ -5,13 +5,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
+
+	"trustgate/internal/cli"
 )
 
 // exitError carries an exit code other than 1 out of a command.
@@ -21,6 +18,7 @@ type exitError struct {
 }
 
 func (e *exitError) Error() string { return e.msg }
+func (e *exitError) ExitCode() int { return e.code }
 
 type command struct {
 	name, summary string
@@ -39,57 +37,21 @@ var commands = []command{
 	{"policy", "work with policy bundles: policy eval|test|replay|simulate", runPolicy},
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: trustgate COMMAND [flags]")
-	fmt.Fprintln(w)
-	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+func main() {
+	cs := make([]cli.Command, len(commands))
+	for i, c := range commands {
+		cs[i] = cli.Command{Name: c.name, Summary: c.summary, Run: c.run}
 	}
-	fmt.Fprintln(w, "\nRun trustgate COMMAND -h for its flags. Configuration comes from the environment (see README).")
+	cli.Main("trustgate", " Configuration comes from the environment (see README).", cs)
 }
 
-func main() {
-	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
-		usage(os.Stderr)
-		if len(os.Args) < 2 {
-			os.Exit(2)
-		}
-		return
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	for _, c := range commands {
-		if c.name != os.Args[1] {
-			continue
-		}
-		err := c.run(ctx, os.Args[2:], os.Stdout)
-		if err == nil {
-			return
-		}
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(2)
-		}
-		var ee *exitError
-		if errors.As(err, &ee) {
-			if ee.msg != "" {
-				fmt.Fprintln(os.Stderr, "trustgate:", ee.msg)
-			}
-			os.Exit(ee.code)
-		}
-		fmt.Fprintf(os.Stderr, "trustgate %s: %v\n", c.name, err)
-		os.Exit(1)
-	}
-	fmt.Fprintf(os.Stderr, "trustgate: unknown command %q\n\n", os.Args[1])
-	usage(os.Stderr)
-	os.Exit(2)
-}
+// The client flags and the waiting of every command.
+var (
+	clientFlags = cli.ClientFlags
+	waitFor     = cli.WaitFor
+)
 
 // newFlags makes a flag set whose errors are returned, not fatal.
 func newFlags(name, usageLine string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: trustgate %s\n", usageLine)
-		fs.PrintDefaults()
-	}
-	return fs
+	return cli.NewFlags("trustgate", name, usageLine)
 }

@@ -40,7 +40,8 @@ import (
 type Stack struct {
 	Config   config.Config
 	Store    *store.Store
-	Details  *store.DetailCache // nil until an API is served
+	Details  *store.DetailCache  // nil until an API is served
+	Rendered *server.RenderCache // answers rendered from Details
 	Temporal client.Client
 	Blobs    *blob.Bucket
 	Policies *activities.StoredPolicies
@@ -150,7 +151,10 @@ func (s *Stack) listenForChanges(ctx context.Context) {
 	if s.Config.SubmissionCacheBytes <= 0 || s.Details != nil {
 		return
 	}
-	s.Details = store.NewDetailCache(s.Store, s.Config.SubmissionCacheBytes)
+	// A detail's answers, one per language, take about twice what it
+	// takes itself.
+	s.Details = store.NewDetailCache(s.Store, s.Config.SubmissionCacheBytes/3)
+	s.Rendered = server.NewRenderCache(s.Config.SubmissionCacheBytes - s.Config.SubmissionCacheBytes/3)
 	memory, database := metrics.SubmissionReads.WithLabelValues("memory"), metrics.SubmissionReads.WithLabelValues("database")
 	s.Details.OnRead = func(fromMemory bool) {
 		if fromMemory {
@@ -187,8 +191,8 @@ func (s *Stack) NewWorker() worker.Worker {
 // NewServer is the API on the stack's connections and configuration.
 func (s *Stack) NewServer() *server.Server {
 	return &server.Server{
-		Details: s.Details,
-		Store:   s.Store, Temporal: s.Temporal, Blobs: s.Blobs, TaskQueue: s.Config.TemporalTaskQueue,
+		Details: s.Details, Rendered: s.Rendered,
+		Store: s.Store, Temporal: s.Temporal, Blobs: s.Blobs, TaskQueue: s.Config.TemporalTaskQueue,
 		TemporalUIURL: s.Config.TemporalUIURL, Namespace: s.Config.TemporalNamespace,
 		MaxPackageBytes:      s.Config.MaxPackageBytes,
 		DailyQuota:           s.Config.DailyQuota,

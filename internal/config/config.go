@@ -31,7 +31,9 @@ type Config struct {
 	// DatabasePoolMaxConns bounds the connection pool; 0 is pgx's default.
 	DatabasePoolMaxConns int // DATABASE_POOL_MAX_CONNS
 	// SubmissionCacheBytes bounds the API's memory of submission details
-	// kept between changes; 0 reads every time from the database.
+	// kept between changes and of the answers rendered from them (a third
+	// for the details, the rest for the answers); 0 reads every time from
+	// the database.
 	SubmissionCacheBytes int    // TRUSTGATE_SUBMISSION_CACHE_BYTES
 	TemporalAddress      string // TEMPORAL_ADDRESS
 	TemporalNamespace    string // TEMPORAL_NAMESPACE

@@ -44,6 +44,10 @@ type DetailCache struct {
 	// in.
 	epoch     uint64
 	listening atomic.Bool
+	// generation counts the entries ever kept: each kept detail has its
+	// own, never given to another, so what a caller derives from a detail
+	// may be keyed by it.
+	generation uint64
 
 	// OnRead, when set before use, is told where each read was answered
 	// from (for metrics).
@@ -51,35 +55,10 @@ type DetailCache struct {
 }
 
 type cachedDetail struct {
-	detail  SubmissionDetail
-	memo    *Memo
-	size    int
-	expires time.Time
-}
-
-// Memo holds what a caller derives from one kept detail, such as the
-// answer rendered in one language; it is dropped with the detail when the
-// submission changes. A nil Memo (a detail read from the database and not
-// kept) keeps nothing.
-type Memo struct{ m sync.Map }
-
-// Load returns what was stored under key.
-func (m *Memo) Load(key string) ([]byte, bool) {
-	if m == nil {
-		return nil, false
-	}
-	v, ok := m.m.Load(key)
-	if !ok {
-		return nil, false
-	}
-	return v.([]byte), true
-}
-
-// Store keeps b under key; b must not be changed afterwards.
-func (m *Memo) Store(key string, b []byte) {
-	if m != nil {
-		m.m.Store(key, b)
-	}
+	detail     SubmissionDetail
+	generation uint64
+	size       int
+	expires    time.Time
 }
 
 // ListenerName is the application_name of a cache's listening connection.
@@ -99,17 +78,20 @@ func NewDetailCache(s *Store, maxBytes int) *DetailCache {
 // Get returns a submission's detail, from memory when it is there and its
 // submission has not changed since.
 func (c *DetailCache) Get(ctx context.Context, id string) (SubmissionDetail, error) {
-	d, _, err := c.GetWithMemo(ctx, id)
+	d, _, err := c.GetWithGeneration(ctx, id)
 	return d, err
 }
 
-// GetWithMemo is Get with the memo of the kept detail, nil when the detail
-// was not kept.
-func (c *DetailCache) GetWithMemo(ctx context.Context, id string) (SubmissionDetail, *Memo, error) {
+// GetWithGeneration is Get with the generation of the kept detail: the
+// same for every answer until the submission changes, then never given
+// again; 0 when the detail was not kept. A caller that keeps what it
+// derives from a detail (the server its rendered answers) keys it by
+// submission and generation, and so never serves it after a change.
+func (c *DetailCache) GetWithGeneration(ctx context.Context, id string) (SubmissionDetail, uint64, error) {
 	if !c.listening.Load() {
 		c.counted(false)
 		d, err := c.store.GetSubmissionDetail(ctx, id)
-		return d, nil, err
+		return d, 0, err
 	}
 	c.mu.Lock()
 	e, ok := c.entries[id]
@@ -121,11 +103,11 @@ func (c *DetailCache) GetWithMemo(ctx context.Context, id string) (SubmissionDet
 	c.mu.Unlock()
 	c.counted(ok)
 	if ok {
-		return e.detail, e.memo, nil
+		return e.detail, e.generation, nil
 	}
 	d, size, err := c.store.submissionDetail(ctx, id)
 	if err != nil {
-		return d, nil, err
+		return d, 0, err
 	}
 	return d, c.keep(id, d, size, epoch), nil
 }
@@ -137,14 +119,12 @@ func (c *DetailCache) counted(fromMemory bool) {
 }
 
 // keep keeps d unless a change may have been announced since the read
-// began, and returns its memo (nil when not kept).
-func (c *DetailCache) keep(id string, d SubmissionDetail, size int, epoch uint64) *Memo {
-	// The memo's answers (one per language) take about as much again.
-	size *= 3
+// began, and returns its generation (0 when not kept).
+func (c *DetailCache) keep(id string, d SubmissionDetail, size int, epoch uint64) uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.listening.Load() || c.epoch != epoch || size > c.maxBytes/8 {
-		return nil
+		return 0
 	}
 	if old, ok := c.entries[id]; ok {
 		c.bytes -= old.size
@@ -158,10 +138,10 @@ func (c *DetailCache) keep(id string, d SubmissionDetail, size int, epoch uint64
 		}
 		c.dropLocked(other)
 	}
-	e := cachedDetail{detail: d, memo: &Memo{}, size: size, expires: time.Now().Add(c.maxAge)}
-	c.entries[id] = e
+	c.generation++
+	c.entries[id] = cachedDetail{detail: d, generation: c.generation, size: size, expires: time.Now().Add(c.maxAge)}
 	c.bytes += size
-	return e.memo
+	return c.generation
 }
 
 func (c *DetailCache) dropLocked(id string) {

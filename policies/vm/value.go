@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"cmp"
 	"fmt"
 	"hash/maphash"
 	"math"
@@ -352,31 +353,15 @@ func compare(a, b Value) int {
 	switch x := a.(type) {
 	case String:
 		if y, ok := b.(String); ok {
-			switch {
-			case x == y:
-				return 0
-			case x < y:
-				return -1
-			}
-			return 1
+			return cmp.Compare(x, y)
 		}
 	case Int:
 		if y, ok := b.(Int); ok {
-			switch {
-			case x == y:
-				return 0
-			case x < y:
-				return -1
-			}
-			return 1
+			return cmp.Compare(x, y)
 		}
 	}
-	oa, ob := sortOrder(a), sortOrder(b)
-	if oa != ob {
-		if oa < ob {
-			return -1
-		}
-		return 1
+	if oa, ob := sortOrder(a), sortOrder(b); oa != ob {
+		return cmp.Compare(oa, ob)
 	}
 	switch x := a.(type) {
 	case Null:
