@@ -106,6 +106,9 @@ type Profile struct {
 	App        policies.AppInput        `json:"app"`
 	Developer  policies.DeveloperInput  `json:"developer"`
 	History    policies.HistoryInput    `json:"history"`
+	// Related are other developers' packages and accounts linked to the
+	// submission, with their standing when the profile was taken.
+	Related []policies.RelatedInput `json:"related,omitempty"`
 }
 
 // DecideInput is what the policy decides on. Now comes from the workflow,
