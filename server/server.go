@@ -14,8 +14,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"gocloud.dev/blob"
 
-	"trustgate/internal/metrics"
 	"trustgate/internal/linkkey"
+	"trustgate/internal/metrics"
 	"trustgate/internal/store"
 	"trustgate/policies"
 	"trustgate/workflows"
