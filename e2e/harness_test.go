@@ -89,6 +89,8 @@ func wireStack(t testing.TB, st *store.Store, tc client.Client, maxPackage int64
 	for _, o := range opts {
 		o(&s.Config)
 	}
+	s.LinkKey, err = s.Config.LinkHashKey() // Dev: the public dev key
+	require.NoError(t, err)
 	w := s.NewWorker()
 	require.NoError(t, w.Start())
 	t.Cleanup(func() { w.Stop() })

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -111,8 +112,11 @@ func (r *identityRequest) hashes(key linkkey.Key) ([]store.IdentityHash, error) 
 			return nil, invalid(f.field, "at most 128 bytes")
 		}
 		h, err := key.Hash(f.kind, *f.value)
-		if err != nil {
-			// The error names the kind, never the value.
+		switch {
+		case errors.Is(err, linkkey.ErrNoKey):
+			return nil, err // a wiring fault, answered as an internal error
+		case err != nil:
+			// The answer names the field, never the value.
 			return nil, invalid(f.field, "empty after removing spaces and separators")
 		}
 		out = append(out, store.IdentityHash{Kind: f.kind, Hash: h})
