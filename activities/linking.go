@@ -6,6 +6,7 @@ import (
 	"trustgate/internal/store"
 	"trustgate/policies"
 	"trustgate/scan"
+	"trustgate/workflows"
 )
 
 // RelatedMinSimilarity is the code similarity from which another
@@ -62,4 +63,47 @@ func RelatedInput(links []store.Link) []policies.RelatedInput {
 		out = append(out, r)
 	}
 	return out
+}
+
+// LinkedLiveApps lists the live apps of other developers linked to an app
+// that was taken down or to a developer who was blacklisted (by code
+// similarity, shared indicators or identity), each with the submission
+// that made it live, for a re-check under the active policy.
+func (a *Activities) LinkedLiveApps(ctx context.Context, in workflows.LinkedAppsInput) ([]workflows.LiveApp, error) {
+	opt := store.RelatedOptions{MinSimilarity: RelatedMinSimilarity, Limit: maxRelated}
+	var links []store.Link
+	switch {
+	case in.AppID != "":
+		app, err := a.Store.GetApp(ctx, in.AppID)
+		if err != nil {
+			return nil, a.permanent(err)
+		}
+		if app.LiveSubmissionID == nil {
+			return nil, nil
+		}
+		if links, err = a.Store.Related(ctx, *app.LiveSubmissionID, opt); err != nil {
+			return nil, err
+		}
+	case in.DeveloperID != "":
+		var err error
+		if links, err = a.Store.RelatedToDeveloper(ctx, in.DeveloperID, opt); err != nil {
+			return nil, a.permanent(err)
+		}
+	}
+	var out []workflows.LiveApp
+	seen := map[string]bool{}
+	for _, l := range links {
+		if l.AppStatus != "live" || seen[l.AppID] {
+			continue
+		}
+		seen[l.AppID] = true
+		app, err := a.Store.GetApp(ctx, l.AppID)
+		if err != nil {
+			return nil, err
+		}
+		if app.Status == "live" && app.LiveSubmissionID != nil {
+			out = append(out, workflows.LiveApp{AppID: app.ID, SubmissionID: *app.LiveSubmissionID})
+		}
+	}
+	return out, nil
 }

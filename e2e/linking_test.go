@@ -100,6 +100,52 @@ func TestLinkedToTakenDownEndToEnd(t *testing.T) {
 	}
 }
 
+// A copy that a reviewer let go live (it was only a possible copy while
+// the original was live) is re-checked when the original is taken down,
+// and is suspended with the reason on its own history.
+func TestTakedownRechecksLinkedLiveApps(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 8<<20)
+	senior, reviewer := s.demo.Tokens["senior_reviewer"], s.demo.Tokens["reviewer"]
+
+	first := newDeveloper(t, s, "wheel-original", "Lucky Wheel")
+	require.Equal(t, "approved", string(s.submitPackage(t, first, "1.0.0", wheelApp(t, wheelOriginal, "wx1111111111111111")).State))
+
+	copycat := newDeveloper(t, s, "wheel-copycat", "Fortune Spinner")
+	resp, created := s.upload(t, copycat.token, copycat.app, "1.0.0", wheelApp(t, wheelRenamed, "wx2222222222222222"), "")
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, "%v", created)
+	id := created["id"].(string)
+	var sub struct {
+		State string
+		Tasks []store.Task
+	}
+	require.Eventually(t, func() bool {
+		s.call(t, "GET", "/v1/submissions/"+id, reviewer, nil, nil, &sub)
+		return sub.State == "in_review" && len(sub.Tasks) > 0
+	}, 60*time.Second, 100*time.Millisecond)
+	require.Contains(t, string(sub.Tasks[0].Reasons), `"POSSIBLE_COPY"`)
+	code, out := s.act(t, reviewer, "/v1/review-tasks/"+sub.Tasks[0].ID+"/claim", "")
+	require.Equal(t, http.StatusOK, code, "%v", out)
+	code, out = s.act(t, reviewer, "/v1/review-tasks/"+sub.Tasks[0].ID+"/decision", `{"outcome":"approve","comment":"licensed, says the contract"}`)
+	require.Equal(t, http.StatusOK, code, "%v", out)
+	require.Equal(t, "approved", string(s.settle(t, copycat.token, id).State))
+
+	code, out = s.act(t, senior, "/v1/apps/"+first.app+"/suspend", `{"reason_codes":["POLICY_VIOLATION"],"comment":"online gambling"}`)
+	require.Equal(t, http.StatusOK, code, "%v", out)
+
+	var h appHistory
+	require.Eventually(t, func() bool {
+		s.call(t, "GET", "/v1/apps/"+copycat.app+"/events", copycat.token, nil, nil, &h)
+		return h.App.Status == "suspended"
+	}, 60*time.Second, 100*time.Millisecond, "the linked live app is re-checked and suspended")
+	last := h.Items[len(h.Items)-1]
+	require.Equal(t, "suspended", last.Kind)
+	require.Contains(t, string(last.Detail), "LINKED_TO_TAKEN_DOWN", "the copy's own history says why")
+	for _, other := range []string{first.id, first.app, "Lucky Wheel"} {
+		require.NotContains(t, string(last.Detail), other, "the copycat's history names nothing of the other account")
+	}
+}
+
 // An identity detail is hashed as it arrives: a second account with the
 // same settlement account as a blacklisted one goes to senior review, and
 // the value is nowhere in the database or the answers.

@@ -119,7 +119,8 @@ func (s *Server) updateStanding(c *gin.Context) {
 		ID: ans.Reevaluation, TaskQueue: s.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, workflows.ReevaluateDeveloperWorkflow, workflows.ReevaluateInput{DeveloperID: after.ID, AsOf: st.AsOf, Review: s.Review})
+	}, workflows.ReevaluateDeveloperWorkflow, workflows.ReevaluateInput{DeveloperID: after.ID, AsOf: st.AsOf, Review: s.Review,
+		Blacklisted: req.Blacklisted != nil && *req.Blacklisted})
 	if err != nil && !isAlreadyStarted(err) {
 		fail(c, problemErr("unavailable", "the standing is stored but the re-check of live apps could not start; send the same update again"))
 		return
