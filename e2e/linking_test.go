@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
 	"trustgate/internal/pkgzip"
@@ -436,4 +437,44 @@ Page({
 	b, err := pkgzip.Files(files)
 	require.NoError(t, err)
 	return b
+}
+
+// The reviewer's page of a submission shows its related panel: the linked
+// app with a link to its submission, its standing, and the pairs of most
+// similar files; the developer's page of the same submission has none.
+func TestBrowserRelatedPanel(t *testing.T) {
+	s := startStack(t, 8<<20)
+	first := newDeveloper(t, s, "wheel-shown", "Lucky Wheel")
+	orig := s.submitPackage(t, first, "1.0.0", wheelApp(t, wheelOriginal, "wx1111111111111111"))
+	require.Equal(t, "approved", string(orig.State))
+	code, out := s.act(t, s.demo.Tokens["senior_reviewer"], "/v1/apps/"+first.app+"/suspend", `{"reason_codes":["POLICY_VIOLATION"],"comment":"online gambling"}`)
+	require.Equal(t, http.StatusOK, code, "%v", out)
+	require.Eventually(t, func() bool {
+		app, err := s.store.GetApp(t.Context(), first.app)
+		return err == nil && app.Status == "suspended"
+	}, 30*time.Second, 100*time.Millisecond)
+	second := newDeveloper(t, s, "wheel-viewer", "Fortune Spinner")
+	copied := s.submitPackage(t, second, "1.0.0", wheelApp(t, wheelRenamed, "wx2222222222222222"))
+	require.Equal(t, "rejected", string(copied.State))
+
+	b := newBrowser(t, s.url)
+	b.signIn(s.demo.Tokens["reviewer"])
+	b.open("/submissions/" + copied.ID)
+	panel := b.text("#related")
+	require.Contains(t, panel, "Lucky Wheel")
+	require.Contains(t, panel, first.id)
+	require.Contains(t, panel, "suspended")
+	require.Contains(t, panel, "POLICY_VIOLATION")
+	require.Contains(t, b.text("#related .similarity"), "1.00")
+	require.Contains(t, b.text("#related .similar-files"), "pages/wheel/wheel.js")
+	href := get(b, chromedp.Evaluate[string](`document.querySelector("#related a.linked-submission").getAttribute("href")`))
+	require.Equal(t, "/submissions/"+orig.ID, href)
+	b.shot("related-panel")
+
+	b.signIn(second.token)
+	b.open("/submissions/" + copied.ID)
+	require.Contains(t, b.text("main"), "LINKED_TO_TAKEN_DOWN")
+	n := get(b, chromedp.Evaluate[int](`document.querySelectorAll("#related").length`))
+	require.Zero(t, n, "a developer is shown no related panel")
+	require.NotContains(t, b.text("main"), "Lucky Wheel")
 }
