@@ -1,9 +1,13 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,8 +15,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"trustgate/internal/linkkey"
 	"trustgate/internal/pkgzip"
 	"trustgate/internal/store"
+	"trustgate/internal/testenv"
 )
 
 // Risk control across accounts, end to end: a wheel-of-fortune app is
@@ -477,4 +483,33 @@ func TestBrowserRelatedPanel(t *testing.T) {
 	n := get(b, chromedp.Evaluate[int](`document.querySelectorAll("#related").length`))
 	require.Zero(t, n, "a developer is shown no related panel")
 	require.NotContains(t, b.text("main"), "Lucky Wheel")
+}
+
+// serve and worker refuse to start without a link key of their own: an
+// identity hash made with no key, or the public dev key, protects nothing.
+func TestServeAndWorkerRefuseWithoutALinkKey(t *testing.T) {
+	t.Parallel()
+	bin, db := trustgateBinary(t), testenv.NewDB(t)
+	for _, c := range []struct{ cmd, key, says string }{
+		{"serve", "", "TRUSTGATE_LINK_KEY is not set"},
+		{"worker", "", "TRUSTGATE_LINK_KEY is not set"},
+		{"serve", linkkey.DevKey, "public key of `trustgate dev`"},
+	} {
+		t.Run(c.cmd+" "+c.says, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, c.cmd)
+			cmd.Env = append(os.Environ(), "DATABASE_URL="+db.AppURL,
+				"TEMPORAL_ADDRESS="+os.Getenv(testenv.EnvTemporalAddress), "TEMPORAL_TASK_QUEUE="+testenv.TaskQueue(t),
+				"BLOB_URL=file://"+filepath.ToSlash(t.TempDir()), "TRUSTGATE_HTTP_ADDR=127.0.0.1:0",
+				"TRUSTGATE_METRICS_ADDR=", "LOG_LEVEL=warn", "TRUSTGATE_LINK_KEY="+c.key)
+			out, err := cmd.CombinedOutput()
+			require.NoError(t, ctx.Err(), "%s started without a key; output:\n%s", c.cmd, out)
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, "output:\n%s", out)
+			require.NotZero(t, exit.ExitCode())
+			require.Contains(t, string(out), "refusing to start")
+			require.Contains(t, string(out), c.says)
+		})
+	}
 }
