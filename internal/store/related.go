@@ -177,14 +177,32 @@ func (s *Store) related(ctx context.Context, developerID string, submissionIDs [
 		slices.SortFunc(l.Shared, func(a, b Shared) int { return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Value, b.Value)) })
 		out = append(out, *l)
 	}
+	// Most similar first; then links by what points at one operator (a
+	// merchant or app ID, a secret, an identity) before links by what many
+	// unrelated apps share (a popular host, a stock image), so that the
+	// limit drops the latter.
 	slices.SortFunc(out, func(a, b Link) int {
-		return cmp.Or(-cmp.Compare(a.Similarity, b.Similarity), -cmp.Compare(len(a.Shared), len(b.Shared)),
+		return cmp.Or(-cmp.Compare(a.Similarity, b.Similarity), -cmp.Compare(strongShares(a), strongShares(b)),
+			-cmp.Compare(len(a.Shared), len(b.Shared)),
 			cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.SubmissionID, b.SubmissionID), cmp.Compare(a.DeveloperID, b.DeveloperID))
 	})
 	if len(out) > opt.Limit {
 		out = out[:opt.Limit]
 	}
 	return out, nil
+}
+
+// strongShares counts what a link shares that points at one operator.
+func strongShares(l Link) int {
+	n := 0
+	for _, sh := range l.Shared {
+		switch sh.Kind {
+		case IndicatorHost, IndicatorWebView, IndicatorAssetHash:
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // FilePair is a file of one package, the file of another most like it,

@@ -146,3 +146,31 @@ func TestMostSimilarFilesIsTheScans(t *testing.T) {
 		require.Equal(t, store.FilePair(want[i]), got[i])
 	}
 }
+
+// Under the limit, a link by a merchant ID outranks one by a host that
+// any number of unrelated apps may call.
+func TestRelatedKeepsOperatorLinksBeforeCommonOnes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newLinkFixture(t)
+	dev, err := f.db.Store.UpsertDeveloper(ctx, store.Developer{Name: "merchant-twin", Kind: "individual", RealNameStatus: "verified", CreditScore: 700})
+	require.NoError(t, err)
+	app, err := f.db.Store.CreateApp(ctx, store.App{DeveloperID: dev.ID, Name: "Twin", Category: "games", Platform: "wechat"})
+	require.NoError(t, err)
+	subC, _, err := f.db.Store.CreateSubmission(ctx, store.NewSubmission{AppID: app.ID, DeveloperID: dev.ID, Version: "1.0.0",
+		PackageSHA256: shaOf("merchant-twin"), PackageBytes: 10})
+	require.NoError(t, err)
+	host := store.Indicator{Kind: store.IndicatorHost, Value: "cdn.popular.example"}
+	merchant := store.Indicator{Kind: store.IndicatorMerchantID, Value: "1900000109"}
+	for _, c := range []struct {
+		sub  store.Submission
+		inds []store.Indicator
+	}{{f.subA, []store.Indicator{host}}, {f.subB, []store.Indicator{host, merchant}}, {subC, []store.Indicator{merchant}}} {
+		require.NoError(t, f.db.Store.SaveIndicators(ctx, c.sub.ID, c.sub.DeveloperID, c.sub.AppID, c.inds))
+	}
+	links, err := f.db.Store.Related(ctx, f.subB.ID, store.RelatedOptions{MinSimilarity: 0.5, Limit: 1})
+	require.NoError(t, err)
+	require.Len(t, links, 1)
+	require.Equal(t, subC.ID, links[0].SubmissionID)
+	require.Equal(t, []store.Shared{{Kind: store.IndicatorMerchantID, Value: "1900000109"}}, links[0].Shared)
+}
