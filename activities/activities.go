@@ -99,7 +99,7 @@ func (a *Activities) ScanPackage(ctx context.Context, in workflows.ScanInput) (w
 		sum.BySeverity[string(f.Severity)]++
 	}
 	sum.Findings = len(rows)
-	if err := a.Store.SaveFindings(ctx, sub.ID, rows); err != nil {
+	if err := a.Store.SaveScan(ctx, scanResult(sub, rows, report)); err != nil {
 		return workflows.ScanSummary{}, err
 	}
 	activity.GetLogger(ctx).Info("scanned package", "submission_id", sub.ID, "findings", sum.Findings)
@@ -178,6 +178,9 @@ func (a *Activities) LoadDeveloper(ctx context.Context, in workflows.ProfileInpu
 			WithdrawnSamePackage: hist.WithdrawnSamePackage,
 		},
 	}
+	if p.Related, err = a.related(ctx, sub.ID); err != nil {
+		return workflows.Profile{}, err
+	}
 	return p, nil
 }
 
@@ -201,7 +204,7 @@ func (a *Activities) Decide(ctx context.Context, in workflows.DecideInput) (work
 	}
 	input := policies.Input{
 		Submission: in.Profile.Submission, App: in.Profile.App, Developer: in.Profile.Developer,
-		History: in.Profile.History, Now: in.Now,
+		History: in.Profile.History, Related: in.Profile.Related, Now: in.Now,
 		Findings: make([]policies.FindingInput, 0, len(findings)), Waivers: make([]policies.WaiverInput, 0, len(waivers)),
 	}
 	for _, f := range findings {

@@ -248,6 +248,13 @@ type submissionData struct {
 	Standing   *standing
 	Codes      []policies.CatalogueEntry
 	Holds      map[string]bool // tasks the signed-in reviewer holds
+	Related    []relatedLink   // other developers' packages and accounts linked to it (staff)
+}
+
+// relatedLink is a link of GET /v1/submissions/{id}/related.
+type relatedLink struct {
+	store.Link
+	SimilarFiles []store.FilePair `json:"similar_files"`
 }
 
 func (c *Console) submissionPage(q *req) (string, view, error) {
@@ -276,6 +283,13 @@ func (c *Console) submissionPage(q *req) (string, view, error) {
 				d.Standing = &st
 			}
 		}
+		var related struct {
+			Links []relatedLink `json:"links"`
+		}
+		if err := q.get("/v1/submissions/"+id+"/related", &related); err != nil {
+			return "", view{}, err
+		}
+		d.Related = related.Links
 		d.Holds = map[string]bool{}
 		for _, t := range d.Sub.Tasks {
 			if t.Assignee != nil && *t.Assignee == q.me.Subject && t.State == "claimed" {

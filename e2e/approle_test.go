@@ -28,7 +28,7 @@ func TestServeAndWorkerRefuseTheOwnerRole(t *testing.T) {
 			cmd.Env = append(os.Environ(), "DATABASE_URL="+db.OwnerURL, "DATABASE_OWNER_URL=",
 				"TEMPORAL_ADDRESS="+os.Getenv(testenv.EnvTemporalAddress), "TEMPORAL_TASK_QUEUE="+testenv.TaskQueue(t),
 				"BLOB_URL=file://"+filepath.ToSlash(t.TempDir()), "TRUSTGATE_HTTP_ADDR=127.0.0.1:0",
-				"TRUSTGATE_METRICS_ADDR=", "LOG_LEVEL=warn")
+				"TRUSTGATE_METRICS_ADDR=", "LOG_LEVEL=warn", "TRUSTGATE_LINK_KEY="+testLinkKey)
 			out, err := cmd.CombinedOutput()
 			require.NoError(t, ctx.Err(), "%s started as the owner; output:\n%s", cmdName, out)
 			var exit *exec.ExitError

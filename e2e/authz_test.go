@@ -33,6 +33,8 @@ var allowed = map[string][]string{
 	"GET /v1/submissions/:id/findings":           {"developer", "reviewer", "senior_reviewer", "compliance", "admin"},
 	"GET /v1/submissions/:id/evaluation":         {"reviewer", "senior_reviewer", "compliance", "admin"},
 	"POST /v1/submissions/:id/evaluation/replay": {"reviewer", "senior_reviewer", "compliance", "admin"},
+	"GET /v1/submissions/:id/related":            {"reviewer", "senior_reviewer", "compliance", "admin"},
+	"GET /v1/developers/:id/related":             {"reviewer", "senior_reviewer", "compliance", "admin"},
 	"GET /v1/review-tasks":                       {"reviewer", "senior_reviewer"},
 	"POST /v1/review-tasks/:id/claim":            {"reviewer", "senior_reviewer"},
 	"POST /v1/review-tasks/:id/release":          {"reviewer", "senior_reviewer"},

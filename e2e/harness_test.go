@@ -89,6 +89,8 @@ func wireStack(t testing.TB, st *store.Store, tc client.Client, maxPackage int64
 	for _, o := range opts {
 		o(&s.Config)
 	}
+	s.LinkKey, err = s.Config.LinkHashKey() // Dev: the public dev key
+	require.NoError(t, err)
 	w := s.NewWorker()
 	require.NoError(t, w.Start())
 	t.Cleanup(func() { w.Stop() })
@@ -242,6 +244,10 @@ func startIsolatedStack(t *testing.T) (*stack, *testenv.Isolated) {
 	return wireStack(t, st, tc, 8<<20), iso
 }
 
+// testLinkKey keys identity hashes in the processes the tests start
+// (`serve` and `worker` refuse to run without a key of their own).
+const testLinkKey = "e2e-link-key-0123456789abcdef0123456789abcdef"
+
 var jsonHeader = http.Header{"Content-Type": {"application/json"}}
 
 // inReview uploads a package of the flagged demo developer and waits until
@@ -356,7 +362,7 @@ func startCluster(t *testing.T, extra ...string) *cluster {
 	c.env = append(os.Environ(),
 		"DATABASE_URL="+c.db.AppURL, "TEMPORAL_ADDRESS="+os.Getenv(testenv.EnvTemporalAddress),
 		"TEMPORAL_TASK_QUEUE="+testenv.TaskQueue(t), "BLOB_URL=file://"+filepath.ToSlash(blobs),
-		"TRUSTGATE_METRICS_ADDR=127.0.0.1:0", "LOG_LEVEL=warn")
+		"TRUSTGATE_METRICS_ADDR=127.0.0.1:0", "LOG_LEVEL=warn", "TRUSTGATE_LINK_KEY="+testLinkKey)
 	c.env = append(c.env, extra...)
 	return c
 }
@@ -509,7 +515,7 @@ func workerProcess(t *testing.T, s *stack, iso *testenv.Isolated, bin string) *e
 	cmd.Env = append(os.Environ(),
 		"DATABASE_URL="+iso.AppURL, "TEMPORAL_ADDRESS="+iso.TemporalAddress,
 		"TEMPORAL_TASK_QUEUE="+s.svc.Config.TemporalTaskQueue, "BLOB_URL="+s.svc.Config.BlobURL,
-		"TRUSTGATE_METRICS_ADDR=127.0.0.1:0", "LOG_LEVEL=warn")
+		"TRUSTGATE_METRICS_ADDR=127.0.0.1:0", "LOG_LEVEL=warn", "TRUSTGATE_LINK_KEY="+testLinkKey)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })

@@ -26,6 +26,15 @@ CREATE TABLE link_fingerprints (
 -- fastupdate off: a pending list would make every lookup scan it.
 CREATE INDEX link_fingerprints_bands_idx ON link_fingerprints USING gin (bands) WITH (fastupdate = off);
 
+-- The per-file signatures of a fingerprinted submission, kept apart from
+-- link_fingerprints so that the rows the band lookup reads stay small: they
+-- are read only to show a reviewer the pairs of most similar files of two
+-- linked packages. files is the JSON of []scan.FileFingerprint.
+CREATE TABLE link_fingerprint_files (
+    submission_id text PRIMARY KEY REFERENCES link_fingerprints (submission_id) ON DELETE CASCADE,
+    files         jsonb NOT NULL CHECK (jsonb_typeof(files) = 'array')
+);
+
 -- What a package shares with others: hosts, web-view domains, merchant and
 -- app IDs found in code, SHA-256 of secrets (never the secret) and assets.
 -- Looked up by value_hash (SHA-256 of the value), a fixed-width key; value
@@ -58,4 +67,5 @@ CREATE INDEX link_identity_hash_idx ON link_identity (kind, hash);
 -- +goose Down
 DROP TABLE link_identity;
 DROP TABLE link_indicators;
+DROP TABLE link_fingerprint_files;
 DROP TABLE link_fingerprints;

@@ -15,6 +15,9 @@ type Input struct {
 	Findings   []FindingInput  `json:"findings"`
 	History    HistoryInput    `json:"history"`
 	Waivers    []WaiverInput   `json:"waivers"`
+	// Related are the other developers' submissions and accounts linked to
+	// this one (input_related.go).
+	Related []RelatedInput `json:"related"`
 	// Now is the decision's clock; policies never read the real one.
 	Now time.Time `json:"now"`
 }
@@ -115,6 +118,7 @@ func (in Input) MarshalJSON() ([]byte, error) {
 	out := plain(in)
 	out.Findings = nonNil(out.Findings)
 	out.Waivers = nonNil(out.Waivers)
+	out.Related = nonNil(out.Related)
 	return json.Marshal(out)
 }
 

@@ -25,7 +25,7 @@ import (
 var (
 	findingKeys = keys("rule_id", "severity", "file", "line", "message", "remediation", "score")
 	waiverKeys  = keys("rule_id", "app_id", "expires_at")
-	inputKeys   = keys("submission", "app", "developer", "findings", "history", "waivers", "now")
+	inputKeys   = keys("submission", "app", "developer", "findings", "history", "waivers", "now", "related")
 	subKeys     = keys("id", "app_id", "version", "platform", "package_sha256", "package_bytes")
 	appKeys     = keys("id", "name", "category", "platform", "status", "live_version")
 	devKeys     = keys("id", "org_id", "kind", "real_name", "credit_score", "qualifications", "risk_flags", "blacklisted")
@@ -107,6 +107,7 @@ func (in Input) planInputIn(scratch *planScratch) vm.Value {
 			vm.Int(h.WithdrawnSamePackage)}),
 		vm.NewArray(waivers...),
 		vm.String(formatTime(in.Now)),
+		relatedValue(in.Related),
 	})
 }
 

@@ -59,7 +59,32 @@ func randomInput(r *rand.Rand) Input {
 	if r.IntN(4) == 0 {
 		in.Waivers = []WaiverInput{{RuleID: pick(r, "MAN-003", "CODE-012", "CODE-020"), AppID: in.App.ID, ExpiresAt: testNow.Add(time.Duration(r.IntN(100)-50) * time.Hour)}}
 	}
+	if r.IntN(4) == 0 {
+		in.Related = []RelatedInput{randomRelated(r)}
+	}
 	return in
+}
+
+// randomRelated is a link to another developer's package or account, of
+// any standing, so that the generated inputs reach the linking rules.
+func randomRelated(r *rand.Rand) RelatedInput {
+	if r.IntN(4) == 0 {
+		return RelatedInput{Kind: RelatedDeveloper, DeveloperID: "dev-other", DeveloperBlacklisted: r.IntN(2) == 0,
+			Shared: []SharedInput{{Kind: pick(r, "phone", "id_document", "settlement_account")}}}
+	}
+	rel := RelatedInput{Kind: RelatedSubmission, SubmissionID: "sub-other", AppID: "app-other", DeveloperID: "dev-other",
+		Similarity: float64(r.IntN(129)) / 128, DeveloperBlacklisted: r.IntN(3) == 0,
+		AppStatus: pick(r, "new", "live", "suspended"), SubmissionState: pick(r, "approved", "rejected", "in_review")}
+	if rel.AppStatus == "suspended" {
+		rel.AppReasonCodes = []string{"GAMBLING"}
+	}
+	if rel.SubmissionState == "rejected" {
+		rel.SubmissionReasonCodes = []string{"FINDING_CRITICAL"}
+	}
+	if r.IntN(2) == 0 {
+		rel.Shared = []SharedInput{{Kind: pick(r, "merchant_id", "host", "secret_sha256"), Value: "2088000000000001"}}
+	}
+	return rel
 }
 
 func randomFinding(r *rand.Rand) FindingInput {
@@ -80,6 +105,7 @@ func clone(in Input) Input {
 	out.Waivers = append([]WaiverInput(nil), in.Waivers...)
 	out.Developer.Qualifications = append([]string(nil), in.Developer.Qualifications...)
 	out.Developer.RiskFlags = append([]string(nil), in.Developer.RiskFlags...)
+	out.Related = append([]RelatedInput(nil), in.Related...)
 	return out
 }
 
@@ -127,6 +153,18 @@ func TestDecisionIsMonotonic(t *testing.T) {
 		}},
 		{"more recent rejections", func(in *Input, r *rand.Rand) { in.History.Rejections90d += 1 + r.IntN(3) }},
 		{"more withdrawals of the same package", func(in *Input, r *rand.Rand) { in.History.WithdrawnSamePackage += 1 + r.IntN(3) }},
+		{"one more link to another account", func(in *Input, r *rand.Rand) { in.Related = append(in.Related, randomRelated(r)) }},
+		{"a linked app is taken down", func(in *Input, r *rand.Rand) {
+			in.Related = append(in.Related, randomRelated(r))
+			l := &in.Related[r.IntN(len(in.Related))]
+			if l.Kind == RelatedSubmission {
+				l.AppStatus, l.AppReasonCodes = "suspended", []string{"GAMBLING"}
+			}
+		}},
+		{"a linked developer is blacklisted", func(in *Input, r *rand.Rand) {
+			in.Related = append(in.Related, randomRelated(r))
+			in.Related[r.IntN(len(in.Related))].DeveloperBlacklisted = true
+		}},
 	}
 	engine := mustDefault(t)
 	for i, p := range properties {

@@ -29,6 +29,8 @@ type standingRequest struct {
 	Qualifications []string `json:"qualifications"`
 	RiskFlags      []string `json:"risk_flags"`
 	Blacklisted    *bool    `json:"blacklisted"`
+	// Identity is hashed on arrival (related.go) and never kept as sent.
+	Identity *identityRequest `json:"identity"`
 }
 
 var realNameStates = []string{"verified", "pending", "none", "rejected", "expired"}
@@ -80,6 +82,11 @@ func (s *Server) updateStanding(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	identity, err := req.Identity.hashes(s.LinkKey)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	// With If-Match the change applies only to the developer as the caller
 	// last saw it (the ETag of an earlier answer); otherwise 412.
 	if h := c.GetHeader("If-Match"); h != "" {
@@ -92,6 +99,12 @@ func (s *Server) updateStanding(c *gin.Context) {
 	if err != nil {
 		fail(c, err)
 		return
+	}
+	if current && len(identity) > 0 {
+		if err := s.Store.SetDeveloperIdentity(ctx, after.ID, identity); err != nil {
+			fail(c, err)
+			return
+		}
 	}
 	ans := standingAnswer{Developer: answerDeveloper(after), Applied: applied}
 	c.Header("ETag", etagOf(after))
@@ -106,7 +119,8 @@ func (s *Server) updateStanding(c *gin.Context) {
 		ID: ans.Reevaluation, TaskQueue: s.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, workflows.ReevaluateDeveloperWorkflow, workflows.ReevaluateInput{DeveloperID: after.ID, AsOf: st.AsOf, Review: s.Review})
+	}, workflows.ReevaluateDeveloperWorkflow, workflows.ReevaluateInput{DeveloperID: after.ID, AsOf: st.AsOf, Review: s.Review,
+		Blacklisted: req.Blacklisted != nil && *req.Blacklisted})
 	if err != nil && !isAlreadyStarted(err) {
 		fail(c, problemErr("unavailable", "the standing is stored but the re-check of live apps could not start; send the same update again"))
 		return

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"gocloud.dev/blob"
 
+	"trustgate/internal/linkkey"
 	"trustgate/internal/metrics"
 	"trustgate/internal/store"
 	"trustgate/policies"
@@ -35,6 +36,8 @@ type Server struct {
 	// WebhookMaxEndpoints is how many endpoints a developer may register;
 	// 0 is webhooks.DefaultMaxEndpoints.
 	WebhookMaxEndpoints int
+	// LinkKey hashes developers' identity details (internal/linkkey).
+	LinkKey linkkey.Key
 	// Engines finds the compiled bundle that made a recorded decision.
 	Engines interface {
 		Lookup(hash string) *policies.Engine
@@ -96,6 +99,8 @@ var routes = []route{
 	{"POST", "/v1/review-tasks/:id/decision", reviewers, (*Server).decideTask},
 	{"GET", "/v1/reason-codes", everyone, (*Server).reasonCodes},
 	{"GET", "/v1/submissions/:id/evaluation", staff, (*Server).evaluations},
+	{"GET", "/v1/submissions/:id/related", staff, (*Server).submissionRelated},
+	{"GET", "/v1/developers/:id/related", staff, (*Server).developerRelated},
 	{"POST", "/v1/submissions/:id/evaluation/replay", staff, (*Server).replayEvaluation},
 	{"PATCH", "/v1/developers/:id", []string{RoleIdentity, RoleAdmin}, (*Server).updateStanding},
 	{"GET", "/v1/apps/:id/events", append([]string{RoleDeveloper}, staff...), (*Server).appEvents},

@@ -32,6 +32,7 @@ const (
 	ActivityAppEvent          = "AppEvent"
 	ActivitySimulatePolicy    = "SimulatePolicy"
 	ActivityAbandonSimulation = "AbandonSimulation"
+	ActivityLinkedLiveApps    = "LinkedLiveApps"
 )
 
 // ActivityNames lists every activity the workflows call; the worker must
@@ -40,7 +41,7 @@ func ActivityNames() []string {
 	return []string{
 		ActivityScanPackage, ActivityLoadDeveloper, ActivityDecide, ActivityAdvance, ActivityNote,
 		ActivitySaveTask, ActivitySuspendApp, ActivityReinstateApp, ActivityLiveApps, ActivityAppEvent,
-		ActivitySimulatePolicy, ActivityAbandonSimulation,
+		ActivitySimulatePolicy, ActivityAbandonSimulation, ActivityLinkedLiveApps,
 	}
 }
 
@@ -60,6 +61,7 @@ type Activities interface {
 	AppEvent(context.Context, AppEventInput) error
 	SimulatePolicy(context.Context, SimulateInput) (SimulationSummary, error)
 	AbandonSimulation(context.Context, AbandonSimulationInput) error
+	LinkedLiveApps(context.Context, LinkedAppsInput) ([]LiveApp, error)
 }
 
 // Error types of activity failures no retry can fix; the workflow records
@@ -106,6 +108,9 @@ type Profile struct {
 	App        policies.AppInput        `json:"app"`
 	Developer  policies.DeveloperInput  `json:"developer"`
 	History    policies.HistoryInput    `json:"history"`
+	// Related are other developers' packages and accounts linked to the
+	// submission, with their standing when the profile was taken.
+	Related []policies.RelatedInput `json:"related,omitempty"`
 }
 
 // DecideInput is what the policy decides on. Now comes from the workflow,
@@ -197,6 +202,14 @@ type ReinstateInput struct {
 type LiveApp struct {
 	AppID        string `json:"app_id"`
 	SubmissionID string `json:"submission_id"`
+}
+
+// LinkedAppsInput names an app that was taken down, or a developer who
+// was blacklisted, whose linked live apps of other developers are to be
+// re-checked; one of the two is set.
+type LinkedAppsInput struct {
+	AppID       string `json:"app_id,omitempty"`
+	DeveloperID string `json:"developer_id,omitempty"`
 }
 
 // AppEventInput records what happened to an app.

@@ -55,3 +55,6 @@ func (unmocked) SimulatePolicy(context.Context, SimulateInput) (SimulationSummar
 func (unmocked) AbandonSimulation(context.Context, AbandonSimulationInput) error {
 	return errNotMocked
 }
+func (unmocked) LinkedLiveApps(context.Context, LinkedAppsInput) ([]LiveApp, error) {
+	return nil, errNotMocked
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/workflow"
 
 	"trustgate/internal/submission"
@@ -15,15 +16,26 @@ type ReevaluateInput struct {
 	DeveloperID string       `json:"developer_id"`
 	AsOf        time.Time    `json:"as_of"`
 	Review      ReviewConfig `json:"review"`
+	// Blacklisted says the change blacklisted the developer: the live apps
+	// of other developers linked to them are re-checked too.
+	Blacklisted bool `json:"blacklisted,omitempty"`
 }
 
 // ReevaluateDeveloperWorkflow re-checks every live app of a developer whose
-// standing changed under the active policy, one child workflow per app.
+// standing changed under the active policy, one child workflow per app;
+// after a blacklisting, the live apps linked to the developer as well.
 func ReevaluateDeveloperWorkflow(ctx workflow.Context, in ReevaluateInput) error {
 	ctx = workflow.WithActivityOptions(ctx, in.Review.stepOptions())
 	var apps []LiveApp
 	if err := workflow.ExecuteActivity(ctx, ActivityLiveApps, in.DeveloperID).Get(ctx, &apps); err != nil {
 		return fmt.Errorf("live apps of %s: %w", in.DeveloperID, err)
+	}
+	if in.Blacklisted {
+		var linked []LiveApp
+		if err := workflow.ExecuteActivity(ctx, ActivityLinkedLiveApps, LinkedAppsInput{DeveloperID: in.DeveloperID}).Get(ctx, &linked); err != nil {
+			return fmt.Errorf("apps linked to %s: %w", in.DeveloperID, err)
+		}
+		apps = append(apps, linked...)
 	}
 	futures := make([]workflow.ChildWorkflowFuture, 0, len(apps))
 	for _, app := range apps {
@@ -36,6 +48,30 @@ func ReevaluateDeveloperWorkflow(ctx workflow.Context, in ReevaluateInput) error
 	for _, f := range futures {
 		if err := f.Get(ctx, nil); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// recheckLinked starts the re-check of the live apps linked to an app that
+// was just taken down, each a workflow of its own that outlives the
+// takedown (which waits out its appeal window meanwhile); every outcome is
+// an entry of the linked app's history.
+func recheckLinked(ctx workflow.Context, appID string, review ReviewConfig) error {
+	var linked []LiveApp
+	if err := workflow.ExecuteActivity(ctx, ActivityLinkedLiveApps, LinkedAppsInput{AppID: appID}).Get(ctx, &linked); err != nil {
+		return fmt.Errorf("apps linked to %s: %w", appID, err)
+	}
+	asOf := workflow.Now(ctx)
+	for _, app := range linked {
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID:        RecheckWorkflowID(app.AppID, asOf),
+			ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		})
+		f := workflow.ExecuteChildWorkflow(cctx, RecheckWorkflow,
+			RecheckInput{AppID: app.AppID, SubmissionID: app.SubmissionID, AsOf: asOf, Review: review})
+		if err := f.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+			return fmt.Errorf("start re-check of %s: %w", app.AppID, err)
 		}
 	}
 	return nil

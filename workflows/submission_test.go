@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -419,7 +420,14 @@ func TestTakedownAppealByAnotherSeniorReinstatesTheApp(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, Verdict{})
 	var reinstated []ReinstateInput
-	h.env.OnActivity(ActivityAppEvent, mock.Anything, mock.Anything).Return(nil)
+	var events []AppEventInput
+	h.env.OnActivity(ActivityAppEvent, mock.Anything, mock.Anything).Return(func(_ context.Context, in AppEventInput) error {
+		events = append(events, in)
+		return nil
+	})
+	h.env.RegisterWorkflow(RecheckWorkflow)
+	h.env.OnActivity(ActivityLinkedLiveApps, mock.Anything, LinkedAppsInput{AppID: "app_1"}).
+		Return([]LiveApp{{AppID: "app_copy", SubmissionID: "sub_copy"}}, nil)
 	h.env.OnActivity(ActivityReinstateApp, mock.Anything, mock.Anything).Return(func(_ context.Context, in ReinstateInput) error {
 		reinstated = append(reinstated, in)
 		return nil
@@ -444,4 +452,9 @@ func TestTakedownAppealByAnotherSeniorReinstatesTheApp(t *testing.T) {
 	require.Len(t, h.rec.suspended, 1)
 	require.Equal(t, "CONTENT_MISLEADING", h.rec.suspended[0].Reasons[0].Code)
 	require.Len(t, reinstated, 1)
+	// The live app linked to the one taken down was re-checked (the policy
+	// approved it here), and its history says so.
+	require.True(t, slices.ContainsFunc(events, func(e AppEventInput) bool {
+		return e.AppID == "app_copy" && e.SubmissionID == "sub_copy" && e.Kind == "recheck_passed"
+	}), "events: %+v", events)
 }

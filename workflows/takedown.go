@@ -52,6 +52,12 @@ func (s *process) takeDown(ctx workflow.Context, in TakedownInput) (string, erro
 	if err := workflow.ExecuteActivity(ctx, ActivitySuspendApp, sus).Get(ctx, nil); err != nil {
 		return "", fmt.Errorf("suspend %s: %w", in.AppID, err)
 	}
+	// Takedowns recorded before linked apps were re-checked replay without it.
+	if workflow.GetVersion(ctx, "recheck-linked-apps", workflow.DefaultVersion, 1) == 1 {
+		if err := recheckLinked(ctx, in.AppID, in.Review); err != nil {
+			return "", err
+		}
+	}
 	s.rejectedAt = workflow.Now(ctx)
 	appealed, err := workflow.AwaitWithTimeout(ctx, s.cfg.AppealWindow, func() bool { return s.appealText != "" })
 	if err != nil || !appealed {

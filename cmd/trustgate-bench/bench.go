@@ -98,6 +98,9 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	cfg.TemporalTaskQueue = "bench-" + strings.ToLower(store.NewSecret(6))
 	cfg.BlobURL = "file://" + filepath.ToSlash(filepath.Join(dir, "blobs"))
 	cfg.MaxPackageBytes, cfg.DailyQuota = 32<<20, 1_000_000
+	if cfg.LinkKey == "" {
+		cfg.LinkKey = store.NewSecret(32) // a run's own: its hashes outlive nothing
+	}
 	svc, err := app.Open(ctx, cfg)
 	if err != nil {
 		return err

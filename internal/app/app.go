@@ -28,6 +28,7 @@ import (
 	"trustgate/console"
 	"trustgate/internal/blobstore"
 	"trustgate/internal/config"
+	"trustgate/internal/linkkey"
 	"trustgate/internal/metrics"
 	"trustgate/internal/store"
 	"trustgate/internal/webhooks"
@@ -45,6 +46,8 @@ type Stack struct {
 	Temporal client.Client
 	Blobs    *blob.Bucket
 	Policies *activities.StoredPolicies
+	// LinkKey hashes developers' identity details (TRUSTGATE_LINK_KEY).
+	LinkKey linkkey.Key
 	// Interceptors wrap the worker's activities (the load harness meters
 	// their CPU).
 	Interceptors []interceptor.WorkerInterceptor
@@ -61,6 +64,11 @@ func Open(ctx context.Context, cfg config.Config) (*Stack, error) {
 	}
 	s := &Stack{Config: cfg}
 	var err error
+	// Before connecting to anything: an API that cannot hash identity
+	// details, or hashes them with the public dev key, must not start.
+	if s.LinkKey, err = cfg.LinkHashKey(); err != nil {
+		return nil, fmt.Errorf("refusing to start: %w", err)
+	}
 	if s.Store, err = store.OpenPool(ctx, cfg.DatabaseURL, cfg.DatabasePoolMaxConns); err != nil {
 		return nil, err
 	}
@@ -199,6 +207,7 @@ func (s *Stack) NewServer() *server.Server {
 		WebhookAllowLoopback: s.Config.WebhookAllowLoopback,
 		WebhookMaxEndpoints:  s.Config.WebhookMaxEndpoints,
 		Engines:              s.Policies,
+		LinkKey:              s.LinkKey,
 		Review: workflows.ReviewConfig{
 			ClaimTimeout: s.Config.ClaimTimeout, AppealWindow: s.Config.AppealWindow,
 			QADue:       workflows.DefaultReviewConfig.QADue,

@@ -4,19 +4,59 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
-
-	"trustgate/scan"
 )
 
 // What links packages and developers across accounts: code fingerprints
 // found by their LSH bands, shared indicators and keyed identity hashes
 // (docs/linking.md, "Storage and lookup").
+
+// The shapes of the scan's fingerprint and indicators (package scan), as
+// stored: the store depends on no scanner, so that the API, which reads
+// it, does not either. A test holds these equal to the scan's.
+const (
+	MinHashSize = 128
+	LSHBands    = 32
+	LSHRows     = 4
+)
+
+// Fingerprint is a package's code fingerprint (scan.CodeFingerprint).
+type Fingerprint struct {
+	MinHash  []uint32        `json:"minhash,omitempty"`
+	Shingles int             `json:"shingles"`
+	Files    []FileSignature `json:"files,omitempty"`
+}
+
+// FileSignature is one own module's signature (scan.FileFingerprint).
+type FileSignature struct {
+	File    string   `json:"file"`
+	MinHash []uint32 `json:"minhash"`
+}
+
+// Indicator is what a package shares with others (scan.Indicator).
+type Indicator struct {
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
+	File  string `json:"file,omitempty"`
+	Line  int    `json:"line,omitempty"`
+}
+
+// Indicator kinds (scan.Indicator*).
+const (
+	IndicatorHost       = "host"
+	IndicatorWebView    = "webview_domain"
+	IndicatorSecretHash = "secret_sha256"
+	IndicatorMerchantID = "merchant_id"
+	IndicatorAppID      = "app_id"
+	IndicatorAssetHash  = "asset_sha256"
+)
 
 // maxCodeCandidates bounds the packages one RelatedByCode reads to compare
 // in full. Unrelated code shares a band by chance about once in a hundred
@@ -26,23 +66,23 @@ import (
 const maxCodeCandidates = 2000
 
 // BandHashes is the LSH index of a MinHash signature: for each of
-// scan.LSHBands bands, FNV-1a (64 bits) over the band's number and its
-// scan.LSHRows values as little-endian bytes. Two signatures share a band
+// LSHBands bands, FNV-1a (64 bits) over the band's number and its
+// LSHRows values as little-endian bytes. Two signatures share a band
 // hash exactly when they agree on all values of that band (up to a 2⁻⁶⁴
 // chance), and the band number in the hash keeps equal values in different
 // bands apart, so all bands go in one index. It returns nil for a signature
-// that is not scan.MinHashSize long.
+// that is not MinHashSize long.
 func BandHashes(sig []uint32) []int64 {
-	if len(sig) != scan.MinHashSize {
+	if len(sig) != MinHashSize {
 		return nil
 	}
 	const offset, prime = 14695981039346656037, 1099511628211
-	out := make([]int64, scan.LSHBands)
-	var buf [1 + 4*scan.LSHRows]byte
-	for b := range scan.LSHBands {
+	out := make([]int64, LSHBands)
+	var buf [1 + 4*LSHRows]byte
+	for b := range LSHBands {
 		buf[0] = byte(b)
-		for r := range scan.LSHRows {
-			binary.LittleEndian.PutUint32(buf[1+4*r:], sig[b*scan.LSHRows+r])
+		for r := range LSHRows {
+			binary.LittleEndian.PutUint32(buf[1+4*r:], sig[b*LSHRows+r])
 		}
 		h := uint64(offset)
 		for _, c := range buf {
@@ -87,26 +127,130 @@ func decodeMinHash(b []byte) []uint32 {
 
 // SaveFingerprint stores the code fingerprint of a submission, replacing
 // the one stored before: a scan run twice leaves the same row. A
-// fingerprint without a MinHash (too little own code to compare) stores
-// nothing.
-func (s *Store) SaveFingerprint(ctx context.Context, submissionID, developerID, appID string, fp scan.CodeFingerprint) error {
+// fingerprint without a MinHash (too little own code to compare) leaves
+// none stored.
+func (s *Store) SaveFingerprint(ctx context.Context, submissionID, developerID, appID string, fp Fingerprint) error {
+	if fp.MinHash != nil && len(fp.MinHash) != MinHashSize {
+		return fmt.Errorf("save fingerprint of %s: %d MinHash values, want %d", submissionID, len(fp.MinHash), MinHashSize)
+	}
+	return s.inTx(ctx, func(tx pgx.Tx) error { return saveFingerprint(ctx, tx, submissionID, developerID, appID, fp) })
+}
+
+func saveFingerprint(ctx context.Context, tx pgx.Tx, submissionID, developerID, appID string, fp Fingerprint) error {
 	if fp.MinHash == nil {
+		_, err := tx.Exec(ctx, `DELETE FROM link_fingerprints WHERE submission_id = $1`, submissionID)
+		if err != nil {
+			return fmt.Errorf("clear fingerprint of %s: %w", submissionID, err)
+		}
 		return nil
 	}
-	if len(fp.MinHash) != scan.MinHashSize {
-		return fmt.Errorf("save fingerprint of %s: %d MinHash values, want %d", submissionID, len(fp.MinHash), scan.MinHashSize)
+	if len(fp.MinHash) != MinHashSize {
+		return fmt.Errorf("save fingerprint of %s: %d MinHash values, want %d", submissionID, len(fp.MinHash), MinHashSize)
 	}
-	_, err := s.pool.Exec(ctx, `
-		INSERT INTO link_fingerprints (submission_id, developer_id, app_id, minhash, bands, shingles)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (submission_id) DO UPDATE SET developer_id = EXCLUDED.developer_id,
-			app_id = EXCLUDED.app_id, minhash = EXCLUDED.minhash, bands = EXCLUDED.bands,
-			shingles = EXCLUDED.shingles`,
-		submissionID, developerID, appID, encodeMinHash(fp.MinHash), BandHashes(fp.MinHash), fp.Shingles)
+	fileSigs := fp.Files
+	if fileSigs == nil {
+		fileSigs = []FileSignature{}
+	}
+	files, err := json.Marshal(fileSigs)
+	if err != nil {
+		return fmt.Errorf("encode file signatures of %s: %w", submissionID, err)
+	}
+	_, err = tx.Exec(ctx, `
+		WITH f AS (
+			INSERT INTO link_fingerprints (submission_id, developer_id, app_id, minhash, bands, shingles)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (submission_id) DO UPDATE SET developer_id = EXCLUDED.developer_id,
+				app_id = EXCLUDED.app_id, minhash = EXCLUDED.minhash, bands = EXCLUDED.bands,
+				shingles = EXCLUDED.shingles
+			RETURNING submission_id)
+		INSERT INTO link_fingerprint_files (submission_id, files) SELECT submission_id, $7 FROM f
+		ON CONFLICT (submission_id) DO UPDATE SET files = EXCLUDED.files`,
+		submissionID, developerID, appID, encodeMinHash(fp.MinHash), BandHashes(fp.MinHash), fp.Shingles, files)
 	if err != nil {
 		return fmt.Errorf("save fingerprint of %s: %w", submissionID, err)
 	}
 	return nil
+}
+
+// Fingerprint reads back a submission's stored fingerprint with its
+// per-file signatures; ok is false when none is stored (not scanned yet,
+// or too little own code).
+func (s *Store) Fingerprint(ctx context.Context, submissionID string) (fp Fingerprint, ok bool, err error) {
+	var minhash, files []byte
+	err = s.pool.QueryRow(ctx, `
+		SELECT f.minhash, f.shingles, COALESCE(ff.files, '[]')
+		FROM link_fingerprints f LEFT JOIN link_fingerprint_files ff USING (submission_id)
+		WHERE f.submission_id = $1`, submissionID).Scan(&minhash, &fp.Shingles, &files)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Fingerprint{}, false, nil
+	}
+	if err != nil {
+		return Fingerprint{}, false, fmt.Errorf("fingerprint of %s: %w", submissionID, err)
+	}
+	fp.MinHash = decodeMinHash(minhash)
+	if err := json.Unmarshal(files, &fp.Files); err != nil {
+		return Fingerprint{}, false, fmt.Errorf("file signatures of %s: %w", submissionID, err)
+	}
+	return fp, true, nil
+}
+
+// Indicators reads back the indicators stored for a submission, by kind
+// and value.
+func (s *Store) Indicators(ctx context.Context, submissionID string) ([]Indicator, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT kind, value FROM link_indicators WHERE submission_id = $1 ORDER BY kind, value`, submissionID)
+	if err != nil {
+		return nil, fmt.Errorf("indicators of %s: %w", submissionID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Indicator, error) {
+		var ind Indicator
+		return ind, row.Scan(&ind.Kind, &ind.Value)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("indicators of %s: %w", submissionID, err)
+	}
+	return out, nil
+}
+
+// DeveloperIdentity reads a developer's identity hashes (to look up who
+// else has them; never to show).
+func (s *Store) DeveloperIdentity(ctx context.Context, developerID string) ([]IdentityHash, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT kind, hash FROM link_identity WHERE developer_id = $1 ORDER BY kind, hash`, developerID)
+	if err != nil {
+		return nil, fmt.Errorf("identity hashes of %s: %w", developerID, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[IdentityHash])
+	if err != nil {
+		return nil, fmt.Errorf("identity hashes of %s: %w", developerID, err)
+	}
+	return out, nil
+}
+
+// ScanResult is what a scan of a submission's package leaves stored.
+type ScanResult struct {
+	SubmissionID string
+	DeveloperID  string
+	AppID        string
+	Findings     []Finding
+	Fingerprint  Fingerprint
+	Indicators   []Indicator
+}
+
+// SaveScan stores a scan's findings, fingerprint and indicators in one
+// transaction, each replacing what an earlier run of the same scan stored:
+// one commit flush instead of three, and never findings without the
+// fingerprint that the decision's related lookup reads.
+func (s *Store) SaveScan(ctx context.Context, r ScanResult) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := saveFindings(ctx, tx, r.SubmissionID, r.Findings); err != nil {
+			return err
+		}
+		if err := saveFingerprint(ctx, tx, r.SubmissionID, r.DeveloperID, r.AppID, r.Fingerprint); err != nil {
+			return err
+		}
+		return saveIndicators(ctx, tx, r.SubmissionID, r.DeveloperID, r.AppID, r.Indicators)
+	})
 }
 
 // CodeMatch is a stored package whose code is similar to the one looked up.
@@ -127,7 +271,7 @@ type CodeMatch struct {
 func (s *Store) RelatedByCode(ctx context.Context, sig []uint32, minSimilarity float64, excludeDeveloper string, limit int) ([]CodeMatch, error) {
 	bands := BandHashes(sig)
 	if bands == nil {
-		return nil, fmt.Errorf("related by code: %d MinHash values, want %d", len(sig), scan.MinHashSize)
+		return nil, fmt.Errorf("related by code: %d MinHash values, want %d", len(sig), MinHashSize)
 	}
 	var out []CodeMatch
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -181,18 +325,18 @@ func (s *Store) RelatedByCode(ctx context.Context, sig []uint32, minSimilarity f
 // which finds it, is of the whole value.
 const maxIndicatorValue = 512
 
-var indicatorKinds = []string{scan.IndicatorHost, scan.IndicatorWebView, scan.IndicatorSecretHash,
-	scan.IndicatorMerchantID, scan.IndicatorAppID, scan.IndicatorAssetHash}
+var indicatorKinds = []string{IndicatorHost, IndicatorWebView, IndicatorSecretHash,
+	IndicatorMerchantID, IndicatorAppID, IndicatorAssetHash}
 
 // indicatorKey is an indicator's normalised value and the hash it is found
 // by. Hosts, domains and hex hashes compare without case; IDs as written.
-func indicatorKey(ind scan.Indicator) (string, []byte, error) {
+func indicatorKey(ind Indicator) (string, []byte, error) {
 	if !slices.Contains(indicatorKinds, ind.Kind) {
 		return "", nil, fmt.Errorf("indicator kind %q", ind.Kind)
 	}
 	v := strings.TrimSpace(ind.Value)
 	switch ind.Kind {
-	case scan.IndicatorHost, scan.IndicatorWebView, scan.IndicatorSecretHash, scan.IndicatorAssetHash:
+	case IndicatorHost, IndicatorWebView, IndicatorSecretHash, IndicatorAssetHash:
 		v = strings.ToLower(v)
 	}
 	if v == "" {
@@ -216,7 +360,11 @@ func shorten(v string, n int) string {
 // SaveIndicators stores what a submission's package shares with others,
 // replacing the set stored before, so a scan run twice leaves the same set.
 // The same value found in several files is stored once.
-func (s *Store) SaveIndicators(ctx context.Context, submissionID, developerID, appID string, inds []scan.Indicator) error {
+func (s *Store) SaveIndicators(ctx context.Context, submissionID, developerID, appID string, inds []Indicator) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error { return saveIndicators(ctx, tx, submissionID, developerID, appID, inds) })
+}
+
+func saveIndicators(ctx context.Context, tx pgx.Tx, submissionID, developerID, appID string, inds []Indicator) error {
 	var kinds, values []string
 	var hashes [][]byte
 	seen := map[string]bool{}
@@ -230,19 +378,16 @@ func (s *Store) SaveIndicators(ctx context.Context, submissionID, developerID, a
 			kinds, values, hashes = append(kinds, ind.Kind), append(values, shorten(v, maxIndicatorValue)), append(hashes, h)
 		}
 	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM link_indicators WHERE submission_id = $1`, submissionID); err != nil {
-			return err
-		}
-		if len(kinds) == 0 {
-			return nil
-		}
-		_, err := tx.Exec(ctx, `
-			INSERT INTO link_indicators (submission_id, developer_id, app_id, kind, value_hash, value)
-			SELECT $1, $2, $3, k, h, v FROM unnest($4::text[], $5::bytea[], $6::text[]) AS t (k, h, v)`,
-			submissionID, developerID, appID, kinds, hashes, values)
-		return err
-	})
+	if _, err := tx.Exec(ctx, `DELETE FROM link_indicators WHERE submission_id = $1`, submissionID); err != nil {
+		return fmt.Errorf("save indicators of %s: %w", submissionID, err)
+	}
+	if len(kinds) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO link_indicators (submission_id, developer_id, app_id, kind, value_hash, value)
+		SELECT $1, $2, $3, k, h, v FROM unnest($4::text[], $5::bytea[], $6::text[]) AS t (k, h, v)`,
+		submissionID, developerID, appID, kinds, hashes, values)
 	if err != nil {
 		return fmt.Errorf("save indicators of %s: %w", submissionID, err)
 	}
@@ -303,7 +448,7 @@ type IndicatorMatch struct {
 // who else has it: other developers' submissions and other developers,
 // never excludeDeveloper's own, at most perIndicator of them for each (any
 // of them: a host that thousands of packages call is shared by thousands).
-func (s *Store) RelatedByIndicators(ctx context.Context, inds []scan.Indicator, identity []IdentityHash, excludeDeveloper string, perIndicator int) ([]IndicatorMatch, error) {
+func (s *Store) RelatedByIndicators(ctx context.Context, inds []Indicator, identity []IdentityHash, excludeDeveloper string, perIndicator int) ([]IndicatorMatch, error) {
 	var kinds, values []string
 	var hashes [][]byte
 	seen := map[string]bool{}
@@ -360,4 +505,83 @@ func (s *Store) RelatedByIndicators(ctx context.Context, inds []scan.Indicator, 
 		return nil, fmt.Errorf("related by indicators: %w", err)
 	}
 	return out, nil
+}
+
+// LinkStanding is where a linked submission, its app and its developer
+// stand: what the decision's related input and the reviewer's panel show
+// of the other side.
+type LinkStanding struct {
+	SubmissionID          string   `json:"submission_id,omitempty"`
+	AppID                 string   `json:"app_id,omitempty"`
+	AppName               string   `json:"app_name,omitempty"`
+	DeveloperID           string   `json:"developer_id"`
+	DeveloperBlacklisted  bool     `json:"developer_blacklisted"`
+	AppStatus             string   `json:"app_status,omitempty"`
+	AppReasonCodes        []string `json:"app_reason_codes"`
+	SubmissionState       string   `json:"submission_state,omitempty"`
+	SubmissionReasonCodes []string `json:"submission_reason_codes"`
+}
+
+// LinkStandings reads the standing of the given submissions (with their
+// app and developer) and of the given developers, by submission ID and by
+// developer ID. An app's reason codes are those of its current suspension;
+// a submission's, those it was rejected with.
+func (s *Store) LinkStandings(ctx context.Context, submissionIDs, developerIDs []string) (bySubmission, byDeveloper map[string]LinkStanding, err error) {
+	bySubmission, byDeveloper = map[string]LinkStanding{}, map[string]LinkStanding{}
+	rows, err := s.pool.Query(ctx, `
+		SELECT s.id, s.app_id, a.name, s.developer_id, d.blacklisted, a.status,
+			CASE WHEN a.status = 'suspended' THEN ARRAY(
+				SELECT r->>'code' FROM jsonb_array_elements(COALESCE(a.suspension->'reasons', '[]')) r) ELSE '{}' END,
+			s.state,
+			CASE WHEN s.state = 'rejected' THEN ARRAY(
+				SELECT r->>'code' FROM jsonb_array_elements(s.reasons) r) ELSE '{}' END
+		FROM submissions s JOIN apps a ON a.id = s.app_id JOIN developers d ON d.id = s.developer_id
+		WHERE s.id = ANY ($1)`, submissionIDs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("standing of linked submissions: %w", err)
+	}
+	for _, err := range pgxRows(rows) {
+		if err != nil {
+			return nil, nil, fmt.Errorf("standing of linked submissions: %w", err)
+		}
+		var st LinkStanding
+		if err := rows.Scan(&st.SubmissionID, &st.AppID, &st.AppName, &st.DeveloperID, &st.DeveloperBlacklisted, &st.AppStatus,
+			&st.AppReasonCodes, &st.SubmissionState, &st.SubmissionReasonCodes); err != nil {
+			return nil, nil, fmt.Errorf("standing of linked submissions: %w", err)
+		}
+		bySubmission[st.SubmissionID] = st
+	}
+	rows, err = s.pool.Query(ctx, `SELECT id, blacklisted FROM developers WHERE id = ANY ($1)`, developerIDs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("standing of linked developers: %w", err)
+	}
+	for _, err := range pgxRows(rows) {
+		if err != nil {
+			return nil, nil, fmt.Errorf("standing of linked developers: %w", err)
+		}
+		st := LinkStanding{AppReasonCodes: []string{}, SubmissionReasonCodes: []string{}}
+		if err := rows.Scan(&st.DeveloperID, &st.DeveloperBlacklisted); err != nil {
+			return nil, nil, fmt.Errorf("standing of linked developers: %w", err)
+		}
+		byDeveloper[st.DeveloperID] = st
+	}
+	return bySubmission, byDeveloper, nil
+}
+
+// pgxRows ranges over rows, closing them at the end; the last value is
+// the rows' error, if any.
+func pgxRows(rows pgx.Rows) func(yield func(int, error) bool) {
+	return func(yield func(int, error) bool) {
+		defer rows.Close()
+		i := 0
+		for rows.Next() {
+			if !yield(i, nil) {
+				return
+			}
+			i++
+		}
+		if err := rows.Err(); err != nil {
+			yield(i, err)
+		}
+	}
 }

@@ -16,7 +16,6 @@ import (
 	"trustgate/internal/devstack"
 	"trustgate/internal/store"
 	"trustgate/internal/testenv"
-	"trustgate/scan"
 )
 
 // The scale of issue 18: with a million stored package fingerprints,
@@ -207,7 +206,7 @@ func BenchmarkRelatedByCode(b *testing.B) {
 		sub, _, err := db.Store.CreateSubmission(ctx, store.NewSubmission{AppID: app.ID, DeveloperID: dev.ID,
 			Version: strconv.Itoa(i), PackageSHA256: shaOf(salt + strconv.Itoa(i)), PackageBytes: 10})
 		require.NoError(b, err)
-		fp := scan.CodeFingerprint{MinHash: randomSig(r), Shingles: 1000}
+		fp := store.Fingerprint{MinHash: randomSig(r), Shingles: 1000}
 		st, into := db.Store, &save
 		if i%2 == 1 {
 			st, into = async, &saveAsync

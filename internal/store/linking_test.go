@@ -19,7 +19,7 @@ import (
 
 // randomSig is the signature of a package unrelated to any other.
 func randomSig(r *rand.Rand) []uint32 {
-	sig := make([]uint32, scan.MinHashSize)
+	sig := make([]uint32, store.MinHashSize)
 	for i := range sig {
 		sig[i] = r.Uint32()
 	}
@@ -90,7 +90,7 @@ func TestBandHashes(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	sig := randomSig(r)
 	bands := store.BandHashes(sig)
-	require.Len(t, bands, scan.LSHBands)
+	require.Len(t, bands, store.LSHBands)
 	require.Equal(t, bands, store.BandHashes(slices.Clone(sig)), "the same signature bands the same")
 
 	changed := slices.Clone(sig)
@@ -104,7 +104,7 @@ func TestBandHashes(t *testing.T) {
 		}
 	}
 
-	same := make([]uint32, scan.MinHashSize) // every band holds the same four values
+	same := make([]uint32, store.MinHashSize) // every band holds the same four values
 	hs := store.BandHashes(same)
 	for b := 1; b < len(hs); b++ {
 		require.NotEqual(t, hs[0], hs[b], "equal values in different bands must not collide")
@@ -117,7 +117,7 @@ func TestSaveFingerprintIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	f := newLinkFixture(t)
 	r := rand.New(rand.NewPCG(3, 4))
-	fp := scan.CodeFingerprint{MinHash: randomSig(r), Shingles: 900}
+	fp := store.Fingerprint{MinHash: randomSig(r), Shingles: 900}
 	for range 2 {
 		require.NoError(t, f.db.Store.SaveFingerprint(ctx, f.subA.ID, f.devA.ID, f.subA.AppID, fp))
 	}
@@ -130,9 +130,9 @@ func TestSaveFingerprintIsIdempotent(t *testing.T) {
 	rows = ownerQuery(t, f.db, `SELECT shingles FROM link_fingerprints`)
 	require.Equal(t, [][]any{{int32(901)}}, rows)
 
-	require.NoError(t, f.db.Store.SaveFingerprint(ctx, f.subB.ID, f.devB.ID, f.subB.AppID, scan.CodeFingerprint{Shingles: 3}),
+	require.NoError(t, f.db.Store.SaveFingerprint(ctx, f.subB.ID, f.devB.ID, f.subB.AppID, store.Fingerprint{Shingles: 3}),
 		"too little code: nothing to store")
-	require.Error(t, f.db.Store.SaveFingerprint(ctx, f.subB.ID, f.devB.ID, f.subB.AppID, scan.CodeFingerprint{MinHash: []uint32{1, 2}}))
+	require.Error(t, f.db.Store.SaveFingerprint(ctx, f.subB.ID, f.devB.ID, f.subB.AppID, store.Fingerprint{MinHash: []uint32{1, 2}}))
 	require.Len(t, ownerQuery(t, f.db, `SELECT 1 FROM link_fingerprints`), 1)
 }
 
@@ -142,7 +142,7 @@ func TestRelatedByCode(t *testing.T) {
 	f := newLinkFixture(t)
 	r := rand.New(rand.NewPCG(5, 6))
 	taken := randomSig(r)
-	require.NoError(t, f.db.Store.SaveFingerprint(ctx, f.subA.ID, f.devA.ID, f.subA.AppID, scan.CodeFingerprint{MinHash: taken, Shingles: 500}))
+	require.NoError(t, f.db.Store.SaveFingerprint(ctx, f.subA.ID, f.devA.ID, f.subA.AppID, store.Fingerprint{MinHash: taken, Shingles: 500}))
 	// A third developer's package, unrelated to the taken-down one.
 	dev, err := f.db.Store.UpsertDeveloper(ctx, store.Developer{Name: "bystander", Kind: "enterprise", RealNameStatus: "verified", CreditScore: 800})
 	require.NoError(t, err)
@@ -150,7 +150,7 @@ func TestRelatedByCode(t *testing.T) {
 	require.NoError(t, err)
 	sub, _, err := f.db.Store.CreateSubmission(ctx, store.NewSubmission{AppID: app.ID, DeveloperID: dev.ID, Version: "1", PackageSHA256: shaOf("weather"), PackageBytes: 10})
 	require.NoError(t, err)
-	require.NoError(t, f.db.Store.SaveFingerprint(ctx, sub.ID, dev.ID, app.ID, scan.CodeFingerprint{MinHash: randomSig(r), Shingles: 500}))
+	require.NoError(t, f.db.Store.SaveFingerprint(ctx, sub.ID, dev.ID, app.ID, store.Fingerprint{MinHash: randomSig(r), Shingles: 500}))
 
 	t.Run("a copy with renamed identifiers is found", func(t *testing.T) {
 		copySig := similarSig(r, taken, 0.85)
@@ -193,10 +193,10 @@ func TestSaveIndicatorsIsIdempotent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f := newLinkFixture(t)
-	inds := []scan.Indicator{
-		{Kind: scan.IndicatorHost, Value: "API.Lucky.example", File: "a.js", Line: 3},
-		{Kind: scan.IndicatorHost, Value: "api.lucky.example", File: "b.js", Line: 9},
-		{Kind: scan.IndicatorMerchantID, Value: "1900000109"},
+	inds := []store.Indicator{
+		{Kind: store.IndicatorHost, Value: "API.Lucky.example", File: "a.js", Line: 3},
+		{Kind: store.IndicatorHost, Value: "api.lucky.example", File: "b.js", Line: 9},
+		{Kind: store.IndicatorMerchantID, Value: "1900000109"},
 	}
 	for range 2 {
 		require.NoError(t, f.db.Store.SaveIndicators(ctx, f.subA.ID, f.devA.ID, f.subA.AppID, inds))
@@ -206,7 +206,7 @@ func TestSaveIndicatorsIsIdempotent(t *testing.T) {
 
 	require.NoError(t, f.db.Store.SaveIndicators(ctx, f.subA.ID, f.devA.ID, f.subA.AppID, inds[2:]))
 	require.Len(t, ownerQuery(t, f.db, `SELECT 1 FROM link_indicators`), 1, "a re-scan replaces the set")
-	require.Error(t, f.db.Store.SaveIndicators(ctx, f.subA.ID, f.devA.ID, f.subA.AppID, []scan.Indicator{{Kind: "email", Value: "x"}}))
+	require.Error(t, f.db.Store.SaveIndicators(ctx, f.subA.ID, f.devA.ID, f.subA.AppID, []store.Indicator{{Kind: "email", Value: "x"}}))
 }
 
 func TestRelatedByIndicators(t *testing.T) {
@@ -220,18 +220,18 @@ func TestRelatedByIndicators(t *testing.T) {
 		require.NoError(t, err)
 		return store.IdentityHash{Kind: kind, Hash: h}
 	}
-	require.NoError(t, f.db.Store.SaveIndicators(ctx, f.subA.ID, f.devA.ID, f.subA.AppID, []scan.Indicator{
-		{Kind: scan.IndicatorHost, Value: "api.lucky.example"},
-		{Kind: scan.IndicatorMerchantID, Value: "1900000109"},
+	require.NoError(t, f.db.Store.SaveIndicators(ctx, f.subA.ID, f.devA.ID, f.subA.AppID, []store.Indicator{
+		{Kind: store.IndicatorHost, Value: "api.lucky.example"},
+		{Kind: store.IndicatorMerchantID, Value: "1900000109"},
 	}))
 	require.NoError(t, f.db.Store.SetDeveloperIdentity(ctx, f.devA.ID, []store.IdentityHash{
 		identity(linkkey.Phone, "+86 138 0013 8000"), identity(linkkey.SettlementAccount, "6222020200112233"),
 	}))
 
 	t.Run("a newcomer sharing the merchant and the phone is linked", func(t *testing.T) {
-		got, err := f.db.Store.RelatedByIndicators(ctx, []scan.Indicator{
-			{Kind: scan.IndicatorMerchantID, Value: "1900000109"},
-			{Kind: scan.IndicatorHost, Value: "cdn.other.example"},
+		got, err := f.db.Store.RelatedByIndicators(ctx, []store.Indicator{
+			{Kind: store.IndicatorMerchantID, Value: "1900000109"},
+			{Kind: store.IndicatorHost, Value: "cdn.other.example"},
 		}, []store.IdentityHash{identity(linkkey.Phone, "+8613800138000"), identity(linkkey.IDDocument, "110105194912310021")}, f.devB.ID, 10)
 		require.NoError(t, err)
 		require.Equal(t, []store.IndicatorMatch{
@@ -240,13 +240,13 @@ func TestRelatedByIndicators(t *testing.T) {
 		}, got)
 	})
 	t.Run("hosts compare without case", func(t *testing.T) {
-		got, err := f.db.Store.RelatedByIndicators(ctx, []scan.Indicator{{Kind: scan.IndicatorHost, Value: "API.LUCKY.example"}}, nil, f.devB.ID, 10)
+		got, err := f.db.Store.RelatedByIndicators(ctx, []store.Indicator{{Kind: store.IndicatorHost, Value: "API.LUCKY.example"}}, nil, f.devB.ID, 10)
 		require.NoError(t, err)
 		require.Len(t, got, 1)
 		require.Equal(t, "api.lucky.example", got[0].Value)
 	})
 	t.Run("the developer's own indicators are left out", func(t *testing.T) {
-		got, err := f.db.Store.RelatedByIndicators(ctx, []scan.Indicator{{Kind: scan.IndicatorMerchantID, Value: "1900000109"}},
+		got, err := f.db.Store.RelatedByIndicators(ctx, []store.Indicator{{Kind: store.IndicatorMerchantID, Value: "1900000109"}},
 			[]store.IdentityHash{identity(linkkey.Phone, "13800138000")}, f.devA.ID, 10)
 		require.NoError(t, err)
 		require.Empty(t, got)
@@ -298,4 +298,21 @@ func TestIdentityIsStoredOnlyAsKeyedHashes(t *testing.T) {
 	rows = ownerQuery(t, f.db, `SELECT kind, hash FROM link_identity WHERE kind = 'phone'`)
 	require.Equal(t, [][]any{{"phone", h}}, rows)
 	require.Len(t, ownerQuery(t, f.db, `SELECT 1 FROM link_identity`), 3)
+}
+
+// The store keeps the scan's shapes without importing the scanner; these
+// must stay equal, or a fingerprint would be banded differently from how
+// the scan means it.
+func TestStoredShapesAreTheScans(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, scan.MinHashSize, store.MinHashSize)
+	require.Equal(t, scan.LSHBands, store.LSHBands)
+	require.Equal(t, scan.LSHRows, store.LSHRows)
+	require.Equal(t, []string{scan.IndicatorHost, scan.IndicatorWebView, scan.IndicatorSecretHash,
+		scan.IndicatorMerchantID, scan.IndicatorAppID, scan.IndicatorAssetHash},
+		[]string{store.IndicatorHost, store.IndicatorWebView, store.IndicatorSecretHash,
+			store.IndicatorMerchantID, store.IndicatorAppID, store.IndicatorAssetHash})
+	// Struct conversions compile only while the fields are the same.
+	_ = store.Indicator(scan.Indicator{})
+	_ = store.FileSignature(scan.FileFingerprint{})
 }

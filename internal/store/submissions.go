@@ -385,29 +385,31 @@ func (s *Store) Findings(ctx context.Context, id string) ([]Finding, error) {
 // SaveFindings replaces a submission's findings with the given set, so a
 // scan that runs twice leaves exactly the findings of one run.
 func (s *Store) SaveFindings(ctx context.Context, id string, findings []Finding) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM findings WHERE submission_id = $1`, id); err != nil {
-			return fmt.Errorf("clear findings of %s: %w", id, err)
+	return s.inTx(ctx, func(tx pgx.Tx) error { return saveFindings(ctx, tx, id, findings) })
+}
+
+func saveFindings(ctx context.Context, tx pgx.Tx, id string, findings []Finding) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM findings WHERE submission_id = $1`, id); err != nil {
+		return fmt.Errorf("clear findings of %s: %w", id, err)
+	}
+	rows := make([][]any, 0, len(findings))
+	seen := make(map[string]bool, len(findings))
+	for _, f := range findings {
+		if seen[f.Fingerprint] {
+			continue // one row per fingerprint, by definition of the fingerprint
 		}
-		rows := make([][]any, 0, len(findings))
-		seen := make(map[string]bool, len(findings))
-		for _, f := range findings {
-			if seen[f.Fingerprint] {
-				continue // one row per fingerprint, by definition of the fingerprint
-			}
-			seen[f.Fingerprint] = true
-			rows = append(rows, []any{id, f.Fingerprint, f.RuleID, f.Severity, f.File, f.Line, f.Column,
-				f.Snippet, f.Message, f.Remediation, f.Score, evidence(f.Evidence)})
-		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"findings"},
-			[]string{"submission_id", "fingerprint", "rule_id", "severity", "file", "line", "col", "snippet", "message", "remediation",
-				"score", "evidence"},
-			pgx.CopyFromRows(rows))
-		if err != nil {
-			return fmt.Errorf("store findings of %s: %w", id, err)
-		}
-		return nil
-	})
+		seen[f.Fingerprint] = true
+		rows = append(rows, []any{id, f.Fingerprint, f.RuleID, f.Severity, f.File, f.Line, f.Column,
+			f.Snippet, f.Message, f.Remediation, f.Score, evidence(f.Evidence)})
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"findings"},
+		[]string{"submission_id", "fingerprint", "rule_id", "severity", "file", "line", "col", "snippet", "message", "remediation",
+			"score", "evidence"},
+		pgx.CopyFromRows(rows))
+	if err != nil {
+		return fmt.Errorf("store findings of %s: %w", id, err)
+	}
+	return nil
 }
 
 // evidence is a finding's evidence as COPY writes it: SQL NULL when there

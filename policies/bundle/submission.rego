@@ -198,6 +198,12 @@ review_reasons contains reason if {
 	}
 }
 
-queue := "senior" if repeat_offender else := "standard"
+# Repeat offenders and links to blacklisted accounts (linking.rego) go to
+# senior reviewers.
+senior_review if repeat_offender
+
+senior_review if linked_account
+
+queue := "senior" if senior_review else := "standard"
 
 review_route := limits.review[queue]
