@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -59,7 +60,42 @@ func randomInput(r *rand.Rand) Input {
 	if r.IntN(4) == 0 {
 		in.Waivers = []WaiverInput{{RuleID: pick(r, "MAN-003", "CODE-012", "CODE-020"), AppID: in.App.ID, ExpiresAt: testNow.Add(time.Duration(r.IntN(100)-50) * time.Hour)}}
 	}
+	in.Privacy = randomPrivacy(r)
+	for range r.IntN(3) {
+		in.Flows = append(in.Flows, randomFlow(r))
+	}
 	return in
+}
+
+var privacyKinds = []string{"location", "phone", "user_info", "device", "input"}
+
+// randomPrivacy is no declaration a quarter of the time, else one that
+// covers some of the kinds the flows may carry.
+func randomPrivacy(r *rand.Rand) PrivacyInput {
+	p := PrivacyInput{PolicyTextGiven: r.IntN(2) == 0}
+	if r.IntN(4) == 0 {
+		return p
+	}
+	p.Declared, p.Items = true, map[string]PrivacyItemInput{}
+	for _, k := range privacyKinds {
+		if r.IntN(2) == 0 {
+			p.Items[k] = PrivacyItemInput{Purpose: "to serve the user", ThirdParty: r.IntN(3) == 0}
+		}
+	}
+	return p
+}
+
+func randomFlow(r *rand.Rand) FlowInput {
+	f := FlowInput{
+		Source:     FlowSourceInput{API: "wx.getLocation", Kind: pick(r, privacyKinds...), File: "pages/a/a.js", Line: 1 + r.IntN(50)},
+		Sink:       FlowSinkInput{API: pick(r, "wx.request", "wx.setStorageSync", "wx.navigateToMiniProgram"), File: "utils/api.js", Line: 1 + r.IntN(50)},
+		OffDevice:  r.IntN(4) != 0,
+		Registered: r.IntN(2) == 0,
+	}
+	if f.Sink.API == "wx.request" {
+		f.Sink.Endpoint, f.Sink.Scheme = pick(r, "api.shop.example", "tracker.example.net", ""), pick(r, "https", "http", "")
+	}
+	return f
 }
 
 func randomFinding(r *rand.Rand) FindingInput {
@@ -78,6 +114,8 @@ func clone(in Input) Input {
 	out := in
 	out.Findings = append([]FindingInput(nil), in.Findings...)
 	out.Waivers = append([]WaiverInput(nil), in.Waivers...)
+	out.Flows = append([]FlowInput(nil), in.Flows...)
+	out.Privacy.Items = maps.Clone(in.Privacy.Items)
 	out.Developer.Qualifications = append([]string(nil), in.Developer.Qualifications...)
 	out.Developer.RiskFlags = append([]string(nil), in.Developer.RiskFlags...)
 	return out
