@@ -38,9 +38,9 @@ type upload struct {
 	// privacyPolicy the policy text ("" : none).
 	privacy       []byte
 	privacyPolicy string
-	file                  *os.File
-	sha256                string
-	size                  int64
+	file          *os.File
+	sha256        string
+	size          int64
 }
 
 func (u *upload) close() {
