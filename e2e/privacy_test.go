@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"mime/multipart"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -134,5 +135,23 @@ func TestPrivacyDeclarationEndToEnd(t *testing.T) {
 		require.Equal(t, http.StatusAccepted, resp.StatusCode, "answer: %v", created)
 		sub := s.settle(t, lin, created["id"].(string))
 		require.Equal(t, "approved", string(sub.State), "reasons: %v", codes(sub))
+	})
+
+	t.Run("trustgate submit sends the declaration and the policy text", func(t *testing.T) {
+		dir := t.TempDir()
+		pkgPath, declPath, policyPath := filepath.Join(dir, "app.wxapkg"), filepath.Join(dir, "privacy.json"), filepath.Join(dir, "policy.txt")
+		require.NoError(t, writeFile(pkgPath, pkg))
+		require.NoError(t, writeFile(declPath, []byte(`{"items":[{"kind":"phone","purpose":"log in"}]}`)))
+		require.NoError(t, writeFile(policyPath, []byte("我们会收集您的手机号用于登录。")))
+		out, stderr, code := runCLI(t, "submit", "--server", s.url, "--token", lin, "--app", app.ID, "--version", "1.0.2",
+			"--privacy", declPath, "--privacy-policy", policyPath, "--wait", pkgPath)
+		require.Equal(t, 3, code, "%s%s", out, stderr)
+		require.Contains(t, out, "PRIVACY_UNDECLARED")
+
+		require.NoError(t, writeFile(declPath, []byte(`{"items":[{"kind":"where","purpose":"x"}]}`)))
+		out, stderr, code = runCLI(t, "submit", "--server", s.url, "--token", lin, "--app", app.ID, "--version", "1.0.3",
+			"--privacy", declPath, pkgPath)
+		require.NotEqual(t, 0, code, "%s%s", out, stderr)
+		require.Contains(t, stderr, "/items/0/kind")
 	})
 }
