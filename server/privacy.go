@@ -3,15 +3,52 @@ package server
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net/http"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gin-gonic/gin"
+
 	"trustgate/scan"
 )
+
+// privacyAnswer is what a submission holds about personal data: the
+// declaration and policy text it was sent with (null and "" when none),
+// and the flows its scan found (null before the scan), each with whether
+// it leaves the device and whether its endpoint is registered for the app.
+type privacyAnswer struct {
+	Declaration json.RawMessage `json:"declaration"`
+	PolicyText  string          `json:"policy_text"`
+	Flows       json.RawMessage `json:"flows"`
+}
+
+// submissionPrivacy answers GET /v1/submissions/:id/privacy for whoever may
+// read the submission.
+func (s *Server) submissionPrivacy(c *gin.Context) {
+	sub, err := s.loadVisible(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	p, err := s.Store.GetSubmissionPrivacy(c.Request.Context(), sub.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, privacyAnswer{Declaration: rawOrNull(p.Declaration), PolicyText: p.PolicyText, Flows: rawOrNull(p.Flows)})
+}
+
+func rawOrNull(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return json.RawMessage("null")
+	}
+	return raw
+}
 
 // readPrivacyPart reads the optional parts about personal data: the
 // privacy declaration (JSON, checked here so that a bad one is refused
