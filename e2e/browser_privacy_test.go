@@ -83,5 +83,5 @@ func TestConsoleShowsPersonalDataFlows(t *testing.T) {
 // has none.
 func innerText(b *browser, sel string) string {
 	b.t.Helper()
-	return get(b, chromedp.Evaluate[string](`(function(){ var e = document.querySelector(` + strconv.Quote(sel) + `); return e ? e.innerText : "" })()`))
+	return get(b, chromedp.Evaluate[string](`(function(){ var e = document.querySelector(`+strconv.Quote(sel)+`); return e ? e.innerText : "" })()`))
 }
