@@ -159,6 +159,17 @@ func TestDecisionIsMonotonic(t *testing.T) {
 			}
 		}},
 		{"a waiver is withdrawn", func(in *Input, _ *rand.Rand) { in.Waivers = nil }},
+		{"personal data sent somewhere more", func(in *Input, r *rand.Rand) { in.Flows = append(in.Flows, randomFlow(r)) }},
+		{"a declared kind is left out of the declaration", func(in *Input, r *rand.Rand) {
+			if in.Privacy.Declared {
+				delete(in.Privacy.Items, pick(r, privacyKinds...))
+			}
+		}},
+		{"a recipient is no longer registered", func(in *Input, _ *rand.Rand) {
+			for i := range in.Flows {
+				in.Flows[i].Registered = false
+			}
+		}},
 		{"blacklisted", func(in *Input, _ *rand.Rand) { in.Developer.Blacklisted = true }},
 		{"a risk flag is raised", func(in *Input, _ *rand.Rand) {
 			in.Developer.RiskFlags = append(in.Developer.RiskFlags, "new_flag")
