@@ -35,7 +35,7 @@ func (a *Activities) privacyOptions(ctx context.Context, id string, opts *scan.O
 	}
 	decl, err := scan.ParsePrivacyDeclaration(p.Declaration)
 	if err != nil {
-		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("privacy declaration of %s: %v", id, err), workflows.ErrTypeMissingRecord, err)
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("privacy declaration of %s: %v", id, err), workflows.ErrTypeBadDeclaration, err)
 	}
 	opts.Privacy = &decl
 	return nil
