@@ -66,11 +66,12 @@ func (a *Activities) ScanPackage(ctx context.Context, in workflows.ScanInput) (w
 		return workflows.ScanSummary{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("package of %s cannot be read", sub.ID), workflows.ErrTypeMissingPackage, err)
 	}
+	opts := scan.Options{Platform: scan.Platform(app.Platform), Domains: app.Domains}
+	if err := a.privacyOptions(ctx, sub.ID, &opts); err != nil {
+		return workflows.ScanSummary{}, err
+	}
 	started := time.Now()
-	report, err := scan.Scan(ctx, bytes.NewReader(data), int64(len(data)), scan.Options{
-		Platform: scan.Platform(app.Platform),
-		Domains:  app.Domains,
-	})
+	report, err := scan.Scan(ctx, bytes.NewReader(data), int64(len(data)), opts)
 	if err != nil {
 		return workflows.ScanSummary{}, fmt.Errorf("scan %s: %w", sub.ID, err)
 	}
@@ -100,6 +101,9 @@ func (a *Activities) ScanPackage(ctx context.Context, in workflows.ScanInput) (w
 	}
 	sum.Findings = len(rows)
 	if err := a.Store.SaveScan(ctx, scanResult(sub, rows, report)); err != nil {
+		return workflows.ScanSummary{}, err
+	}
+	if err := a.saveFlows(ctx, sub.ID, report.Flows, app.Domains); err != nil {
 		return workflows.ScanSummary{}, err
 	}
 	activity.GetLogger(ctx).Info("scanned package", "submission_id", sub.ID, "findings", sum.Findings)
@@ -202,10 +206,15 @@ func (a *Activities) Decide(ctx context.Context, in workflows.DecideInput) (work
 	if err != nil {
 		return workflows.Verdict{}, fmt.Errorf("load active policy: %w", err)
 	}
+	flows, privacy, err := a.privacyInput(ctx, in.SubmissionID)
+	if err != nil {
+		return workflows.Verdict{}, err
+	}
 	input := policies.Input{
 		Submission: in.Profile.Submission, App: in.Profile.App, Developer: in.Profile.Developer,
 		History: in.Profile.History, Related: in.Profile.Related, Now: in.Now,
 		Findings: make([]policies.FindingInput, 0, len(findings)), Waivers: make([]policies.WaiverInput, 0, len(waivers)),
+		Flows: flows, Privacy: privacy,
 	}
 	for _, f := range findings {
 		input.Findings = append(input.Findings, policies.FindingInput{

@@ -13,6 +13,7 @@ import (
 
 	"trustgate/internal/store"
 	"trustgate/policies"
+	"trustgate/scan"
 )
 
 func toString(v any) string { return fmt.Sprint(v) }
@@ -110,7 +111,7 @@ func (c *Console) upload(w http.ResponseWriter, r *http.Request) {
 	if max <= 0 {
 		max = 32 << 20
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, max+64<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, max+64<<10+scan.MaxPrivacyDeclarationBytes+scan.MaxPrivacyPolicyBytes)
 	q := c.start(w, r)
 	if q.me == nil {
 		c.signInPage(q, http.StatusUnauthorized, q.lang.T("session_ended"))
@@ -131,11 +132,22 @@ func (c *Console) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer file.Close()
+	privacy, err := privacyParts(r.MultipartForm)
+	if err != nil {
+		c.fail(q, &problem{Status: http.StatusRequestEntityTooLarge, Title: err.Error()})
+		return
+	}
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
 		for _, f := range []string{"app_id", "version", "notes"} {
 			if err := mw.WriteField(f, r.FormValue(f)); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+		for _, kv := range privacy {
+			if err := mw.WriteField(kv[0], kv[1]); err != nil {
 				pw.CloseWithError(err)
 				return
 			}
@@ -249,6 +261,7 @@ type submissionData struct {
 	Codes      []policies.CatalogueEntry
 	Holds      map[string]bool // tasks the signed-in reviewer holds
 	Related    []relatedLink   // other developers' packages and accounts linked to it (staff)
+	Flows      []flowView
 }
 
 // relatedLink is a link of GET /v1/submissions/{id}/related.
@@ -269,6 +282,12 @@ func (c *Console) submissionPage(q *req) (string, view, error) {
 	}
 	d.Groups, d.Fixed, d.ComparedTo = groupByRule(fa.Items), fa.Fixed, fa.ComparedTo
 	d.Staff = q.me.Role != "developer"
+	var privacy struct {
+		Flows json.RawMessage `json:"flows"`
+	}
+	if err := q.get("/v1/submissions/"+id+"/privacy", &privacy); err != nil {
+		return "", view{}, err
+	}
 	if d.Staff {
 		var ev struct {
 			Items []store.DecisionRecord `json:"items"`
@@ -310,5 +329,6 @@ func (c *Console) submissionPage(q *req) (string, view, error) {
 			}
 		}
 	}
+	d.Flows = submissionFlows(privacy.Flows, fa.Items)
 	return "submission", view{Title: q.lang.T("submission") + " " + d.Sub.Version, Data: d}, nil
 }

@@ -31,6 +31,7 @@ var allowed = map[string][]string{
 	"POST /v1/submissions/:id/withdraw":          {"developer"},
 	"POST /v1/submissions/:id/appeal":            {"developer"},
 	"GET /v1/submissions/:id/findings":           {"developer", "reviewer", "senior_reviewer", "compliance", "admin"},
+	"GET /v1/submissions/:id/privacy":            {"developer", "reviewer", "senior_reviewer", "compliance", "admin"},
 	"GET /v1/submissions/:id/evaluation":         {"reviewer", "senior_reviewer", "compliance", "admin"},
 	"POST /v1/submissions/:id/evaluation/replay": {"reviewer", "senior_reviewer", "compliance", "admin"},
 	"GET /v1/submissions/:id/related":            {"reviewer", "senior_reviewer", "compliance", "admin"},

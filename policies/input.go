@@ -18,6 +18,10 @@ type Input struct {
 	// Related are the other developers' submissions and accounts linked to
 	// this one (input_related.go).
 	Related []RelatedInput `json:"related"`
+	// Flows are the paths by which the scan saw personal data reach a
+	// sink, and Privacy what the developer declared about personal data.
+	Flows   []FlowInput  `json:"flows"`
+	Privacy PrivacyInput `json:"privacy"`
 	// Now is the decision's clock; policies never read the real one.
 	Now time.Time `json:"now"`
 }
@@ -110,6 +114,65 @@ type WaiverInput struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
+// FlowInput is one personal-data flow of the scan: where the code obtains
+// the data (Source, with its data kind) and where it hands it over (Sink).
+// OffDevice is true when the data leaves the phone (a server, another
+// mini-program, a web page), which is what a declaration has to cover;
+// Registered is true when the sink's endpoint host is one the app
+// registered, false when it is not or cannot be known.
+type FlowInput struct {
+	Source     FlowSourceInput `json:"source"`
+	Sink       FlowSinkInput   `json:"sink"`
+	OffDevice  bool            `json:"off_device"`
+	Registered bool            `json:"registered"`
+}
+
+// FlowSourceInput is where personal data enters the code; API is written as
+// the code calls it ("wx.getLocation"), Kind is a data kind of the privacy
+// vocabulary ("location").
+type FlowSourceInput struct {
+	API  string `json:"api"`
+	Kind string `json:"kind"`
+	File string `json:"file"`
+	Line int    `json:"line"`
+}
+
+// FlowSinkInput is where the data is handed over. Endpoint is the host, ""
+// when the scan cannot know it; Scheme is "http", "https" or "".
+type FlowSinkInput struct {
+	API      string `json:"api"`
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Endpoint string `json:"endpoint"`
+	Scheme   string `json:"scheme"`
+}
+
+// PrivacyInput is the submission's privacy declaration. Declared is false
+// when the developer sent none (Items is then empty); Items are keyed by
+// data kind. PolicyTextGiven is true when a privacy policy text came with
+// the submission.
+type PrivacyInput struct {
+	Declared        bool                        `json:"declared"`
+	Items           map[string]PrivacyItemInput `json:"items"`
+	PolicyTextGiven bool                        `json:"policy_text_given"`
+}
+
+// PrivacyItemInput is what the declaration says of one data kind.
+type PrivacyItemInput struct {
+	Purpose    string `json:"purpose"`
+	ThirdParty bool   `json:"third_party"`
+}
+
+// MarshalJSON writes an absent item map as {} rather than null.
+func (p PrivacyInput) MarshalJSON() ([]byte, error) {
+	type plain PrivacyInput
+	out := plain(p)
+	if out.Items == nil {
+		out.Items = map[string]PrivacyItemInput{}
+	}
+	return json.Marshal(out)
+}
+
 // MarshalJSON writes empty lists as [] rather than null, so that a policy can
 // iterate them without guarding, and the decision log shows the same shape
 // whether or not the caller allocated the slice.
@@ -119,6 +182,7 @@ func (in Input) MarshalJSON() ([]byte, error) {
 	out.Findings = nonNil(out.Findings)
 	out.Waivers = nonNil(out.Waivers)
 	out.Related = nonNil(out.Related)
+	out.Flows = nonNil(out.Flows)
 	return json.Marshal(out)
 }
 

@@ -25,12 +25,17 @@ import (
 var (
 	findingKeys = keys("rule_id", "severity", "file", "line", "message", "remediation", "score")
 	waiverKeys  = keys("rule_id", "app_id", "expires_at")
-	inputKeys   = keys("submission", "app", "developer", "findings", "history", "waivers", "now", "related")
+	inputKeys   = keys("submission", "app", "developer", "findings", "history", "waivers", "flows", "privacy", "now", "related")
 	subKeys     = keys("id", "app_id", "version", "platform", "package_sha256", "package_bytes")
 	appKeys     = keys("id", "name", "category", "platform", "status", "live_version")
 	devKeys     = keys("id", "org_id", "kind", "real_name", "credit_score", "qualifications", "risk_flags", "blacklisted")
 	realKeys    = keys("status", "verified_at", "expires_at")
 	historyKeys = keys("rejections_90d", "approvals_365d", "live_apps", "withdrawn_same_package")
+	flowKeys    = keys("source", "sink", "off_device", "registered")
+	sourceKeys  = keys("api", "kind", "file", "line")
+	sinkKeys    = keys("api", "file", "line", "endpoint", "scheme")
+	privacyKeys = keys("declared", "items", "policy_text_given")
+	itemKeys    = keys("purpose", "third_party")
 )
 
 func keys(names ...string) []vm.Value {
@@ -106,9 +111,41 @@ func (in Input) planInputIn(scratch *planScratch) vm.Value {
 		vm.NewObject(historyKeys, []vm.Value{vm.Int(h.Rejections90d), vm.Int(h.Approvals365d), vm.Int(h.LiveApps),
 			vm.Int(h.WithdrawnSamePackage)}),
 		vm.NewArray(waivers...),
+		flowsArray(in.Flows),
+		privacyObject(in.Privacy),
 		vm.String(formatTime(in.Now)),
 		relatedValue(in.Related),
 	})
+}
+
+// flowsArray converts the flows. A package has a handful of them, so they
+// are built plainly rather than in the scratch.
+func flowsArray(flows []FlowInput) vm.Value {
+	out := make([]vm.Value, len(flows))
+	for i, f := range flows {
+		src, sink := f.Source, f.Sink
+		out[i] = vm.NewObject(flowKeys, []vm.Value{
+			vm.NewObject(sourceKeys, []vm.Value{vm.String(src.API), vm.String(src.Kind), vm.String(src.File), vm.Int(src.Line)}),
+			vm.NewObject(sinkKeys, []vm.Value{vm.String(sink.API), vm.String(sink.File), vm.Int(sink.Line), vm.String(sink.Endpoint), vm.String(sink.Scheme)}),
+			vm.Bool(f.OffDevice), vm.Bool(f.Registered),
+		})
+	}
+	return vm.NewArray(out...)
+}
+
+func privacyObject(p PrivacyInput) vm.Value {
+	kinds := make([]string, 0, len(p.Items))
+	for k := range p.Items {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	ks, vs := make([]vm.Value, len(kinds)), make([]vm.Value, len(kinds))
+	for i, k := range kinds {
+		item := p.Items[k]
+		ks[i] = vm.String(k)
+		vs[i] = vm.NewObject(itemKeys, []vm.Value{vm.String(item.Purpose), vm.Bool(item.ThirdParty)})
+	}
+	return vm.NewObject(privacyKeys, []vm.Value{vm.Bool(p.Declared), vm.NewObject(ks, vs), vm.Bool(p.PolicyTextGiven)})
 }
 
 // severity boxes the severities a scan writes as constants, which take no

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -62,6 +63,10 @@ func randomInput(r *rand.Rand) Input {
 	if r.IntN(4) == 0 {
 		in.Related = []RelatedInput{randomRelated(r)}
 	}
+	in.Privacy = randomPrivacy(r)
+	for range r.IntN(3) {
+		in.Flows = append(in.Flows, randomFlow(r))
+	}
 	return in
 }
 
@@ -87,6 +92,37 @@ func randomRelated(r *rand.Rand) RelatedInput {
 	return rel
 }
 
+var privacyKinds = []string{"location", "phone", "user_info", "device", "input"}
+
+// randomPrivacy is no declaration a quarter of the time, else one that
+// covers some of the kinds the flows may carry.
+func randomPrivacy(r *rand.Rand) PrivacyInput {
+	p := PrivacyInput{PolicyTextGiven: r.IntN(2) == 0}
+	if r.IntN(4) == 0 {
+		return p
+	}
+	p.Declared, p.Items = true, map[string]PrivacyItemInput{}
+	for _, k := range privacyKinds {
+		if r.IntN(2) == 0 {
+			p.Items[k] = PrivacyItemInput{Purpose: "to serve the user", ThirdParty: r.IntN(3) == 0}
+		}
+	}
+	return p
+}
+
+func randomFlow(r *rand.Rand) FlowInput {
+	f := FlowInput{
+		Source:     FlowSourceInput{API: "wx.getLocation", Kind: pick(r, privacyKinds...), File: "pages/a/a.js", Line: 1 + r.IntN(50)},
+		Sink:       FlowSinkInput{API: pick(r, "wx.request", "wx.setStorageSync", "wx.navigateToMiniProgram"), File: "utils/api.js", Line: 1 + r.IntN(50)},
+		OffDevice:  r.IntN(4) != 0,
+		Registered: r.IntN(2) == 0,
+	}
+	if f.Sink.API == "wx.request" {
+		f.Sink.Endpoint, f.Sink.Scheme = pick(r, "api.shop.example", "tracker.example.net", ""), pick(r, "https", "http", "")
+	}
+	return f
+}
+
 func randomFinding(r *rand.Rand) FindingInput {
 	if r.IntN(5) == 0 {
 		// The scan's payment rule is informational; the policy gates it.
@@ -103,6 +139,8 @@ func clone(in Input) Input {
 	out := in
 	out.Findings = append([]FindingInput(nil), in.Findings...)
 	out.Waivers = append([]WaiverInput(nil), in.Waivers...)
+	out.Flows = append([]FlowInput(nil), in.Flows...)
+	out.Privacy.Items = maps.Clone(in.Privacy.Items)
 	out.Developer.Qualifications = append([]string(nil), in.Developer.Qualifications...)
 	out.Developer.RiskFlags = append([]string(nil), in.Developer.RiskFlags...)
 	out.Related = append([]RelatedInput(nil), in.Related...)
@@ -147,6 +185,17 @@ func TestDecisionIsMonotonic(t *testing.T) {
 			}
 		}},
 		{"a waiver is withdrawn", func(in *Input, _ *rand.Rand) { in.Waivers = nil }},
+		{"personal data sent somewhere more", func(in *Input, r *rand.Rand) { in.Flows = append(in.Flows, randomFlow(r)) }},
+		{"a declared kind is left out of the declaration", func(in *Input, r *rand.Rand) {
+			if in.Privacy.Declared {
+				delete(in.Privacy.Items, pick(r, privacyKinds...))
+			}
+		}},
+		{"a recipient is no longer registered", func(in *Input, _ *rand.Rand) {
+			for i := range in.Flows {
+				in.Flows[i].Registered = false
+			}
+		}},
 		{"blacklisted", func(in *Input, _ *rand.Rand) { in.Developer.Blacklisted = true }},
 		{"a risk flag is raised", func(in *Input, _ *rand.Rand) {
 			in.Developer.RiskFlags = append(in.Developer.RiskFlags, "new_flag")

@@ -56,6 +56,12 @@ func hostOnly(hostport string) string {
 	return strings.ToLower(strings.TrimSuffix(hostport, "."))
 }
 
+// HostRegistered reports whether host is covered by the app's registered
+// domains, as the CODE and PRIV rules judge it; "" is never registered.
+func HostRegistered(domains []string, host string) bool {
+	return host != "" && domainRegistered(domains, strings.ToLower(host))
+}
+
 // domainRegistered matches a host against the app's registered domains.
 // Entries may carry a scheme, a port or a path as the consoles show them;
 // "*.example.com" covers every sub-domain of example.com but not itself.

@@ -21,21 +21,26 @@ import (
 
 	"trustgate/internal/blobstore"
 	"trustgate/internal/store"
+	"trustgate/scan"
 	"trustgate/workflows"
 )
 
 // multipartSlack is room for the form's other fields and boundaries on top
-// of the package itself.
-const multipartSlack = 64 << 10
+// of the package itself, the privacy declaration and policy text included.
+const multipartSlack = 64<<10 + scan.MaxPrivacyDeclarationBytes + scan.MaxPrivacyPolicyBytes
 
 var versionPattern = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$`)
 
 // upload is a package received to a temporary file, with its hash.
 type upload struct {
 	appID, version, notes string
-	file                  *os.File
-	sha256                string
-	size                  int64
+	// privacy is the validated declaration as sent (nil: none) and
+	// privacyPolicy the policy text ("" : none).
+	privacy       []byte
+	privacyPolicy string
+	file          *os.File
+	sha256        string
+	size          int64
 }
 
 func (u *upload) close() {
@@ -81,11 +86,12 @@ func (s *Server) createSubmission(c *gin.Context) {
 	// The row comes first: it is where the quota is decided, so an upload
 	// refused for it leaves no package in blob storage and starts nothing.
 	// No workflow reads the package before it is started below.
-	reqHash := sha256.Sum256([]byte(up.appID + "\n" + up.version + "\n" + up.notes + "\n" + up.sha256))
+	reqHash := sha256.Sum256([]byte(up.appID + "\n" + up.version + "\n" + up.notes + "\n" + up.sha256 + privacyHash(up)))
 	sub, created, err := s.Store.CreateSubmission(ctx, store.NewSubmission{
 		AppID: app.ID, DeveloperID: dev, Version: up.version, Notes: up.notes,
 		PackageSHA256: up.sha256, PackageBytes: up.size,
 		IdempotencyKey: key, RequestHash: hex.EncodeToString(reqHash[:]), DailyQuota: s.DailyQuota,
+		Privacy: up.privacy, PrivacyPolicy: up.privacyPolicy,
 	})
 	if err != nil {
 		fail(c, err)
@@ -149,6 +155,10 @@ func (s *Server) readUpload(c *gin.Context) (*upload, error) {
 				return up, invalid("package", "send one package")
 			}
 			if err := s.receivePackage(part, up); err != nil {
+				return up, err
+			}
+		case "privacy", "privacy_policy":
+			if err := readPrivacyPart(part, up); err != nil {
 				return up, err
 			}
 		case "app_id", "version", "notes":

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"trustgate/scan"
 )
 
 // The route table is the truth: these tests fail when a route is added
@@ -306,4 +309,29 @@ func TestRolesDocCoversRoutes(t *testing.T) {
 			assert.Contains(t, doc, "\n### "+role+"\n", "docs/roles.md has no section for %s", role)
 		}
 	})
+}
+
+// The declaration's schema in the API description is the scanner's, which
+// is the one ParsePrivacyDeclaration is held to; the upload names its parts.
+func TestOpenAPIPrivacyDeclarationIsTheScannersSchema(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Components struct {
+			Schemas map[string]any `yaml:"schemas"`
+		} `yaml:"components"`
+	}
+	require.NoError(t, yaml.Unmarshal(openAPI, &doc))
+	var want map[string]any
+	require.NoError(t, json.Unmarshal(scan.PrivacyDeclarationSchema, &want))
+	delete(want, "$schema")
+	got, err := json.Marshal(doc.Components.Schemas["PrivacyDeclaration"])
+	require.NoError(t, err)
+	wantJSON, err := json.Marshal(want)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(wantJSON), string(got))
+
+	upload, _ := doc.Components.Schemas["SubmissionUpload"].(map[string]any)
+	props, _ := upload["properties"].(map[string]any)
+	assert.Contains(t, props, "privacy")
+	assert.Contains(t, props, "privacy_policy")
 }

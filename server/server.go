@@ -93,6 +93,7 @@ var routes = []route{
 	{"POST", "/v1/submissions/:id/retry", []string{RoleAdmin}, (*Server).retrySubmission},
 	{"POST", "/v1/submissions/:id/appeal", []string{RoleDeveloper}, (*Server).appeal},
 	{"GET", "/v1/submissions/:id/findings", append([]string{RoleDeveloper}, staff...), (*Server).listFindings},
+	{"GET", "/v1/submissions/:id/privacy", append([]string{RoleDeveloper}, staff...), (*Server).submissionPrivacy},
 	{"GET", "/v1/review-tasks", reviewers, (*Server).listTasks},
 	{"POST", "/v1/review-tasks/:id/claim", reviewers, (*Server).claimTask},
 	{"POST", "/v1/review-tasks/:id/release", reviewers, (*Server).releaseTask},

@@ -77,6 +77,9 @@ const (
 	ErrTypeBadVerdict = "BadVerdict"
 	ErrTypeBadTask    = "BadTask"
 	ErrTypeBadReasons = "BadReasons"
+	// ErrTypeBadDeclaration: the privacy declaration stored with the
+	// submission no longer parses (intake refuses one that does not).
+	ErrTypeBadDeclaration = "BadDeclaration"
 )
 
 // ScanInput names the submission whose package to scan.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"trustgate/internal/submission"
+	"trustgate/scan"
 )
 
 // Exit codes of submit --wait and status, so CI pipelines can branch on the
@@ -110,12 +111,14 @@ func (c *apiClient) submission(ctx context.Context, id string) (submissionAnswer
 }
 
 func runSubmit(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("submit", "submit --app ID --version V [--notes TEXT] [--wait] FILE.zip")
+	fs := newFlags("submit", "submit --app ID --version V [--notes TEXT] [--privacy DECL.json] [--privacy-policy POLICY.txt] [--wait] FILE.zip")
 	server, token := clientFlags(fs)
 	app := fs.String("app", "", "app ID (required)")
 	version := fs.String("version", "", "version being submitted (required)")
 	notes := fs.String("notes", "", "notes for reviewers")
 	key := fs.String("idempotency-key", "", "makes a retried submit return the first submission")
+	privacyFile := fs.String("privacy", "", "the app's privacy declaration (JSON, see docs/privacy.md), sent with the package")
+	policyFile := fs.String("privacy-policy", "", "the app's privacy policy text (zh or en), sent with the package")
 	wait := fs.Bool("wait", false, "follow the submission until it settles; exit 0 approved, 3 rejected, 4 failed or withdrawn")
 	timeout := fs.Duration("timeout", 10*time.Minute, "how long --wait waits")
 	if err := fs.Parse(args); err != nil {
@@ -126,6 +129,10 @@ func runSubmit(ctx context.Context, args []string, stdout io.Writer) error {
 		return &exitError{code: 2, msg: "submit needs --app, --version and one FILE.zip"}
 	}
 	c, err := newAPIClient(*server, *token)
+	if err != nil {
+		return &exitError{code: 2, msg: err.Error()}
+	}
+	privacyParts, err := readPrivacyFiles(*privacyFile, *policyFile)
 	if err != nil {
 		return &exitError{code: 2, msg: err.Error()}
 	}
@@ -140,7 +147,7 @@ func runSubmit(ctx context.Context, args []string, stdout io.Writer) error {
 	mw := multipart.NewWriter(pw)
 	go func() {
 		err := func() error {
-			for _, kv := range [][2]string{{"app_id", *app}, {"version", *version}, {"notes", *notes}} {
+			for _, kv := range append([][2]string{{"app_id", *app}, {"version", *version}, {"notes", *notes}}, privacyParts...) {
 				if err := mw.WriteField(kv[0], kv[1]); err != nil {
 					return err
 				}
@@ -194,6 +201,34 @@ func runSubmit(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	printSubmission(stdout, last)
 	return outcomeExit(last)
+}
+
+// readPrivacyFiles reads the optional privacy declaration and policy text
+// as the form's parts. The declaration is checked here too, so that a
+// mistake is named before the package is uploaded.
+func readPrivacyFiles(declPath, policyPath string) ([][2]string, error) {
+	var parts [][2]string
+	if declPath != "" {
+		b, err := os.ReadFile(declPath)
+		if err != nil {
+			return nil, fmt.Errorf("read privacy declaration: %w", err)
+		}
+		if _, err := scan.ParsePrivacyDeclaration(b); err != nil {
+			return nil, fmt.Errorf("%s: %w", declPath, err)
+		}
+		parts = append(parts, [2]string{"privacy", string(b)})
+	}
+	if policyPath != "" {
+		b, err := os.ReadFile(policyPath)
+		if err != nil {
+			return nil, fmt.Errorf("read privacy policy: %w", err)
+		}
+		if len(b) > scan.MaxPrivacyPolicyBytes {
+			return nil, fmt.Errorf("%s: %d bytes is more than the %d a privacy policy may have", policyPath, len(b), scan.MaxPrivacyPolicyBytes)
+		}
+		parts = append(parts, [2]string{"privacy_policy", string(b)})
+	}
+	return parts, nil
 }
 
 func runStatus(ctx context.Context, args []string, stdout io.Writer) error {

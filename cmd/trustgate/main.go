@@ -31,7 +31,7 @@ var commands = []command{
 	{"worker", "run the Temporal worker against configured PostgreSQL and Temporal", runWorker},
 	{"migrate", "apply database migrations as the owner role", runMigrate},
 	{"token", "create API tokens (token create --role ROLE --subject NAME ...)", runToken},
-	{"submit", "upload a package: submit --app ID --version V [--wait] FILE.zip", runSubmit},
+	{"submit", "upload a package: submit --app ID --version V [--privacy DECL.json] [--privacy-policy POLICY.txt] [--wait] FILE.zip", runSubmit},
 	{"status", "show a submission: status ID", runStatus},
 	{"scan", "scan a package offline: scan [--platform wechat|alipay] [--json] FILE.zip", runScan},
 	{"policy", "work with policy bundles: policy eval|test|replay|simulate", runPolicy},

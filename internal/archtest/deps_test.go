@@ -29,7 +29,7 @@ var rules = []rule{
 			"trustgate/activities", "trustgate/internal/store", "trustgate/scan", "trustgate/server",
 			"github.com/jackc/pgx", "github.com/gin-gonic/gin", "github.com/dop251/goja", "github.com/zricethezav/gitleaks",
 		}},
-	{pkg: "trustgate/server", why: "the API starts workflows and reads the store; it does not run activities",
+	{pkg: "trustgate/server", why: "the API starts workflows and reads the store (and checks what it receives with scan); it does not run activities",
 		forbid: []string{"trustgate/activities"}},
 }
 

@@ -103,6 +103,10 @@ type NewSubmission struct {
 	// DailyQuota bounds the developer's submissions in any 24 hours; 0 is
 	// no bound. A retry answered from its idempotency key does not count.
 	DailyQuota int
+	// Privacy is the developer's privacy declaration as validated JSON,
+	// nil when none was sent; PrivacyPolicy the policy text, "" for none.
+	Privacy       json.RawMessage
+	PrivacyPolicy string
 }
 
 // IdempotencyWindow is how long an idempotency key is remembered.
@@ -136,9 +140,9 @@ func (s *Store) CreateSubmission(ctx context.Context, n NewSubmission) (sub Subm
 		}
 		var err error
 		sub, err = scanSubmission(tx.QueryRow(ctx, `
-			INSERT INTO submissions (id, app_id, developer_id, version, notes, package_sha256, package_bytes)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+submissionColumns,
-			NewID("sub_"), n.AppID, n.DeveloperID, n.Version, n.Notes, n.PackageSHA256, n.PackageBytes))
+			INSERT INTO submissions (id, app_id, developer_id, version, notes, package_sha256, package_bytes, privacy, privacy_policy)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, '')) RETURNING `+submissionColumns,
+			NewID("sub_"), n.AppID, n.DeveloperID, n.Version, n.Notes, n.PackageSHA256, n.PackageBytes, nullJSON(n.Privacy), n.PrivacyPolicy))
 		if err != nil {
 			return fmt.Errorf("insert submission: %w", err)
 		}

@@ -62,6 +62,7 @@ open_findings := [finding |
 	severity != "info"
 	rule_id := object.get(f, "rule_id", "")
 	not waived_rules[rule_id]
+	not privacy_rule_ids[rule_id]
 	finding := {
 		"evidence": {
 			"rule_id": rule_id,
