@@ -39,7 +39,7 @@ const (
 	// shingleTokens is k, the tokens per shingle, measured on the real
 	// component libraries (docs/linking.md): shorter shingles made
 	// unrelated components of one library look alike, longer ones let 10%
-	// of changed statements cost too much similarity.
+	// of changed code cost too much similarity.
 	shingleTokens = 5
 	// minShingles is the floor below which a package has too little own
 	// code to compare: the skeletons the platforms' tools create, barely
@@ -92,8 +92,9 @@ func minhash(shingles []uint64) []uint32 {
 }
 
 // shingles appends to out the hashes of every run of shingleTokens tokens
-// inside one statement (bounds are where statements start; a statement
-// shorter than a shingle is one), and returns out sorted without repeats.
+// inside one statement (bounds are where statements start and where the
+// statement around one resumes after it; a run shorter than a shingle is
+// one), and returns out sorted without repeats.
 // Keeping shingles inside statements means a changed statement changes only
 // its own shingles, not those of the k-1 tokens around it.
 func shingles(toks []uint64, bounds []int, out []uint64) []uint64 {

@@ -93,6 +93,10 @@ type tokenEmitter struct {
 	// bounds are the indexes in toks where a statement starts: shingles
 	// do not cross them (shingles).
 	bounds []int
+	// ends are where the statements the walk is inside end in the source,
+	// innermost last: the tokens after a statement, back in the one
+	// around it, start a run of their own too.
+	ends []int
 	// units are expressions that stand for statements (the parts of a
 	// comma sequence, the branches of "a && b()" or "c ? x() : y()" as a
 	// statement), so they start a statement as what they stand for does.
@@ -118,6 +122,7 @@ func (t *tokenEmitter) emit(prog *ast.Program) {
 	clear(t.skip)
 	clear(t.units)
 	t.bounds = t.bounds[:0]
+	t.ends = t.ends[:0]
 	t.stmtLogic = nil
 	walkJS(prog, t.visit)
 }
@@ -144,10 +149,21 @@ func (t *tokenEmitter) propKey(key ast.Expression, computed bool) {
 
 //nolint:gocyclo // one case per node type reads better than any split
 func (t *tokenEmitter) visit(n ast.Node) {
+	left := false
+	for len(t.ends) > 0 && int(n.Idx0()) >= t.ends[len(t.ends)-1] {
+		t.ends = t.ends[:len(t.ends)-1]
+		left = true
+	}
 	if t.skip[n] {
+		if left {
+			t.bounds = append(t.bounds, len(t.toks))
+		}
 		return
 	}
 	if t.startsStatement(n) {
+		t.bounds = append(t.bounds, len(t.toks))
+		t.ends = append(t.ends, int(n.Idx1()))
+	} else if left {
 		t.bounds = append(t.bounds, len(t.toks))
 	}
 	switch n := n.(type) {

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"path"
 	"sort"
@@ -295,7 +296,7 @@ func statementSpans(tb testing.TB, src string) [][2]int {
 		for _, s := range list {
 			switch s.(type) {
 			case *ast.ExpressionStatement, *ast.VariableStatement, *ast.LexicalDeclaration, *ast.ReturnStatement:
-				spans = append(spans, [2]int{int(s.Idx0()) - 1, int(s.Idx1()) - 1})
+				spans = append(spans, balanceParens(src, int(s.Idx0())-1, stmtEnd(s)))
 			}
 		}
 	}
@@ -319,56 +320,214 @@ func statementSpans(tb testing.TB, src string) [][2]int {
 	return leaves
 }
 
-// editStatements changes share of a script's leaf statements: half of
-// the picked ones are removed, half replaced by a statement of at most
-// twice the size from another script. A
-// donor statement that does not fit where it lands (a return outside a
-// function) makes it try other picks.
-func editStatements(tb testing.TB, rng *rand.Rand, src, donor string, share float64) string {
-	tb.Helper()
-	var v string
-	for range 20 {
-		v = editOnce(tb, rng, src, donor, share)
-		if _, err := parseJS(stripModuleSyntax([]byte(v))); err == nil {
-			return v
+// stmtEnd is the offset just past statement s. The parser's own end of a
+// statement stops before the "()" of a "new Date()" that ends it, so the
+// end is taken over every node inside, such a new expression ending at
+// its right parenthesis.
+func stmtEnd(s ast.Statement) int {
+	end := int(s.Idx1())
+	walkJS(s, func(n ast.Node) {
+		end = max(end, int(n.Idx1()))
+		if ne, ok := n.(*ast.NewExpression); ok && ne.RightParenthesis > 0 {
+			end = max(end, int(ne.RightParenthesis)+1)
 		}
-	}
-	return v
+	})
+	return end - 1
 }
 
-func editOnce(tb testing.TB, rng *rand.Rand, src, donor string, share float64) string {
-	spans := statementSpans(tb, src)
-	donors := statementSpans(tb, donor)
-	var picked [][2]int
-	for _, i := range rng.Perm(len(spans))[:int(share*float64(len(spans))+0.5)] {
-		picked = append(picked, spans[i])
+// balanceParens widens a statement's span over the parentheses around its
+// first or last expression, which the parser leaves out of the
+// expression's own span.
+func balanceParens(src string, start, end int) [2]int {
+	if start < 0 || end > len(src) || start > end {
+		return [2]int{start, end}
 	}
-	sort.Slice(picked, func(i, j int) bool { return picked[i][0] < picked[j][0] })
-	var sb strings.Builder
-	last := 0
-	for k, s := range picked {
-		if s[0] < last || s[1] > len(src) {
-			continue
-		}
-		sb.WriteString(src[last:s[0]])
-		sb.WriteString(";")
-		if k%2 == 1 {
-			// Replaced by a donor statement of about the same size.
-			for range 20 {
-				if len(donors) == 0 {
-					break
-				}
-				d := donors[rng.IntN(len(donors))]
-				if n := d[1] - d[0]; n <= 2*(s[1]-s[0]) {
-					sb.WriteString(strings.TrimRight(donor[d[0]:d[1]], ";") + ";")
-					break
-				}
+	open, unopened := 0, 0
+	for _, t := range jsTokens(src[start:end]) {
+		switch t.text {
+		case "(":
+			open++
+		case ")":
+			if open > 0 {
+				open--
+			} else {
+				unopened++
 			}
 		}
-		last = s[1]
 	}
-	sb.WriteString(src[last:])
-	return sb.String()
+	for ; unopened > 0; unopened-- {
+		i := len(strings.TrimRight(src[:start], " \t\r\n"))
+		if i == 0 || src[i-1] != '(' {
+			break
+		}
+		start = i - 1
+	}
+	for ; open > 0; open-- {
+		i := end + len(src[end:]) - len(strings.TrimLeft(src[end:], " \t\r\n"))
+		if i >= len(src) || src[i] != ')' {
+			break
+		}
+		end = i + 1
+	}
+	return [2]int{start, end}
+}
+
+// editStats is what an edit changed, in lexical tokens of the scripts.
+type editStats struct {
+	tokens, removed, added int
+}
+
+func (e editStats) share(n int) float64 { return float64(n) / float64(e.tokens) }
+
+// leafStatement is one leaf statement of one script of a component.
+type leafStatement struct {
+	file   string
+	span   [2]int
+	tokens int
+}
+
+// editKind is what an edit does with the statements it picks.
+type editKind int
+
+const (
+	editRemove  editKind = iota // each picked statement removed
+	editAdd                     // a donor statement added after each picked one
+	editReplace                 // every other one removed, the rest replaced by donor statements
+)
+
+// editCode edits share of a component's code, measured in lexical tokens
+// over all its scripts: whole leaf statements are picked at random until
+// their tokens reach share of the total (the last one the smallest that
+// reaches it, so the edit is never less than share), and then removed,
+// each followed by a donor statement of about the same number of tokens,
+// or, in the order picked, every other one removed and the rest replaced
+// by a donor statement of about the same size (share taken out, about half
+// as much put in). A donor statement that does not fit where it lands (a
+// return outside a function) makes it draw again.
+func editCode(tb testing.TB, rng *rand.Rand, c component, donor string, share float64, kind editKind) (component, editStats) {
+	tb.Helper()
+	var (
+		v  component
+		st editStats
+	)
+	for range 20 {
+		var ok bool
+		v, st, ok = editCodeOnce(tb, rng, c, donor, share, kind)
+		if ok {
+			return v, st
+		}
+	}
+	tb.Fatalf("no edit of %s parses", c.name)
+	return v, st
+}
+
+func editCodeOnce(tb testing.TB, rng *rand.Rand, c component, donor string, share float64, kind editKind) (component, editStats, bool) {
+	var (
+		st    editStats
+		stmts []leafStatement
+	)
+	for _, name := range sortedKeys(c.files) {
+		if !fingerprintExts[path.Ext(name)] {
+			continue
+		}
+		src := c.files[name]
+		st.tokens += len(jsTokens(src))
+		for _, s := range statementSpans(tb, src) {
+			if s[0] < 0 || s[1] > len(src) {
+				continue
+			}
+			stmts = append(stmts, leafStatement{name, s, len(jsTokens(src[s[0]:s[1]]))})
+		}
+	}
+	var donors []leafStatement
+	for _, s := range statementSpans(tb, donor) {
+		if s[0] < 0 || s[1] > len(donor) {
+			continue
+		}
+		donors = append(donors, leafStatement{"", s, len(jsTokens(donor[s[0]:s[1]]))})
+	}
+	target := int(math.Ceil(share * float64(st.tokens)))
+	var picked []leafStatement
+	got := 0 // tokens picked
+	taken := map[int]bool{}
+	for _, i := range rng.Perm(len(stmts)) {
+		if got+stmts[i].tokens <= target {
+			picked = append(picked, stmts[i])
+			taken[i] = true
+			got += stmts[i].tokens
+		}
+	}
+	if got < target {
+		last := -1
+		for i, s := range stmts {
+			if !taken[i] && (last < 0 || s.tokens < stmts[last].tokens) {
+				last = i
+			}
+		}
+		// Unless that one statement is most of the code (a data table):
+		// then the edit stays under share, and says so in its stats.
+		if last >= 0 && got+stmts[last].tokens <= 2*target {
+			picked = append(picked, stmts[last])
+			got += stmts[last].tokens
+		}
+	}
+	if kind != editAdd {
+		st.removed = got
+	}
+	replace := map[leafStatement]string{}
+	for k, s := range picked {
+		if kind == editRemove || (kind == editReplace && k%2 == 0) || len(donors) == 0 {
+			continue
+		}
+		// One of the three donor statements closest in size.
+		sort.SliceStable(donors, func(i, j int) bool {
+			return abs(donors[i].tokens-s.tokens) < abs(donors[j].tokens-s.tokens)
+		})
+		d := donors[rng.IntN(min(3, len(donors)))]
+		replace[s] = strings.TrimRight(donor[d.span[0]:d.span[1]], ";") + ";"
+		st.added += d.tokens
+	}
+	out := component{name: c.name, platform: c.platform, files: map[string]string{}}
+	for name, body := range c.files {
+		out.files[name] = body
+	}
+	for _, name := range sortedKeys(c.files) {
+		var mine []leafStatement
+		for _, s := range picked {
+			if s.file == name {
+				mine = append(mine, s)
+			}
+		}
+		if len(mine) == 0 {
+			continue
+		}
+		sort.Slice(mine, func(i, j int) bool { return mine[i].span[0] < mine[j].span[0] })
+		src := c.files[name]
+		var sb strings.Builder
+		last := 0
+		for _, s := range mine {
+			sb.WriteString(src[last:s.span[0]])
+			if kind == editAdd {
+				sb.WriteString(src[s.span[0]:s.span[1]] + ";" + replace[s])
+			} else {
+				sb.WriteString(";" + replace[s])
+			}
+			last = s.span[1]
+		}
+		sb.WriteString(src[last:])
+		if _, err := parseJS(stripModuleSyntax([]byte(sb.String()))); err != nil {
+			return out, st, false
+		}
+		out.files[name] = sb.String()
+	}
+	return out, st, true
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // distribution summarises measured similarities for the report.
