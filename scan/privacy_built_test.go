@@ -75,7 +75,7 @@ func TestFlowFixtureSameBuilt(t *testing.T) {
 	src := readFixture(t, "wechat-flows")
 	opts := Options{Platform: PlatformWeChat}
 	source := scanWith(t, src, opts)
-	require.Len(t, source.Flows, 15)
+	require.Len(t, source.Flows, 16)
 	built, err := wxbuild.Build(src)
 	require.NoError(t, err)
 	b := scanWithBytes(t, wxbuild.Pack(built.Main), opts)

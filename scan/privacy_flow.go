@@ -250,10 +250,13 @@ type flowEngine struct {
 	storage  map[string]*val
 	handlers map[string]string // handler name -> kind, from templates
 	sockets  map[string]string // host -> scheme of every connectSocket
-	flows    map[flowKey]Flow
-	evals    int
-	pass     int
-	changed  bool // some lasting value grew in this pass
+	// templates are the pages' templates that hold a web-view, by path
+	// from the project root.
+	templates map[string]*pageTemplate
+	flows     map[flowKey]Flow
+	evals     int
+	pass      int
+	changed   bool // some lasting value grew in this pass
 	// per evaluation
 	cur   *flowFile
 	fn    *fnInfo
@@ -264,7 +267,7 @@ func newFlowEngine() *flowEngine {
 	return &flowEngine{
 		byRel: map[string]*flowFile{}, fns: map[ast.Node]*fnInfo{}, srcIndex: map[sourceKey]int{},
 		global: map[string]*val{}, storage: map[string]*val{}, handlers: map[string]string{}, sockets: map[string]string{},
-		flows: map[flowKey]Flow{},
+		templates: map[string]*pageTemplate{}, flows: map[flowKey]Flow{},
 	}
 }
 
@@ -296,6 +299,9 @@ func (g *flowEngine) run() []Flow {
 			break
 		}
 	}
+	// The pages' data is complete now: what reached a key a web-view
+	// binds leaves with the page it opens.
+	g.webViewSinks()
 	out := make([]Flow, 0, len(g.flows))
 	for _, fl := range g.flows {
 		out = append(out, fl)
@@ -347,8 +353,14 @@ func (g *flowEngine) source(api, kind string, idx int) taint {
 
 // sink records a flow for every origin that reaches a sink.
 func (g *flowEngine) sink(api string, idx int, t taint, endpoint, scheme string) {
+	g.sinkAt(api, g.cur.name, g.line(idx), t, endpoint, scheme)
+}
+
+// sinkAt records a flow for every origin that reaches a sink at a file's
+// line.
+func (g *flowEngine) sinkAt(api, file string, line int, t taint, endpoint, scheme string) {
 	for _, o := range t {
-		k := flowKey{src: o.src, api: api, file: g.cur.name, line: g.line(idx)}
+		k := flowKey{src: o.src, api: api, file: file, line: line}
 		_, seen := g.flows[k]
 		if !seen && len(g.flows) >= maxFlows {
 			continue

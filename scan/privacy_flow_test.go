@@ -78,6 +78,8 @@ func TestFlowsFollowEveryPropagationForm(t *testing.T) {
 		// storage written, then read and sent
 		"wx.getSystemInfo device pages/storage/index.js:3 -> wx.setStorageSync pages/storage/index.js:3",
 		"wx.getSystemInfo device pages/storage/index.js:3 -> wx.request pages/storage/index.js:9 https://stats.example-analytics.com",
+		// setData of a URL built from a constant, bound to the web-view's src
+		"wx.getLocation location pages/webview/index.js:5 -> web-view pages/webview/index.wxml:2 https://h5.example.com",
 	}, flowKeys(rep))
 
 	byKey := map[string]Flow{}
@@ -90,12 +92,16 @@ func TestFlowsFollowEveryPropagationForm(t *testing.T) {
 	require.Equal(t, []FlowStep{{File: "pages/storage/index.js", Line: 7}}, stored.Steps, "the storage read is the step between")
 	require.False(t, byKey["wx.getSystemInfo device pages/storage/index.js:3 -> wx.setStorageSync pages/storage/index.js:3"].Sink.OffDevice())
 	require.True(t, wrapped.Sink.OffDevice())
+	web := byKey["wx.getLocation location pages/webview/index.js:5 -> web-view pages/webview/index.wxml:2 https://h5.example.com"]
+	require.Equal(t, []FlowStep{{File: "pages/webview/index.js", Line: 7}}, web.Steps, "the setData is the step between")
+	require.True(t, web.LeavesDevice())
 	require.Equal(t, "formSubmit pages/form/index.js:6 → pages/form/index.js:7 → utils/http.js:5 → wx.request api.shop.example.com", FlowPath(wrapped))
 
 	for _, f := range rep.Flows {
 		require.NotEqual(t, "pages/clean/index.js", f.Source.File, "a yes/no, a count or a constant is not personal data")
 		require.NotEqual(t, "onSearch", f.Source.API, "what is typed and only shown never leaves")
 		require.NotEqual(t, "onTap", f.Source.API, "a tapped item's id is not input")
+		require.NotEqual(t, "pages/clean/index.wxml", f.Sink.File, "a web-view with a constant src or bound to data that is not personal sends none")
 	}
 
 	require.Equal(t, []string{"PRIV-002 pages/callback/index.js:6", "PRIV-003 pages/profile/index.js:6"}, privKeys(rep))
@@ -131,6 +137,7 @@ func TestFlowsToUnregisteredHosts(t *testing.T) {
 		"pages/form/index.js:14 cdn.example-upload.com",
 		"pages/socket/index.js:8 chat.example.com",
 		"pages/storage/index.js:9 stats.example-analytics.com",
+		"pages/webview/index.wxml:2 h5.example.com",
 	}, got)
 	again := scanWith(t, readFixture(t, "wechat-flows"), opts)
 	require.Equal(t, rep.Findings, again.Findings)
@@ -148,10 +155,65 @@ func TestFlowsAlipay(t *testing.T) {
 	require.Equal(t, []string{"PRIV-002 pages/index/index.js:11"}, privKeys(rep))
 }
 
+// An Alipay page's web-view whose src starts with a constant URL is a sink
+// to that URL's host, fed by the page data key its binding names.
+func TestFlowsAlipayWebView(t *testing.T) {
+	t.Parallel()
+	files := map[string][]byte{
+		"app.json":              []byte(`{"pages": ["pages/card/index"]}`),
+		"mini.project.json":     []byte(`{}`),
+		"app.js":                []byte("App({})\n"),
+		"pages/card/index.json": []byte(`{}`),
+		"pages/card/index.js": []byte(`Page({
+  data: { phone: '', theme: 'light' },
+  onLoad() {
+    my.getPhoneNumber({
+      success: (res) => {
+        this.setData({ phone: res.response, theme: 'dark' })
+      }
+    })
+  }
+})
+`),
+		"pages/card/index.axml": []byte(`<web-view src="https://h5.nearby.example.com/card?p={{phone}}&v={{'2'}}"></web-view>
+<web-view a:if="{{theme}}" src="https://h5.nearby.example.com/theme?t={{theme}}"></web-view>
+`),
+	}
+	rep := scanWith(t, files, Options{Platform: PlatformAlipay})
+	require.Equal(t, []string{
+		"my.getPhoneNumber phone pages/card/index.js:4 -> web-view pages/card/index.axml:1 https://h5.nearby.example.com",
+	}, flowKeys(rep))
+	require.Equal(t, []FlowStep{{File: "pages/card/index.js", Line: 6}}, rep.Flows[0].Steps)
+}
+
 // A package without scripts still reports its flows as an empty list.
 func TestFlowsNeverNil(t *testing.T) {
 	t.Parallel()
 	rep := scanWith(t, map[string][]byte{"app.json": []byte(`{"pages":[]}`), "project.config.json": []byte(`{}`)}, Options{Platform: PlatformWeChat})
 	require.NotNil(t, rep.Flows)
 	require.Empty(t, rep.Flows)
+}
+
+// A web-view's src names the page data keys its bindings read, and its
+// host when the constant start of the src has one; in compiled template
+// code the markup is an escaped string and lines count its "\n" escapes.
+func TestTemplateWebViews(t *testing.T) {
+	t.Parallel()
+	src := []byte("<view/>\n<web-view src=\"{{base + '?p=' + phone}}\"></web-view>\n" +
+		"<web-view src='https://h5.example.com/p?u={{user.id}}&t={{2}}'/>\n" +
+		"<web-view src=\"https://h5.example.com/help\"></web-view>\n" +
+		"<web-view bindmessage=\"onMessage\"></web-view><image src=\"{{avatar}}\"/>\n")
+	require.Equal(t, []webView{
+		{line: 2, keys: []string{"base", "phone"}},
+		{line: 3, keys: []string{"user"}, prefix: "https://h5.example.com/p?u="},
+	}, templateWebViews(src, false))
+
+	frame := []byte(`var __wxTemplates__ = {};` + "\n" +
+		`__wxTemplates__['./pages/a/index.wxml'] = "\u003cview/\u003e\n\u003cweb-view src=\"{{url}}\"\u003e\u003c/web-view\u003e";` + "\n" +
+		`__wxTemplates__['./pages/b/index.wxml'] = "\u003cweb-view\u003e\u003c/web-view\u003e\u003cimage src=\"{{x}}\"/\u003e";` + "\n")
+	got := map[string]*pageTemplate{}
+	frameWebViews(frame, ".", got)
+	require.Equal(t, map[string]*pageTemplate{
+		"pages/a/index.wxml": {name: "pages/a/index.wxml", views: []webView{{line: 2, keys: []string{"url"}}}},
+	}, got)
 }

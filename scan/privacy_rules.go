@@ -82,9 +82,16 @@ func checkFlows(s *state) {
 		if !e.read || !strings.HasPrefix(e.clean, s.root) {
 			continue
 		}
+		rel := strings.TrimPrefix(e.clean, s.root)
 		switch base := path.Base(e.clean); {
-		case strings.HasSuffix(base, ".wxml"), strings.HasSuffix(base, ".axml"), strings.HasPrefix(base, "page-frame."):
+		case strings.HasSuffix(base, ".wxml"), strings.HasSuffix(base, ".axml"):
 			templateHandlerKinds(e.data, s.flow.handlers)
+			if views := templateWebViews(e.data, false); len(views) > 0 {
+				s.flow.templates[rel] = &pageTemplate{name: e.name, views: views}
+			}
+		case strings.HasPrefix(base, "page-frame."):
+			templateHandlerKinds(e.data, s.flow.handlers)
+			frameWebViews(e.data, path.Dir(rel), s.flow.templates)
 		}
 	}
 	s.flows = s.flow.run()
