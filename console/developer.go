@@ -267,7 +267,7 @@ type submissionData struct {
 // relatedLink is a link of GET /v1/submissions/{id}/related.
 type relatedLink struct {
 	store.Link
-	SimilarFiles []store.FilePair `json:"similar_files"`
+	SimilarFiles []scan.FilePair `json:"similar_files"`
 }
 
 func (c *Console) submissionPage(q *req) (string, view, error) {

@@ -19,6 +19,7 @@ import (
 	"trustgate/internal/pkgzip"
 	"trustgate/internal/store"
 	"trustgate/internal/testenv"
+	"trustgate/scan"
 )
 
 // Risk control across accounts, end to end: a wheel-of-fortune app is
@@ -217,7 +218,7 @@ func TestLinkedAccountByIdentityEndToEnd(t *testing.T) {
 type relatedAnswer struct {
 	Links []struct {
 		store.Link
-		SimilarFiles []store.FilePair `json:"similar_files"`
+		SimilarFiles []scan.FilePair `json:"similar_files"`
 	} `json:"links"`
 }
 

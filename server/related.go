@@ -8,6 +8,7 @@ import (
 
 	"trustgate/internal/linkkey"
 	"trustgate/internal/store"
+	"trustgate/scan"
 )
 
 // What links a submission or a developer to other accounts, for staff
@@ -26,7 +27,7 @@ const maxFilePairs = 5
 // two packages' most similar files.
 type relatedLink struct {
 	store.Link
-	SimilarFiles []store.FilePair `json:"similar_files,omitempty"`
+	SimilarFiles []scan.FilePair `json:"similar_files,omitempty"`
 }
 
 type relatedAnswer struct {
@@ -50,13 +51,20 @@ func (s *Server) submissionRelated(c *gin.Context) {
 		return
 	}
 	ans := relatedAnswer{SubmissionID: sub.ID, DeveloperID: sub.DeveloperID, Links: make([]relatedLink, 0, len(links))}
+	own, _, err := s.Store.Fingerprint(ctx, sub.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	for _, l := range links {
 		rl := relatedLink{Link: l}
 		if l.Similarity > 0 {
-			if rl.SimilarFiles, err = s.Store.SimilarFiles(ctx, sub.ID, l.SubmissionID, maxFilePairs); err != nil {
+			other, _, err := s.Store.Fingerprint(ctx, l.SubmissionID)
+			if err != nil {
 				fail(c, err)
 				return
 			}
+			rl.SimilarFiles = scan.MostSimilarFiles(fileFingerprints(own), fileFingerprints(other), maxFilePairs)
 		}
 		ans.Links = append(ans.Links, rl)
 	}
@@ -122,4 +130,15 @@ func (r *identityRequest) hashes(key linkkey.Key) ([]store.IdentityHash, error) 
 		out = append(out, store.IdentityHash{Kind: f.kind, Hash: h})
 	}
 	return out, nil
+}
+
+// fileFingerprints gives stored per-file signatures back the scanner's
+// shape, so the pairs a reviewer sees are computed by the scanner's own
+// MostSimilarFiles.
+func fileFingerprints(fp store.Fingerprint) scan.CodeFingerprint {
+	out := scan.CodeFingerprint{Files: make([]scan.FileFingerprint, 0, len(fp.Files))}
+	for _, f := range fp.Files {
+		out.Files = append(out.Files, scan.FileFingerprint(f))
+	}
+	return out
 }

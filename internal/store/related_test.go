@@ -90,9 +90,16 @@ func TestRelatedCarriesTheOtherSidesStanding(t *testing.T) {
 	require.Empty(t, l.SubmissionReasonCodes, "codes of a rejection only")
 	require.Equal(t, []store.Shared{{Kind: store.IndicatorHost, Value: "api.lucky.example"}}, l.Shared)
 
-	pairs, err := f.db.Store.SimilarFiles(ctx, f.subB.ID, f.subA.ID, 5)
+	// The per-file signatures come back as saved, so the scanner's pairing
+	// (which the related API runs on them) finds the copied file.
+	fb, ok, err := f.db.Store.Fingerprint(ctx, f.subB.ID)
 	require.NoError(t, err)
-	require.Equal(t, []store.FilePair{{A: "pages/index/index.js", B: "pages/wheel/wheel.js", Similarity: 1}}, pairs)
+	require.True(t, ok)
+	fa, ok, err := f.db.Store.Fingerprint(ctx, f.subA.ID)
+	require.NoError(t, err)
+	require.True(t, ok)
+	pairs := scan.MostSimilarFiles(scanFiles(fb), scanFiles(fa), 5)
+	require.Equal(t, []scan.FilePair{{A: "pages/index/index.js", B: "pages/wheel/wheel.js", Similarity: 1}}, pairs)
 
 	// An identity hash shared with a blacklisted account.
 	key, err := linkkey.New(linkkey.DevKey)
@@ -126,27 +133,6 @@ func TestRelatedCarriesTheOtherSidesStanding(t *testing.T) {
 	}
 }
 
-// The store's MostSimilarFiles is the scan's, on the same signatures.
-func TestMostSimilarFilesIsTheScans(t *testing.T) {
-	t.Parallel()
-	r := rand.New(rand.NewPCG(7, 8))
-	var a, b scan.CodeFingerprint
-	var sa, sb []store.FileSignature
-	for i := range 6 {
-		sig := randomSig(r)
-		fa := scan.FileFingerprint{File: string(rune('a' + i)), MinHash: sig}
-		fb := scan.FileFingerprint{File: string(rune('p' + i)), MinHash: similarSig(r, sig, float64(i)/6)}
-		a.Files, b.Files = append(a.Files, fa), append(b.Files, fb)
-		sa, sb = append(sa, store.FileSignature(fa)), append(sb, store.FileSignature(fb))
-	}
-	want := scan.MostSimilarFiles(a, b, 4)
-	got := store.MostSimilarFiles(sa, sb, 4)
-	require.Len(t, got, len(want))
-	for i := range want {
-		require.Equal(t, store.FilePair(want[i]), got[i])
-	}
-}
-
 // Under the limit, a link by a merchant ID outranks one by a host that
 // any number of unrelated apps may call.
 func TestRelatedKeepsOperatorLinksBeforeCommonOnes(t *testing.T) {
@@ -173,4 +159,12 @@ func TestRelatedKeepsOperatorLinksBeforeCommonOnes(t *testing.T) {
 	require.Len(t, links, 1)
 	require.Equal(t, subC.ID, links[0].SubmissionID)
 	require.Equal(t, []store.Shared{{Kind: store.IndicatorMerchantID, Value: "1900000109"}}, links[0].Shared)
+}
+
+func scanFiles(fp store.Fingerprint) scan.CodeFingerprint {
+	var out scan.CodeFingerprint
+	for _, f := range fp.Files {
+		out.Files = append(out.Files, scan.FileFingerprint(f))
+	}
+	return out
 }
