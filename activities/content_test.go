@@ -1,25 +1,15 @@
 package activities
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/testsuite"
 
-	"trustgate/internal/blobstore"
-	"trustgate/internal/pkgzip"
 	"trustgate/internal/store"
-	"trustgate/internal/testenv"
-	"trustgate/policies"
 	"trustgate/workflows"
 )
 
@@ -28,7 +18,6 @@ import (
 // block score reaches the policy input of the decision: the decision log
 // shows the score the policy saw, so a threshold on it can be replayed.
 func TestContentScoreAndEvidenceReachTheDecision(t *testing.T) {
-	db := testenv.NewDB(t)
 	ctx := t.Context()
 	files := map[string]string{
 		"app.json":                `{"pages":["pages/index/index"]}`,
@@ -43,37 +32,9 @@ func TestContentScoreAndEvidenceReachTheDecision(t *testing.T) {
 		"pages/index/other.json":  `{}`,
 		"pages/index/banner.wxml": `<text>欢迎光临</text>`,
 	}
-	pkg, err := pkgzip.Files(files)
-	require.NoError(t, err)
-	sum := sha256.Sum256(pkg)
-	sha := hex.EncodeToString(sum[:])
-
-	blobDir := t.TempDir()
-	bucket, err := blobstore.Open(ctx, "file://"+filepath.ToSlash(blobDir))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = bucket.Close() })
-	require.NoError(t, blobstore.PutPackage(ctx, bucket, sha, bytes.NewReader(pkg)))
-
-	verified, expires := time.Now().AddDate(-1, 0, 0), time.Now().AddDate(1, 0, 0)
-	dev, err := db.Store.UpsertDeveloper(ctx, store.Developer{Name: "lender", Kind: "enterprise", RealNameStatus: "verified",
-		RealNameVerifiedAt: &verified, RealNameExpiresAt: &expires, CreditScore: 800})
-	require.NoError(t, err)
-	app, err := db.Store.EnsureApp(ctx, store.App{DeveloperID: dev.ID, Name: "lender", Category: "tools", Platform: "wechat"})
-	require.NoError(t, err)
-	conn, err := pgx.Connect(ctx, db.OwnerURL)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `INSERT INTO submissions (id, app_id, developer_id, version, package_sha256, package_bytes, state)
-		VALUES ('sub_lending', $1, $2, '1.0.0', $3, $4, 'scanning')`, app.ID, dev.ID, sha, len(pkg))
-	require.NoError(t, err)
-
-	engine, err := policies.NewDefault()
-	require.NoError(t, err)
-	a := &Activities{Store: db.Store, Blobs: bucket, Policies: fixedEngine{engine.WithTimeout(time.Minute)}}
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestActivityEnvironment()
-	env.RegisterActivity(a)
-	_, err = env.ExecuteActivity(a.ScanPackage, workflows.ScanInput{SubmissionID: "sub_lending"})
+	f := newScanFixture(t, "sub_lending", files, nil, "")
+	db, conn, a, env := f.db, f.conn, f.a, f.env
+	_, err := env.ExecuteActivity(a.ScanPackage, workflows.ScanInput{SubmissionID: "sub_lending"})
 	require.NoError(t, err)
 
 	findings, err := db.Store.Findings(ctx, "sub_lending")

@@ -1,23 +1,13 @@
 package activities
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/testsuite"
 
-	"trustgate/internal/blobstore"
-	"trustgate/internal/pkgzip"
-	"trustgate/internal/store"
-	"trustgate/internal/testenv"
 	"trustgate/policies"
 	"trustgate/workflows"
 )
@@ -26,47 +16,20 @@ import (
 // its flows, the same ones however often it runs, judged against the
 // app's domains; the decision gets flows and declaration as input.
 func TestScanKeepsFlowsAndTheDecisionReadsThem(t *testing.T) {
-	db := testenv.NewDB(t)
 	ctx := t.Context()
-	pkg, err := pkgzip.Files(map[string]string{
+	f := newScanFixture(t, "sub_near", map[string]string{
 		"app.json":            `{"pages":["pages/index/index"],"requiredPrivateInfos":["getLocation"]}`,
 		"project.config.json": `{"appid":"wx0123456789abcdef"}`,
 		"pages/index/index.js": `Page({ onLoad() { wx.getLocation({ success(res) {
   wx.request({ url: 'https://api.near.example/at', data: { lat: res.latitude } })
 } }) } })`,
 		"pages/index/index.wxml": `<view>near</view>`,
-	})
-	require.NoError(t, err)
-	sum := sha256.Sum256(pkg)
-	sha := hex.EncodeToString(sum[:])
-	bucket, err := blobstore.Open(ctx, "file://"+filepath.ToSlash(t.TempDir()))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = bucket.Close() })
-	require.NoError(t, blobstore.PutPackage(ctx, bucket, sha, bytes.NewReader(pkg)))
-
-	verified, expires := time.Now().AddDate(-1, 0, 0), time.Now().AddDate(1, 0, 0)
-	dev, err := db.Store.UpsertDeveloper(ctx, store.Developer{Name: "near", Kind: "enterprise", RealNameStatus: "verified",
-		RealNameVerifiedAt: &verified, RealNameExpiresAt: &expires, CreditScore: 800})
-	require.NoError(t, err)
-	app, err := db.Store.EnsureApp(ctx, store.App{DeveloperID: dev.ID, Name: "near", Category: "tools", Platform: "wechat",
-		Domains: []string{"api.near.example"}})
-	require.NoError(t, err)
-	conn, err := pgx.Connect(ctx, db.OwnerURL)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `INSERT INTO submissions (id, app_id, developer_id, version, package_sha256, package_bytes, state, privacy)
-		VALUES ('sub_near', $1, $2, '1.0.0', $3, $4, 'scanning', '{"items":[{"kind":"phone","purpose":"log in"}]}')`, app.ID, dev.ID, sha, len(pkg))
-	require.NoError(t, err)
-
-	engine, err := policies.NewDefault()
-	require.NoError(t, err)
-	a := &Activities{Store: db.Store, Blobs: bucket, Policies: fixedEngine{engine.WithTimeout(time.Minute)}}
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestActivityEnvironment()
-	env.RegisterActivity(a)
+	}, []string{"api.near.example"},
+		`{"items":[{"kind":"phone","purpose":"log in"}]}`)
+	db, conn, a, env := f.db, f.conn, f.a, f.env
 	var flows [2]json.RawMessage
 	for i := range flows {
-		_, err = env.ExecuteActivity(a.ScanPackage, workflows.ScanInput{SubmissionID: "sub_near"})
+		_, err := env.ExecuteActivity(a.ScanPackage, workflows.ScanInput{SubmissionID: "sub_near"})
 		require.NoError(t, err)
 		p, err := db.Store.GetSubmissionPrivacy(ctx, "sub_near")
 		require.NoError(t, err)
