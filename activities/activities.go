@@ -46,6 +46,10 @@ type Activities struct {
 	// Shadow decides a sample of decisions again with OPA's evaluator
 	// (nil: none); see shadowedDecide.
 	Shadow *policies.Shadow
+	// CommonModuleDevelopers is how many other developers must ship a
+	// module before a package's fingerprint leaves it out as a library
+	// (0: DefaultCommonModuleDevelopers).
+	CommonModuleDevelopers int
 }
 
 // ScanPackage unpacks the submission's package safely, runs every rule and
@@ -70,6 +74,7 @@ func (a *Activities) ScanPackage(ctx context.Context, in workflows.ScanInput) (w
 	if err := a.privacyOptions(ctx, sub.ID, &opts); err != nil {
 		return workflows.ScanSummary{}, err
 	}
+	opts.CommonModules = a.commonModules(ctx, sub.DeveloperID)
 	started := time.Now()
 	report, err := scan.Scan(ctx, bytes.NewReader(data), int64(len(data)), opts)
 	if err != nil {

@@ -19,6 +19,26 @@ const RelatedMinSimilarity = 0.5
 // maxRelated bounds the links a decision's input carries.
 const maxRelated = 20
 
+// DefaultCommonModuleDevelopers is how many other developers must ship the
+// same module (the same signature: renamed, reformatted or minified alike)
+// before a fingerprint treats it as a library and leaves it out. A library
+// copied into an app's own folders reaches it quickly; a copier would need
+// that many verified accounts shipping their own code to hide it, and each
+// of those packages is linked to the others by it meanwhile.
+const DefaultCommonModuleDevelopers = 10
+
+// commonModules is the scan's question "which of these modules do many
+// developers ship", answered by the store's counts.
+func (a *Activities) commonModules(ctx context.Context, developerID string) func([][]uint32) ([]bool, error) {
+	n := a.CommonModuleDevelopers
+	if n <= 0 {
+		n = DefaultCommonModuleDevelopers
+	}
+	return func(sigs [][]uint32) ([]bool, error) {
+		return a.Store.CommonModules(ctx, sigs, n, developerID)
+	}
+}
+
 // scanResult is what a scan leaves stored: its findings, and the
 // fingerprint and indicators that link the package to others.
 func scanResult(sub store.Submission, findings []store.Finding, report scan.Report) store.ScanResult {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -36,12 +37,13 @@ func comparableComponents(t *testing.T) (kept []fingerprinted, below int) {
 
 // Renamed, reformatted, minified and moved copies of real code stay at
 // 1; copies with 10% of their code (in tokens) removed, added or changed
-// stay around 0.9, nearly all of them at 0.8 or above.
+// stay at 0.8 or above, around 0.93. TRUSTGATE_FINGERPRINT_SEED draws other
+// edits (docs/linking.md gives the figures of several seeds).
 func TestFingerprintSeesThroughDisguises(t *testing.T) {
 	t.Parallel()
 	comps, below := comparableComponents(t)
 	t.Logf("%d real components compared, %d below the floor of %d shingles", len(comps), below, minShingles)
-	rng := rand.New(rand.NewPCG(18, 1))
+	rng := rand.New(rand.NewPCG(18+variantSeed(t), 1))
 	var edit editStats // of the last edited variant
 	variants := []struct {
 		name string
@@ -77,14 +79,21 @@ func TestFingerprintSeesThroughDisguises(t *testing.T) {
 			name string
 			make func(i int, c component) (map[string]string, component)
 		}{e.name, func(i int, c component) (map[string]string, component) {
-			donor := comps[(i+1)%len(comps)].c
-			var donorSrc string
-			for _, name := range sortedKeys(donor.files) {
-				if fingerprintExts[path.Ext(name)] {
-					donorSrc += donor.files[name] + "\n"
+			// The next components in turn give the code put in; the
+			// first whose statements fit (not all are: a return needs a
+			// function around it).
+			var donors []string
+			for k := 1; k <= 3; k++ {
+				donor := comps[(i+k)%len(comps)].c
+				var donorSrc string
+				for _, name := range sortedKeys(donor.files) {
+					if fingerprintExts[path.Ext(name)] {
+						donorSrc += donor.files[name] + "\n"
+					}
 				}
+				donors = append(donors, donorSrc)
 			}
-			v, st := editCode(t, rng, c, donorSrc, 0.10, e.kind)
+			v, st := editCode(t, rng, c, donors, 0.10, e.kind)
 			edit = st
 			return componentApp(v, "components/c", nil), v
 		}})
@@ -118,21 +127,10 @@ func TestFingerprintSeesThroughDisguises(t *testing.T) {
 		if len(removed) > 0 {
 			t.Logf("%-26s share of tokens removed %v, added %v", "", removed, added)
 		}
-		if !strings.HasPrefix(variant.name, "10%") {
-			require.Empty(t, low, variant.name)
-			continue
+		require.Empty(t, low, variant.name)
+		if strings.HasPrefix(variant.name, "10%") {
+			require.GreaterOrEqual(t, sims.quantile(0.5), 0.9, variant.name)
 		}
-		// A 10% edit of the tokens bounds the Jaccard similarity the
-		// signature estimates: about 0.9 for 10% removed, 0.91 for 10%
-		// added and 0.86 for 10% removed with half of it replaced, and
-		// 128 MinHash values estimate it within about ±0.03 (one
-		// standard deviation). So a few small components land a little
-		// under 0.8 (docs/linking.md), still far above unrelated code and
-		// inside what the store's bands find; most hold it.
-		t.Logf("under 0.8: %v", low)
-		require.GreaterOrEqual(t, sims.quantile(0.5), 0.85, variant.name)
-		require.GreaterOrEqual(t, sims.quantile(0.05), editP5[variant.name], variant.name)
-		require.GreaterOrEqual(t, sims.quantile(0), 0.7, variant.name)
 	}
 }
 
@@ -168,11 +166,19 @@ func TestFingerprintLeavesVendoredLibrariesOut(t *testing.T) {
 
 const editVariant = "10% of code changed"
 
-// editP5 is the least 5th percentile each 10% edit must keep: 0.8 where
-// only code is removed or only added, less where 10% is removed and half
-// as much put back, whose exact similarity is about 0.86 before the
-// estimate's error.
-var editP5 = map[string]float64{"10% of code removed": 0.8, "10% of code added": 0.8, editVariant: 0.75}
+// variantSeed is TRUSTGATE_FINGERPRINT_SEED, 0 when unset: the edits are
+// drawn from fixed seeds so that a run is repeatable, and another seed
+// measures the property on other edits.
+func variantSeed(t *testing.T) uint64 {
+	v := os.Getenv("TRUSTGATE_FINGERPRINT_SEED")
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	require.NoError(t, err, "TRUSTGATE_FINGERPRINT_SEED")
+	t.Logf("edits drawn with seed %d", n)
+	return n
+}
 
 // Different real components are not alike.
 func TestFingerprintKeepsDifferentCodeApart(t *testing.T) {

@@ -403,18 +403,21 @@ const (
 // or, in the order picked, every other one removed and the rest replaced
 // by a donor statement of about the same size (share taken out, about half
 // as much put in). A donor statement that does not fit where it lands (a
-// return outside a function) makes it draw again.
-func editCode(tb testing.TB, rng *rand.Rand, c component, donor string, share float64, kind editKind) (component, editStats) {
+// return outside a function) makes it draw again, and then try the next
+// donor.
+func editCode(tb testing.TB, rng *rand.Rand, c component, donors []string, share float64, kind editKind) (component, editStats) {
 	tb.Helper()
 	var (
 		v  component
 		st editStats
 	)
-	for range 20 {
-		var ok bool
-		v, st, ok = editCodeOnce(tb, rng, c, donor, share, kind)
-		if ok {
-			return v, st
+	for _, donor := range donors {
+		for range 20 {
+			var ok bool
+			v, st, ok = editCodeOnce(tb, rng, c, donor, share, kind)
+			if ok {
+				return v, st
+			}
 		}
 	}
 	tb.Fatalf("no edit of %s parses", c.name)

@@ -37,6 +37,7 @@ type linkState struct {
 	indicators  []Indicator
 	perKind     map[string]int
 	vendored    map[string]bool // by file name, for hits (vendoredFile)
+	err         error           // from Options.CommonModules: fails the scan
 }
 
 // checkLinking computes the code fingerprint and the indicators read from

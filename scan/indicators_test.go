@@ -4,6 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -149,7 +152,8 @@ func TestSimilarityAndFilePairs(t *testing.T) {
 	require.Zero(t, Similarity(a, nil))
 	require.Zero(t, Similarity(a, a[:10]))
 	b := minhash([]uint64{1, 2, 3, 4, 50, 60, 70, 80})
-	require.InDelta(t, 4.0/12, Similarity(a, b), 0.15)
+	// 4 shared of 12 in all: Jaccard 1/3, Dice 2·4/(8+8) = 1/2.
+	require.InDelta(t, 0.5, Similarity(a, b), 0.15)
 
 	x := CodeFingerprint{Files: []FileFingerprint{{File: "a.js", MinHash: a}, {File: "b.js", MinHash: b}}}
 	y := CodeFingerprint{Files: []FileFingerprint{{File: "moved/b.js", MinHash: b}, {File: "moved/a.js", MinHash: a}}}
@@ -159,4 +163,71 @@ func TestSimilarityAndFilePairs(t *testing.T) {
 	require.Equal(t, FilePair{A: "b.js", B: "moved/b.js", Similarity: 1}, pairs[1])
 	require.Len(t, MostSimilarFiles(x, y, 1), 1)
 	require.Empty(t, MostSimilarFiles(x, CodeFingerprint{}, 3))
+}
+
+// A module that Options.CommonModules calls common (many developers ship
+// it) leaves the package's fingerprint as a vendored library does, is
+// marked common in its files and is never paired for a reviewer; a failing
+// answer fails the scan.
+func TestCommonModulesAreLeftOut(t *testing.T) {
+	t.Parallel()
+	handlers := func(word string, n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "function %[1]s%[2]d(e) { this.setData({ %[1]sKey%[2]d: e.detail.%[1]sValue%[2]d }); wx.setStorageSync('%[1]s%[2]d', e) }\n", word, i)
+		}
+		return b.String()
+	}
+	files := map[string]string{
+		"app.json":               `{"pages":["pages/index/index"]}`,
+		"app.js":                 "App({})",
+		"project.config.json":    `{"compileType":"miniprogram"}`,
+		"pages/index/index.wxml": "<view>hi</view>",
+		"pages/index/index.js":   handlers("page", 20) + "Page({})",
+	}
+	scanWith := func(files map[string]string, common func([][]uint32) ([]bool, error)) (Report, error) {
+		zip, err := zipFilesErr(files)
+		require.NoError(t, err)
+		return Scan(t.Context(), bytesReader(zip), int64(len(zip)), Options{Platform: PlatformWeChat, CommonModules: common})
+	}
+	alone, err := scanWith(files, nil)
+	require.NoError(t, err)
+	require.NotNil(t, alone.Fingerprint.MinHash)
+
+	files["utils/lib.js"] = handlers("lib", 10) + "module.exports = {}"
+	plain, err := scanWith(files, nil)
+	require.NoError(t, err)
+	require.NotEqual(t, alone.Fingerprint.MinHash, plain.Fingerprint.MinHash, "the module is own code until called common")
+	var libSig []uint32
+	for _, f := range plain.Fingerprint.Files {
+		if f.File == "utils/lib.js" {
+			libSig = f.MinHash
+		}
+	}
+	require.NotNil(t, libSig)
+
+	var asked int
+	rep, err := scanWith(files, func(sigs [][]uint32) ([]bool, error) {
+		asked = len(sigs)
+		out := make([]bool, len(sigs))
+		for i, s := range sigs {
+			out[i] = slices.Equal(s, libSig)
+		}
+		return out, nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, 2, asked, "one signature per script of 30 shingles or more")
+	require.Equal(t, alone.Fingerprint.MinHash, rep.Fingerprint.MinHash)
+	require.Equal(t, alone.Fingerprint.Shingles, rep.Fingerprint.Shingles)
+	require.Equal(t, []FileFingerprint{
+		{File: "pages/index/index.js", MinHash: alone.Fingerprint.Files[0].MinHash},
+		{File: "utils/lib.js", MinHash: libSig, Common: true},
+	}, rep.Fingerprint.Files)
+	require.Equal(t, []FilePair{{A: "pages/index/index.js", B: "pages/index/index.js", Similarity: 1}},
+		MostSimilarFiles(rep.Fingerprint, rep.Fingerprint, 5), "a common module is no evidence of a copy")
+
+	_, err = scanWith(files, func([][]uint32) ([]bool, error) { return nil, errors.New("store down") })
+	require.ErrorContains(t, err, "store down")
+	_, err = scanWith(files, func([][]uint32) ([]bool, error) { return []bool{true}, nil })
+	require.ErrorContains(t, err, "1 answers for 2 modules")
 }

@@ -4,7 +4,7 @@ package scan
 // signature, and LSHBands × LSHRows must equal it: the store indexes the
 // signature in LSHBands bands of LSHRows values each, so that two packages
 // whose code is similar share at least one band with high probability
-// (about 0.98 at similarity 0.6 and above) without comparing every pair.
+// (0.9991 at similarity 0.8, 0.87 at 0.67) without comparing every pair.
 const (
 	MinHashSize = 128
 	LSHBands    = 32
@@ -26,6 +26,9 @@ type CodeFingerprint struct {
 type FileFingerprint struct {
 	File    string   `json:"file"`
 	MinHash []uint32 `json:"minhash"`
+	// Common is set when many developers ship this module
+	// (Options.CommonModules): it is left out of the package's MinHash.
+	Common bool `json:"common,omitempty"`
 }
 
 // Indicator is something a package shares with others that points at the

@@ -33,6 +33,14 @@ type Options struct {
 	// none was given and the policy rules (PRIV-012, PRIV-013) do not run.
 	// Past MaxPrivacyPolicyBytes it is not read.
 	PrivacyPolicy string
+	// CommonModules, when set, is asked once per scan which of the own
+	// modules' signatures (one per script of at least 30 shingles, as in
+	// CodeFingerprint.Files) are modules that many developers ship, a
+	// library copied into an app's own folders: those are left out of the
+	// package's fingerprint as vendored libraries are, and marked common.
+	// It answers one flag per signature, in order; an error fails the
+	// scan.
+	CommonModules func(sigs [][]uint32) ([]bool, error)
 }
 
 // checks run in order once the archive is read and the layout is known. A
@@ -128,6 +136,9 @@ func Scan(ctx context.Context, r io.ReaderAt, size int64, opts Options) (Report,
 		s.loadManifest()
 		for _, check := range checks {
 			check(s)
+		}
+		if s.link.err != nil {
+			return Report{}, fmt.Errorf("scan package: %w", s.link.err)
 		}
 	} else if !opts.Platform.known() {
 		s.add(rulePkgPlatform, hit{detail: fmt.Sprintf("unknown platform %q", opts.Platform)})

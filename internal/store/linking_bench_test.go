@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
-	"trustgate/internal/devstack"
 	"trustgate/internal/store"
 	"trustgate/internal/testenv"
 )
@@ -26,6 +25,8 @@ import (
 //	go run ./internal/testenv/teststack -- go test -run '^$' -bench RelatedByCode -benchtime 2000x ./internal/store
 //
 // TRUSTGATE_LINK_BENCH_PACKAGES sets another number of stored packages;
+// TRUSTGATE_LINK_BENCH_DB=name keeps the loaded database under that name
+// (on a stack that stays up) to measure again without loading again;
 // TRUSTGATE_LINK_BENCH_COMPARE=1 also builds the alternative index (one row
 // per band, b-tree on the hash) on the same packages and measures it.
 
@@ -65,21 +66,16 @@ func superConn(b *testing.B, db *testenv.DB) *pgx.Conn {
 	return conn
 }
 
-// benchDB is a fresh database of this run, or with
-// TRUSTGATE_LINK_BENCH_DB the database of an earlier run that stopped before
-// its clean-up (for measuring again without loading again; it is kept).
-func benchDB(b *testing.B) *testenv.DB {
+// benchDB is a fresh database of this run, dropped after it, or with
+// TRUSTGATE_LINK_BENCH_DB the database of that name, kept for measuring
+// again without loading again (made and loaded when it does not exist).
+// load says whether the fingerprints are still to be loaded.
+func benchDB(b *testing.B) (db *testenv.DB, load bool) {
 	name := os.Getenv("TRUSTGATE_LINK_BENCH_DB")
 	if name == "" {
-		return testenv.NewDB(b)
+		return testenv.NewDB(b), true
 	}
-	cfg, err := pgx.ParseConfig(os.Getenv(testenv.EnvAdminURL))
-	require.NoError(b, err)
-	db := &testenv.DB{Name: name, AppURL: fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", devstack.AppRole, cfg.Host, cfg.Port, name)}
-	db.Store, err = store.Open(context.Background(), db.AppURL)
-	require.NoError(b, err)
-	b.Cleanup(db.Store.Close)
-	return db
+	return testenv.KeptDB(b, name)
 }
 
 func loadFingerprints(b *testing.B, conn *pgx.Conn, n int) {
@@ -126,8 +122,9 @@ func benchMinHash(sig []uint32) []byte {
 
 // benchQuery is the mix of lookups a day of uploads makes: most packages
 // are like nothing stored; some are re-uploads of a stored one (0.85
-// similar, found), some are distant relatives (0.6 similar: candidates by
-// a shared band, scored below the threshold and left out).
+// similar, found), some are distant relatives (0.6 similar: a candidate by
+// a shared band two times in three, scored below the threshold and left
+// out).
 func benchQuery(r *rand.Rand, n int) (sig []uint32, wantMatch bool) {
 	switch p := r.IntN(100); {
 	case p < 80:
@@ -150,9 +147,9 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 func BenchmarkRelatedByCode(b *testing.B) {
 	ctx := context.Background()
 	n := benchPackages(b)
-	db := benchDB(b)
+	db, load := benchDB(b)
 	conn := superConn(b, db)
-	if os.Getenv("TRUSTGATE_LINK_BENCH_DB") == "" {
+	if load {
 		loadFingerprints(b, conn, n)
 	}
 	require.NoError(b, conn.QueryRow(ctx, `SELECT count(*) FROM link_fingerprints WHERE submission_id LIKE 'sub\_bench%'`).Scan(&n))
@@ -189,43 +186,11 @@ func BenchmarkRelatedByCode(b *testing.B) {
 		len(lat), n, p50, p95, p99, mx, found, wanted, extra)
 	require.Equal(b, wanted, found, "every re-upload is found")
 
-	// Storing: a fingerprint per new submission, through the store as the
-	// application role, foreign keys checked against real rows.
-	dev, err := db.Store.UpsertDeveloper(ctx, store.Developer{Name: "bench", Kind: "enterprise", RealNameStatus: "verified", CreditScore: 800})
-	require.NoError(b, err)
-	salt := store.NewSecret(4) // a run on a kept database adds an app of its own
-	app, err := db.Store.CreateApp(ctx, store.App{DeveloperID: dev.ID, Name: "Bench " + salt, Category: "tools", Platform: "wechat"})
-	require.NoError(b, err)
-	// The same through a connection that does not wait for the WAL flush
-	// at commit: what the row and its 32 index entries cost by themselves.
-	async, err := store.Open(ctx, db.AppURL+"&synchronous_commit=off")
-	require.NoError(b, err)
-	defer async.Close()
-	var save, saveAsync []time.Duration
-	for i := range 600 {
-		sub, _, err := db.Store.CreateSubmission(ctx, store.NewSubmission{AppID: app.ID, DeveloperID: dev.ID,
-			Version: strconv.Itoa(i), PackageSHA256: shaOf(salt + strconv.Itoa(i)), PackageBytes: 10})
-		require.NoError(b, err)
-		fp := store.Fingerprint{MinHash: randomSig(r), Shingles: 1000}
-		st, into := db.Store, &save
-		if i%2 == 1 {
-			st, into = async, &saveAsync
-		}
-		start := time.Now()
-		require.NoError(b, st.SaveFingerprint(ctx, sub.ID, dev.ID, app.ID, fp))
-		*into = append(*into, time.Since(start))
-	}
-	s50, s95, s99, smx := percentiles(save)
-	b.ReportMetric(ms(s99), "save-p99-ms")
-	b.Logf("%d saves: p50 %s p95 %s p99 %s max %s; table %d B/package, GIN band index %d B/package",
-		len(save), s50, s95, s99, smx, table/int64(n), index/int64(n))
-	s50, s95, s99, smx = percentiles(saveAsync)
-	b.ReportMetric(ms(s99), "save-nowait-p99-ms")
-	b.Logf("%d saves without waiting for the WAL flush: p50 %s p95 %s p99 %s max %s", len(saveAsync), s50, s95, s99, smx)
+	benchSaves(b, db, conn, r, table/int64(n), index/int64(n))
 
 	// What any one-row commit costs on this machine (the WAL flush), to
 	// tell it apart from what the fingerprint's index adds.
-	_, err = conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_commit (x integer)`)
+	_, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_commit (x integer)`)
 	require.NoError(b, err)
 	var commit []time.Duration
 	for i := range 300 {
@@ -289,4 +254,87 @@ func compareBandRows(b *testing.B, conn *pgx.Conn, n int) {
 	p50, p95, p99, mx := percentiles(lat)
 	b.Logf("band rows (built in %s): table %d B/package, b-tree %d B/package; candidates of 2000 lookups p50 %s p95 %s p99 %s max %s",
 		time.Since(start).Round(time.Second), table/int64(n), index/int64(n), p50, p95, p99, mx)
+}
+
+// benchSaves measures what storing a fingerprint adds to a scan's save:
+// the scan's transaction (store.SaveScan) with its findings alone, as
+// before linking, against the same with the fingerprint, its per-file
+// signatures and the indicators, in pairs whose order is drawn at random so
+// that both arms see the same machine. It runs with the server's WAL
+// compression off and then on (a superuser setting, changed between
+// blocks of pairs), each block after a checkpoint: the first change of an
+// index page after a checkpoint writes the whole page to the WAL, which is
+// what a save costs in production, where checkpoints are minutes apart and
+// saves are spread over them.
+func benchSaves(b *testing.B, db *testenv.DB, conn *pgx.Conn, r *rand.Rand, tableB, indexB int64) {
+	ctx := context.Background()
+	dev, err := db.Store.UpsertDeveloper(ctx, store.Developer{Name: "bench", Kind: "enterprise", RealNameStatus: "verified", CreditScore: 800})
+	require.NoError(b, err)
+	salt := store.NewSecret(4) // a run on a kept database adds an app of its own
+	app, err := db.Store.CreateApp(ctx, store.App{DeveloperID: dev.ID, Name: "Bench " + salt, Category: "tools", Platform: "wechat"})
+	require.NoError(b, err)
+	findings := make([]store.Finding, 20)
+	for i := range findings {
+		findings[i] = store.Finding{Fingerprint: shaOf(fmt.Sprint(i)), RuleID: "CODE-010", Severity: "medium",
+			File: fmt.Sprintf("pages/p%d/index.js", i), Line: i + 1, Snippet: "wx.request({url: base + path})", Message: "request to a host"}
+	}
+	seq := 0
+	save := func(withLinks bool) time.Duration {
+		seq++
+		sub, _, err := db.Store.CreateSubmission(ctx, store.NewSubmission{AppID: app.ID, DeveloperID: dev.ID,
+			Version: strconv.Itoa(seq), PackageSHA256: shaOf(salt + strconv.Itoa(seq)), PackageBytes: 10})
+		require.NoError(b, err)
+		res := store.ScanResult{SubmissionID: sub.ID, DeveloperID: dev.ID, AppID: app.ID, Findings: findings}
+		if withLinks {
+			res.Fingerprint = store.Fingerprint{MinHash: randomSig(r), Shingles: 1000}
+			for f := range 10 {
+				res.Fingerprint.Files = append(res.Fingerprint.Files, store.FileSignature{File: fmt.Sprintf("pages/p%d/index.js", f), MinHash: randomSig(r)})
+			}
+			for k := range 15 {
+				res.Indicators = append(res.Indicators, store.Indicator{Kind: store.IndicatorHost, Value: fmt.Sprintf("api%d.%s.example", k, salt)})
+			}
+		}
+		start := time.Now()
+		require.NoError(b, db.Store.SaveScan(ctx, res))
+		return time.Since(start)
+	}
+	for _, compression := range []string{"off", "lz4"} {
+		_, err := conn.Exec(ctx, `ALTER SYSTEM SET wal_compression = '`+compression+`'`)
+		require.NoError(b, err)
+		_, err = conn.Exec(ctx, `SELECT pg_reload_conf()`)
+		require.NoError(b, err)
+		var without, with, added []time.Duration
+		for range 3 {
+			_, err = conn.Exec(ctx, `CHECKPOINT`)
+			require.NoError(b, err)
+			for range 100 {
+				var w, o time.Duration
+				if r.IntN(2) == 0 {
+					w, o = save(true), save(false)
+				} else {
+					o, w = save(false), save(true)
+				}
+				with, without, added = append(with, w), append(without, o), append(added, w-o)
+			}
+		}
+		o50, _, o99, _ := percentiles(without)
+		w50, w95, w99, wmx := percentiles(with)
+		a50, _, _, _ := percentiles(added)
+		mean := func(d []time.Duration) (sum time.Duration) {
+			for _, x := range d {
+				sum += x
+			}
+			return sum / time.Duration(len(d))
+		}
+		b.ReportMetric(ms(mean(with)-mean(without)), "save-added-mean-ms-wal-"+compression)
+		b.ReportMetric(ms(a50), "save-added-p50-ms-wal-"+compression)
+		b.ReportMetric(ms(w99-o99), "save-added-p99-ms-wal-"+compression)
+		b.Logf("wal_compression=%s, %d pairs of scan saves: findings alone p50 %s p99 %s mean %s; with fingerprint and indicators p50 %s p95 %s p99 %s max %s mean %s; added: mean %s, median of pairs %s, p99 %s",
+			compression, len(added), o50, o99, mean(without), w50, w95, w99, wmx, mean(with), mean(with)-mean(without), a50, w99-o99)
+	}
+	_, err = conn.Exec(ctx, `ALTER SYSTEM RESET wal_compression`)
+	require.NoError(b, err)
+	_, err = conn.Exec(ctx, `SELECT pg_reload_conf()`)
+	require.NoError(b, err)
+	b.Logf("table %d B/package, GIN band index %d B/package", tableB, indexB)
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -26,12 +27,14 @@ func randomSig(r *rand.Rand) []uint32 {
 	return sig
 }
 
-// similarSig keeps about share of sig's values and redraws the rest, as a
-// copy with some code changed would.
-func similarSig(r *rand.Rand, sig []uint32, share float64) []uint32 {
+// similarSig is a signature about similarity similar to sig, as a copy
+// with some code changed would be: it keeps the share J = s/(2-s) of sig's
+// values that makes Dice 2J/(1+J) = s, and redraws the rest.
+func similarSig(r *rand.Rand, sig []uint32, similarity float64) []uint32 {
 	out := slices.Clone(sig)
 	perm := r.Perm(len(out))
-	for _, i := range perm[:len(out)-int(share*float64(len(out))+0.5)] {
+	keep := similarity / (2 - similarity)
+	for _, i := range perm[:len(out)-int(keep*float64(len(out))+0.5)] {
 		out[i] = r.Uint32()
 	}
 	return out
@@ -170,7 +173,7 @@ func TestRelatedByCode(t *testing.T) {
 	})
 	t.Run("a package sharing a band but below the threshold is left out", func(t *testing.T) {
 		partial := randomSig(r)
-		copy(partial[:8], taken[:8]) // two bands, similarity 8/128
+		copy(partial[:8], taken[:8]) // two bands: Jaccard 8/128, similarity 0.12
 		got, err := f.db.Store.RelatedByCode(ctx, partial, 0.5, f.devB.ID, 10)
 		require.NoError(t, err)
 		require.Empty(t, got)
@@ -315,4 +318,47 @@ func TestStoredShapesAreTheScans(t *testing.T) {
 	// Struct conversions compile only while the fields are the same.
 	_ = store.Indicator(scan.Indicator{})
 	_ = store.FileSignature(scan.FileFingerprint{})
+	// The store scores candidates as the scanner scores pairs.
+	r := rand.New(rand.NewPCG(18, 7))
+	a := randomSig(r)
+	for _, s := range []float64{0, 0.3, 0.5, 0.8, 0.9, 1} {
+		b := similarSig(r, a, s)
+		require.Equal(t, scan.Similarity(a, b), store.Similarity(a, b), "at %v", s)
+	}
+	require.Equal(t, scan.Similarity(a, a[:10]), store.Similarity(a, a[:10]))
+}
+
+// A module counts each developer who ships it once; asked by one of them,
+// the count leaves the asker out.
+func TestCommonModulesCountOtherDevelopers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newLinkFixture(t)
+	r := rand.New(rand.NewPCG(18, 11))
+	module, other := randomSig(r), randomSig(r)
+	save := func(sub store.Submission, files ...[]uint32) {
+		t.Helper()
+		res := store.ScanResult{SubmissionID: sub.ID, DeveloperID: sub.DeveloperID, AppID: sub.AppID,
+			Fingerprint: store.Fingerprint{MinHash: randomSig(r), Shingles: 500}}
+		for i, sig := range files {
+			res.Fingerprint.Files = append(res.Fingerprint.Files, store.FileSignature{File: fmt.Sprintf("f%d.js", i), MinHash: sig})
+		}
+		require.NoError(t, f.db.Store.SaveScan(ctx, res))
+	}
+	save(f.subA, module, other)
+	save(f.subA, module, other) // scanned again: counted once
+	save(f.subB, module)
+
+	got, err := f.db.Store.CommonModules(ctx, [][]uint32{module, other, randomSig(r)}, 2, "dev_nobody")
+	require.NoError(t, err)
+	require.Equal(t, []bool{true, false, false}, got)
+	got, err = f.db.Store.CommonModules(ctx, [][]uint32{module}, 2, f.devA.ID)
+	require.NoError(t, err)
+	require.Equal(t, []bool{false}, got, "devA's own copy does not make it common for devA")
+	got, err = f.db.Store.CommonModules(ctx, [][]uint32{module, other}, 1, f.devA.ID)
+	require.NoError(t, err)
+	require.Equal(t, []bool{true, false}, got)
+	got, err = f.db.Store.CommonModules(ctx, nil, 1, f.devA.ID)
+	require.NoError(t, err)
+	require.Empty(t, got)
 }

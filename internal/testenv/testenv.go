@@ -68,37 +68,68 @@ var (
 // drops it when the test ends.
 func NewDB(t testing.TB) *DB {
 	t.Helper()
-	ctx := context.Background()
-	admin := os.Getenv(EnvAdminURL)
-	if admin == "" {
-		t.Fatal("testenv: no database; run tests through testenv.Main or `make test`")
-	}
-	templateOnce.Do(func() { templateName, templateErr = ensureTemplate(ctx, admin) })
-	if templateErr != nil {
-		t.Fatalf("testenv: template database: %v", templateErr)
-	}
 	name := "t_" + strings.ToLower(store.NewSecret(8))
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		t.Fatalf("testenv: connect as admin: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s OWNER %s", name, templateName, devstack.OwnerRole)); err != nil {
-		t.Fatalf("testenv: create database: %v", err)
-	}
-	db := &DB{Name: name, AppURL: withDB(admin, devstack.AppRole, name), OwnerURL: withDB(admin, devstack.OwnerRole, name)}
-	if db.Store, err = store.Open(ctx, db.AppURL); err != nil {
-		t.Fatalf("testenv: open store: %v", err)
-	}
+	db := openDB(t, name, true)
 	t.Cleanup(func() {
 		db.Store.Close()
-		c, err := pgx.Connect(context.Background(), admin)
+		c, err := pgx.Connect(context.Background(), os.Getenv(EnvAdminURL))
 		if err != nil {
 			return
 		}
 		defer c.Close(context.Background())
 		_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	})
+	return db
+}
+
+// KeptDB is the database called name, made from the migrated template if
+// it does not exist yet, and kept after the test: for benchmarks that load
+// a million rows once and measure on them again. created says whether this
+// call made it.
+func KeptDB(t testing.TB, name string) (db *DB, created bool) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), os.Getenv(EnvAdminURL))
+	if err != nil {
+		t.Fatalf("testenv: connect as admin: %v", err)
+	}
+	defer conn.Close(context.Background())
+	var exists bool
+	if err := conn.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		t.Fatalf("testenv: look for database %s: %v", name, err)
+	}
+	db = openDB(t, name, !exists)
+	t.Cleanup(db.Store.Close)
+	return db, !exists
+}
+
+// openDB opens the database called name as the application role, first
+// making it from the migrated template when create is set.
+func openDB(t testing.TB, name string, create bool) *DB {
+	t.Helper()
+	ctx := context.Background()
+	admin := os.Getenv(EnvAdminURL)
+	if admin == "" {
+		t.Fatal("testenv: no database; run tests through testenv.Main or `make test`")
+	}
+	if create {
+		templateOnce.Do(func() { templateName, templateErr = ensureTemplate(ctx, admin) })
+		if templateErr != nil {
+			t.Fatalf("testenv: template database: %v", templateErr)
+		}
+		conn, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			t.Fatalf("testenv: connect as admin: %v", err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s OWNER %s", pgx.Identifier{name}.Sanitize(), templateName, devstack.OwnerRole)); err != nil {
+			t.Fatalf("testenv: create database: %v", err)
+		}
+	}
+	db := &DB{Name: name, AppURL: withDB(admin, devstack.AppRole, name), OwnerURL: withDB(admin, devstack.OwnerRole, name)}
+	var err error
+	if db.Store, err = store.Open(ctx, db.AppURL); err != nil {
+		t.Fatalf("testenv: open store: %v", err)
+	}
 	return db
 }
 
