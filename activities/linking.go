@@ -21,10 +21,12 @@ const maxRelated = 20
 
 // DefaultCommonModuleDevelopers is how many other developers must ship the
 // same module (the same signature: renamed, reformatted or minified alike)
-// before a fingerprint treats it as a library and leaves it out. A library
-// copied into an app's own folders reaches it quickly; a copier would need
-// that many verified accounts shipping their own code to hide it, and each
-// of those packages is linked to the others by it meanwhile.
+// before a fingerprint treats it as a library and leaves it out. Only
+// real-name verified developers who are not blacklisted are counted
+// (store.SaveScan). A library copied into an app's own folders reaches it
+// quickly; to hide a taken-down app's code this way, a copier would need
+// nine more verified accounts shipping it (the original author is one of
+// the ten).
 const DefaultCommonModuleDevelopers = 10
 
 // commonModules is the scan's question "which of these modules do many

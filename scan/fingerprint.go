@@ -140,9 +140,9 @@ func shingleSegment(seg []uint64, out []uint64) []uint64 {
 // together, that both hold, which is the "average similarity" the
 // plagiarism detector JPlag reports over token matches. MinHash estimates
 // the Jaccard similarity J = |A∩B| / |A∪B| (the share of positions where
-// the signatures agree), and Dice is 2J / (1+J). Jaccard counts every
-// changed statement twice, once out of the union and once in it, so 10%
-// of a package changed reads as 0.86; Dice reads it as about 0.93, and 10%
+// the signatures agree), and Dice is 2J / (1+J). Jaccard counts a changed
+// statement twice: its old shingles leave the intersection and its new
+// ones join the union, so 10% of a package changed reads as 0.86; Dice reads it as about 0.93, and 10%
 // removed or added as about 0.95. Being a function of J, Dice keeps the
 // store's band index exact: Dice ≥ 0.8 is J ≥ 2/3. Signatures of
 // different lengths, or missing ones, are not similar at all.
@@ -314,18 +314,16 @@ func (s *state) fingerprint() CodeFingerprint {
 		}
 		scripts = append(scripts, sc)
 	}
-	common := map[int]bool{} // by index into sigs
+	var common []bool // by index into sigs; nil: none is
 	if s.opts.CommonModules != nil && len(sigs) > 0 {
-		flags, err := s.opts.CommonModules(sigs)
-		if err == nil && len(flags) != len(sigs) {
-			err = fmt.Errorf("common modules: %d answers for %d modules", len(flags), len(sigs))
+		var err error
+		common, err = s.opts.CommonModules(sigs)
+		if err == nil && len(common) != len(sigs) {
+			err = fmt.Errorf("common modules: %d answers for %d modules", len(common), len(sigs))
 		}
 		if err != nil {
 			s.link.err = err
 			return CodeFingerprint{}
-		}
-		for i, c := range flags {
-			common[i] = c
 		}
 	}
 	var (
@@ -337,7 +335,7 @@ func (s *state) fingerprint() CodeFingerprint {
 	for _, sc := range scripts {
 		isCommon := false
 		if sc.sig != nil {
-			isCommon = common[n]
+			isCommon = common != nil && common[n]
 			n++
 			files = append(files, FileFingerprint{File: sc.name, MinHash: sc.sig, Common: isCommon})
 			sizes[sc.name] = len(sc.sh)
@@ -352,7 +350,12 @@ func (s *state) fingerprint() CodeFingerprint {
 	if len(all) >= minShingles {
 		fp.MinHash = minhash(all)
 	}
+	// The app's own files first, the largest first: they are what a
+	// reviewer needs paired; common modules fill what room is left.
 	sort.SliceStable(files, func(i, j int) bool {
+		if files[i].Common != files[j].Common {
+			return !files[i].Common
+		}
 		if sizes[files[i].File] != sizes[files[j].File] {
 			return sizes[files[i].File] > sizes[files[j].File]
 		}

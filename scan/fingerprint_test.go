@@ -38,7 +38,9 @@ func comparableComponents(t *testing.T) (kept []fingerprinted, below int) {
 // Renamed, reformatted, minified and moved copies of real code stay at
 // 1; copies with 10% of their code (in tokens) removed, added or changed
 // stay at 0.8 or above, around 0.93. TRUSTGATE_FINGERPRINT_SEED draws other
-// edits (docs/linking.md gives the figures of several seeds).
+// edits to measure them (docs/linking.md gives the figures of seeds 0-7);
+// the assertions are for the committed draw, and one edit of seed 7 falls
+// to 0.798, so a run with another seed can fail.
 func TestFingerprintSeesThroughDisguises(t *testing.T) {
 	t.Parallel()
 	comps, below := comparableComponents(t)

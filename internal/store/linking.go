@@ -274,7 +274,9 @@ func ModuleHash(sig []uint32) []byte {
 
 // saveModules counts the developer once for each module of theirs not
 // counted before (link_modules, link_module_counts), whether or not it is
-// already common: a module becomes common by being counted.
+// already common: a module becomes common by being counted. Only a
+// developer whose real name is verified and who is not blacklisted counts:
+// an account that cost nothing to open must not help hide code.
 func saveModules(ctx context.Context, tx pgx.Tx, developerID string, files []FileSignature) error {
 	hashes := make([][]byte, 0, len(files))
 	for _, f := range files {
@@ -293,6 +295,8 @@ func saveModules(ctx context.Context, tx pgx.Tx, developerID string, files []Fil
 		WITH added AS (
 			INSERT INTO link_modules (module_hash, developer_id)
 			SELECT h, $2 FROM unnest($1::bytea[]) AS h
+			WHERE EXISTS (SELECT 1 FROM developers d
+			              WHERE d.id = $2 AND d.real_name_status = 'verified' AND NOT d.blacklisted)
 			ON CONFLICT DO NOTHING
 			RETURNING module_hash)
 		INSERT INTO link_module_counts (module_hash, developers)
@@ -332,8 +336,12 @@ func (s *Store) CommonModules(ctx context.Context, sigs [][]uint32, minDeveloper
 	if err != nil {
 		return nil, fmt.Errorf("common modules: %w", err)
 	}
+	isCommon := make(map[string]bool, len(common))
+	for _, c := range common {
+		isCommon[string(c)] = true
+	}
 	for i, h := range hashes {
-		out[i] = slices.ContainsFunc(common, func(c []byte) bool { return bytes.Equal(c, h) })
+		out[i] = isCommon[string(h)]
 	}
 	return out, nil
 }

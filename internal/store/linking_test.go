@@ -361,4 +361,23 @@ func TestCommonModulesCountOtherDevelopers(t *testing.T) {
 	got, err = f.db.Store.CommonModules(ctx, nil, 1, f.devA.ID)
 	require.NoError(t, err)
 	require.Empty(t, got)
+
+	// An account without a verified real name, or a blacklisted one, is
+	// not counted: opening accounts must not hide code.
+	for _, d := range []store.Developer{
+		{Name: "unverified", Kind: "individual", RealNameStatus: "pending", CreditScore: 700},
+		{Name: "blacklisted", Kind: "individual", RealNameStatus: "verified", CreditScore: 700, Blacklisted: true},
+	} {
+		dev, err := f.db.Store.UpsertDeveloper(ctx, d)
+		require.NoError(t, err)
+		app, err := f.db.Store.CreateApp(ctx, store.App{DeveloperID: dev.ID, Name: "Copy " + d.Name, Category: "games", Platform: "wechat"})
+		require.NoError(t, err)
+		sub, _, err := f.db.Store.CreateSubmission(ctx, store.NewSubmission{AppID: app.ID, DeveloperID: dev.ID, Version: "1.0.0",
+			PackageSHA256: shaOf(d.Name), PackageBytes: 10})
+		require.NoError(t, err)
+		save(sub, other)
+	}
+	got, err = f.db.Store.CommonModules(ctx, [][]uint32{other}, 2, "dev_nobody")
+	require.NoError(t, err)
+	require.Equal(t, []bool{false}, got, "only devA counts for the other module")
 }

@@ -86,8 +86,13 @@ func NewDB(t testing.TB) *DB {
 // it does not exist yet, and kept after the test: for benchmarks that load
 // a million rows once and measure on them again. created says whether this
 // call made it.
+// A kept database is not migrated again: one made before a newer
+// migration lacks its tables.
 func KeptDB(t testing.TB, name string) (db *DB, created bool) {
 	t.Helper()
+	if os.Getenv(EnvAdminURL) == "" {
+		t.Fatal("testenv: no database; run benchmarks through teststack or `make test`")
+	}
 	conn, err := pgx.Connect(context.Background(), os.Getenv(EnvAdminURL))
 	if err != nil {
 		t.Fatalf("testenv: connect as admin: %v", err)
