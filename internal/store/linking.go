@@ -440,6 +440,24 @@ func indicatorKey(ind Indicator) (string, []byte, error) {
 	return v, h[:], nil
 }
 
+// indicatorKeys is each distinct indicator (by kind and value hash) once,
+// in the order given, as the parallel arrays the queries unnest: kind,
+// normalised value, value hash.
+func indicatorKeys(inds []Indicator) (kinds, values []string, hashes [][]byte, err error) {
+	seen := map[string]bool{}
+	for _, ind := range inds {
+		v, h, err := indicatorKey(ind)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if k := ind.Kind + "\x00" + string(h); !seen[k] {
+			seen[k] = true
+			kinds, values, hashes = append(kinds, ind.Kind), append(values, v), append(hashes, h)
+		}
+	}
+	return kinds, values, hashes, nil
+}
+
 func shorten(v string, n int) string {
 	if len(v) <= n {
 		return v
@@ -459,18 +477,12 @@ func (s *Store) SaveIndicators(ctx context.Context, submissionID, developerID, a
 }
 
 func saveIndicators(ctx context.Context, tx pgx.Tx, submissionID, developerID, appID string, inds []Indicator) error {
-	var kinds, values []string
-	var hashes [][]byte
-	seen := map[string]bool{}
-	for _, ind := range inds {
-		v, h, err := indicatorKey(ind)
-		if err != nil {
-			return fmt.Errorf("save indicators of %s: %w", submissionID, err)
-		}
-		if k := ind.Kind + "\x00" + string(h); !seen[k] {
-			seen[k] = true
-			kinds, values, hashes = append(kinds, ind.Kind), append(values, shorten(v, maxIndicatorValue)), append(hashes, h)
-		}
+	kinds, values, hashes, err := indicatorKeys(inds)
+	if err != nil {
+		return fmt.Errorf("save indicators of %s: %w", submissionID, err)
+	}
+	for i, v := range values {
+		values[i] = shorten(v, maxIndicatorValue)
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM link_indicators WHERE submission_id = $1`, submissionID); err != nil {
 		return fmt.Errorf("save indicators of %s: %w", submissionID, err)
@@ -478,7 +490,7 @@ func saveIndicators(ctx context.Context, tx pgx.Tx, submissionID, developerID, a
 	if len(kinds) == 0 {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `
+	_, err = tx.Exec(ctx, `
 		INSERT INTO link_indicators (submission_id, developer_id, app_id, kind, value_hash, value)
 		SELECT $1, $2, $3, k, h, v FROM unnest($4::text[], $5::bytea[], $6::text[]) AS t (k, h, v)`,
 		submissionID, developerID, appID, kinds, hashes, values)
@@ -543,18 +555,9 @@ type IndicatorMatch struct {
 // never excludeDeveloper's own, at most perIndicator of them for each (any
 // of them: a host that thousands of packages call is shared by thousands).
 func (s *Store) RelatedByIndicators(ctx context.Context, inds []Indicator, identity []IdentityHash, excludeDeveloper string, perIndicator int) ([]IndicatorMatch, error) {
-	var kinds, values []string
-	var hashes [][]byte
-	seen := map[string]bool{}
-	for _, ind := range inds {
-		v, h, err := indicatorKey(ind)
-		if err != nil {
-			return nil, fmt.Errorf("related by indicators: %w", err)
-		}
-		if k := ind.Kind + "\x00" + string(h); !seen[k] {
-			seen[k] = true
-			kinds, values, hashes = append(kinds, ind.Kind), append(values, v), append(hashes, h)
-		}
+	kinds, values, hashes, err := indicatorKeys(inds)
+	if err != nil {
+		return nil, fmt.Errorf("related by indicators: %w", err)
 	}
 	var idKinds []string
 	var idHashes [][]byte
