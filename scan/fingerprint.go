@@ -327,10 +327,12 @@ func (s *state) fingerprint() CodeFingerprint {
 		}
 	}
 	var (
-		all   []uint64
-		files []FileFingerprint
-		sizes = map[string]int{}
-		n     = 0 // index into sigs
+		all      []uint64 // shingles of the package's own code
+		unsigned []uint64 // those of scripts too small for a signature
+		signed   [][]uint32
+		files    []FileFingerprint
+		sizes    = map[string]int{}
+		n        = 0 // index into sigs
 	)
 	for _, sc := range scripts {
 		isCommon := false
@@ -340,15 +342,27 @@ func (s *state) fingerprint() CodeFingerprint {
 			files = append(files, FileFingerprint{File: sc.name, MinHash: sc.sig, Common: isCommon})
 			sizes[sc.name] = len(sc.sh)
 		}
-		if !isCommon {
-			all = append(all, sc.sh...)
+		switch {
+		case isCommon:
+		case sc.sig != nil:
+			all, signed = append(all, sc.sh...), append(signed, sc.sig)
+		default:
+			all, unsigned = append(all, sc.sh...), append(unsigned, sc.sh...)
 		}
 	}
 	slices.Sort(all)
 	all = slices.Compact(all)
 	fp := CodeFingerprint{Shingles: len(all)}
 	if len(all) >= minShingles {
-		fp.MinHash = minhash(all)
+		// A MinHash value is a least over the set, so the package's is the
+		// least of its scripts' signatures, already computed, and of the
+		// small scripts' shingles: no shingle is hashed twice.
+		fp.MinHash = minhash(unsigned)
+		for _, sig := range signed {
+			for i, v := range sig {
+				fp.MinHash[i] = min(fp.MinHash[i], v)
+			}
+		}
 	}
 	// The app's own files first, the largest first: they are what a
 	// reviewer needs paired; common modules fill what room is left.
